@@ -1,0 +1,65 @@
+"""Settings: one object, built once at start-up from `STEPPE_*` variables and command-line flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class Settings(BaseSettings):
+    """Everything Steppe can be told. Each field is read from `STEPPE_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="STEPPE_", extra="ignore", frozen=True)
+
+    # Where to listen.
+    host: str = "127.0.0.1"
+    http_port: int = Field(8000, ge=0, le=65535)
+    ocpp_port: int = Field(9000, ge=0, le=65535)
+
+    # Storage.
+    database_url: str = "sqlite+aiosqlite:///./steppe.db"
+    migrate_on_start: bool = True
+    commit_max_batch: int = Field(512, ge=1)
+
+    # Who may come in.
+    admin_token: SecretStr | None = None
+    accept_unknown_stations: bool = False
+    password_hash_cost: int = Field(12, ge=10, le=20, description="scrypt N as a power of two")
+
+    # OCPP behaviour.
+    heartbeat_interval: int = Field(300, ge=10, description="seconds, told to chargers at boot")
+    call_timeout: float = Field(30.0, gt=0, description="seconds to wait for a charger's answer")
+    ping_interval: float | None = Field(30.0, description="websocket keepalive; None disables")
+    ping_timeout: float | None = 20.0
+    max_frame_bytes: int = Field(65536, ge=1024)
+    close_timeout: float = 5.0
+
+    # Operations.
+    log_level: LogLevel = "INFO"
+    log_frames: bool = False
+    use_uvloop: bool = True
+    demo: bool = False
+    demo_stations: int = Field(3, ge=1, le=100)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        raw = self.database_url.split(":///", 1)[1]
+        return None if raw in ("", ":memory:") else Path(raw)

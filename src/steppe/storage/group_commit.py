@@ -1,0 +1,145 @@
+"""Group commit: many writers, one transaction, one fsync; each writer learns its own outcome.
+
+A charger's message is acknowledged only after its data is committed (ADR 0004). Committing each
+message alone would cost one fsync per message; instead every write joins a queue, and one task
+applies whatever has gathered in a single transaction. While a commit is on disk the next batch
+gathers, so batches grow with load and latency stays near one commit.
+
+Rules for an operation: it only talks to the database through the `Batch` it is given (no other
+side effects), because a failed batch is replayed one operation at a time to isolate the failing
+one. Bulk inserts that need no answer (meter samples) are deferred with `Batch.insert_later` and
+sent as one multi-row statement per table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from steppe.errors import StorageUnavailable
+from steppe.storage.db import Database
+
+T = TypeVar("T")
+log = logging.getLogger("steppe.storage")
+
+
+class Batch:
+    """The open transaction an operation writes through."""
+
+    __slots__ = ("_deferred", "conn")
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self._deferred: dict[tuple[Table, bool], list[Mapping[str, Any]]] = {}
+
+    def insert_later(
+        self, table: Table, rows: Sequence[Mapping[str, Any]], *, skip_duplicates: bool = False
+    ) -> None:
+        """Insert `rows` at the end of the batch, in one statement with the other batches' rows."""
+        if rows:
+            self._deferred.setdefault((table, skip_duplicates), []).extend(rows)
+
+    async def flush(self) -> None:
+        dialect = self.conn.dialect.name
+        for (table, skip_duplicates), rows in self._deferred.items():
+            if skip_duplicates:
+                insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+                statement: Any = insert(table).on_conflict_do_nothing()
+            else:
+                statement = table.insert()
+            await self.conn.execute(statement, list(rows))
+        self._deferred.clear()
+
+
+class _Item(Generic[T]):
+    __slots__ = ("future", "op")
+
+    def __init__(self, op: Callable[[Batch], Awaitable[T]], future: asyncio.Future[T]) -> None:
+        self.op = op
+        self.future = future
+
+
+def _is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OSError | ConnectionError)
+
+
+class GroupCommitter:
+    """Runs queued write operations in shared transactions."""
+
+    def __init__(self, db: Database, *, max_batch: int = 512) -> None:
+        self._db = db
+        self._max_batch = max_batch
+        self._queue: asyncio.Queue[_Item[Any]] = asyncio.Queue()
+        self.batches = 0
+        self.operations = 0
+
+    async def write(self, op: Callable[[Batch], Awaitable[T]]) -> T:
+        """Apply `op` in the next commit and return its result once it is durable."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Item(op, future))
+        return await future
+
+    async def run(self) -> None:
+        """Commit batches until cancelled; what is queued at cancellation is still committed."""
+        try:
+            while True:
+                items = [await self._queue.get()]
+                self._take_waiting(items)
+                await self._commit(items)
+        finally:
+            await self._drain()
+
+    def _take_waiting(self, items: list[_Item[Any]]) -> None:
+        while len(items) < self._max_batch and not self._queue.empty():
+            items.append(self._queue.get_nowait())
+
+    async def _drain(self) -> None:
+        while not self._queue.empty():
+            items: list[_Item[Any]] = []
+            self._take_waiting(items)
+            await asyncio.shield(self._commit(items))
+
+    async def _commit(self, items: list[_Item[Any]]) -> None:
+        live = [item for item in items if not item.future.done()]
+        if not live:
+            return
+        try:
+            async with self._db.begin() as conn:
+                batch = Batch(conn)
+                results = [await item.op(batch) for item in live]
+                await batch.flush()
+        except Exception as exc:
+            await self._fail(live, exc)
+            return
+        self.batches += 1
+        self.operations += len(live)
+        for item, result in zip(live, results, strict=True):
+            if not item.future.done():
+                item.future.set_result(result)
+
+    async def _fail(self, items: list[_Item[Any]], exc: Exception) -> None:
+        if _is_outage(exc):
+            log.error("database unavailable, %d writes refused: %s", len(items), exc)
+            error = StorageUnavailable(str(exc))
+            for item in items:
+                if not item.future.done():
+                    item.future.set_exception(error)
+            return
+        if len(items) == 1:
+            if not items[0].future.done():
+                items[0].future.set_exception(exc)
+            return
+        # One operation spoilt the batch: replay each alone so only the guilty one fails.
+        for item in items:
+            await self._commit([item])

@@ -1,0 +1,139 @@
+"""Stations and their connectors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from steppe.storage.tables.core import connectors, stations
+
+Row = RowMapping
+
+
+async def get(conn: AsyncConnection, station_id: str) -> Row | None:
+    result = await conn.execute(select(stations).where(stations.c.id == station_id))
+    return result.mappings().first()
+
+
+async def list_page(
+    conn: AsyncConnection,
+    *,
+    after: str | None = None,
+    limit: int = 100,
+    filters: Mapping[str, Any] | None = None,
+) -> Sequence[Row]:
+    query = select(stations).order_by(stations.c.id).limit(limit)
+    if after is not None:
+        query = query.where(stations.c.id > after)
+    for name, value in (filters or {}).items():
+        query = query.where(stations.c[name] == value)
+    return (await conn.execute(query)).mappings().all()
+
+
+async def count(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.count()).select_from(stations))).scalar_one())
+
+
+async def insert(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
+    await conn.execute(stations.insert().values(**values))
+
+
+async def insert_many(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    await conn.execute(stations.insert(), list(rows))
+
+
+async def update(conn: AsyncConnection, station_id: str, values: Mapping[str, Any]) -> int:
+    result = await conn.execute(
+        stations.update().where(stations.c.id == station_id).values(**values)
+    )
+    return int(result.rowcount)
+
+
+async def delete(conn: AsyncConnection, station_id: str) -> int:
+    await conn.execute(connectors.delete().where(connectors.c.station_id == station_id))
+    result = await conn.execute(stations.delete().where(stations.c.id == station_id))
+    return int(result.rowcount)
+
+
+async def existing_ids(conn: AsyncConnection, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        result = await conn.execute(select(stations.c.id).where(stations.c.id.in_(chunk)))
+        found.update(result.scalars().all())
+    return found
+
+
+async def connectors_of(conn: AsyncConnection, station_id: str) -> Sequence[Row]:
+    query = (
+        select(connectors)
+        .where(connectors.c.station_id == station_id)
+        .order_by(connectors.c.evse_id, connectors.c.connector_id)
+    )
+    return (await conn.execute(query)).mappings().all()
+
+
+async def connectors_of_many(conn: AsyncConnection, station_ids: Sequence[str]) -> Sequence[Row]:
+    if not station_ids:
+        return []
+    query = (
+        select(connectors)
+        .where(connectors.c.station_id.in_(station_ids))
+        .order_by(connectors.c.station_id, connectors.c.evse_id, connectors.c.connector_id)
+    )
+    return (await conn.execute(query)).mappings().all()
+
+
+async def upsert_connector(
+    conn: AsyncConnection,
+    station_id: str,
+    evse_id: int,
+    connector_id: int,
+    values: Mapping[str, Any],
+    *,
+    updated_at: datetime,
+) -> None:
+    """Write a connector's state, creating it on first sight."""
+    row = {
+        "station_id": station_id,
+        "evse_id": evse_id,
+        "connector_id": connector_id,
+        "updated_at": updated_at,
+        **values,
+    }
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(connectors).values(**row)
+    statement = statement.on_conflict_do_update(
+        index_elements=["station_id", "evse_id", "connector_id"],
+        set_={key: statement.excluded[key] for key in (*values.keys(), "updated_at")},
+    )
+    await conn.execute(statement)
+
+
+async def delete_connector(
+    conn: AsyncConnection, station_id: str, evse_id: int, connector_id: int
+) -> int:
+    result = await conn.execute(
+        connectors.delete().where(
+            (connectors.c.station_id == station_id)
+            & (connectors.c.evse_id == evse_id)
+            & (connectors.c.connector_id == connector_id)
+        )
+    )
+    return int(result.rowcount)
+
+
+async def versions_of(conn: AsyncConnection, station_ids: Sequence[str]) -> dict[str, str | None]:
+    """Each station's last known OCPP version."""
+    if not station_ids:
+        return {}
+    result = await conn.execute(
+        select(stations.c.id, stations.c.ocpp_version).where(stations.c.id.in_(station_ids))
+    )
+    return {row[0]: row[1] for row in result.all()}

@@ -1,0 +1,10 @@
+"""Table definitions, one module per area, all on one `MetaData`.
+
+The migrations in `storage/migrations/versions/` create these tables; a test checks that the
+migrated database and this metadata agree.
+"""
+
+from steppe.storage.tables import core
+from steppe.storage.tables.base import metadata
+
+__all__ = ["core", "metadata"]
