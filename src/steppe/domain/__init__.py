@@ -1,0 +1,1 @@
+"""Business rules, the same whichever OCPP version a charger speaks."""

@@ -1,0 +1,183 @@
+"""Version-neutral command parameters: one model per command name of the operator API.
+
+Each OCPP version's `commands.py` turns a command into its own action and payload (or refuses it
+as not available in that version) and reads the charger's status out of the answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+
+class CommandParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConnectorTarget(CommandParams):
+    """`connector_id` is the charger's wire number (1.6); `evse_id` (+ `connector_id`) for 2.0.1."""
+
+    connector_id: int | None = Field(None, ge=0)
+    evse_id: int | None = Field(None, ge=0)
+
+
+class RemoteStart(ConnectorTarget):
+    id_token: str = Field(..., min_length=1, max_length=36)
+    charging_profile: dict[str, Any] | None = None
+    remote_start_id: int | None = None
+
+
+class RemoteStop(CommandParams):
+    transaction_id: str = Field(..., min_length=1, max_length=36)
+
+
+class Reset(CommandParams):
+    type: Literal["soft", "hard"] = "soft"
+    evse_id: int | None = None
+
+
+class UnlockConnector(ConnectorTarget):
+    @model_validator(mode="after")
+    def _needs_target(self) -> UnlockConnector:
+        if self.connector_id is None and self.evse_id is None:
+            raise ValueError("give connector_id (1.6) or evse_id and connector_id (2.0.1)")
+        return self
+
+
+class ChangeAvailability(ConnectorTarget):
+    operative: bool
+
+
+class TriggerMessage(ConnectorTarget):
+    message: str = Field(..., examples=["BootNotification", "StatusNotification", "MeterValues"])
+
+
+class GetConfiguration(CommandParams):
+    keys: list[str] | None = None
+
+
+class SetConfiguration(CommandParams):
+    key: str = Field(..., max_length=50)
+    value: str = Field(..., max_length=500)
+
+
+class VariableRef(CommandParams):
+    component: str
+    variable: str
+    attribute_type: str | None = None
+    component_instance: str | None = None
+    evse_id: int | None = None
+    variable_instance: str | None = None
+
+
+class GetVariables(CommandParams):
+    variables: list[VariableRef] = Field(..., min_length=1)
+
+
+class VariableValue(VariableRef):
+    value: str = Field(..., max_length=1000)
+
+
+class SetVariables(CommandParams):
+    variables: list[VariableValue] = Field(..., min_length=1)
+
+
+class ClearCache(CommandParams):
+    pass
+
+
+class LocalListEntry(CommandParams):
+    id_token: str
+    status: str | None = Field(None, description="absent means: remove from the list")
+    expires_at: AwareDatetime | None = None
+    parent_id_token: str | None = None
+
+
+class SendLocalList(CommandParams):
+    version: int
+    update_type: Literal["Full", "Differential"] = "Full"
+    entries: list[LocalListEntry] = Field(default_factory=list)
+
+
+class GetLocalListVersion(CommandParams):
+    pass
+
+
+class ReserveNow(ConnectorTarget):
+    id_token: str
+    expires_at: AwareDatetime
+    reservation_id: int
+    parent_id_token: str | None = None
+
+
+class CancelReservation(CommandParams):
+    reservation_id: int
+
+
+class SetChargingProfile(ConnectorTarget):
+    profile: dict[str, Any] = Field(..., description="the version's own charging profile object")
+
+
+class ClearChargingProfile(ConnectorTarget):
+    profile_id: int | None = None
+    purpose: str | None = None
+    stack_level: int | None = None
+
+
+class GetCompositeSchedule(ConnectorTarget):
+    duration: int = Field(..., gt=0)
+    charging_rate_unit: Literal["A", "W"] | None = None
+
+
+class UpdateFirmware(CommandParams):
+    location: str = Field(..., max_length=512)
+    retrieve_at: datetime
+    retries: int | None = None
+    retry_interval: int | None = None
+    request_id: int | None = None
+    signing_certificate: str | None = None
+    signature: str | None = None
+
+
+class GetLog(CommandParams):
+    location: str = Field(..., max_length=512)
+    log_type: Literal["DiagnosticsLog", "SecurityLog"] = "DiagnosticsLog"
+    start_time: AwareDatetime | None = None
+    stop_time: AwareDatetime | None = None
+    retries: int | None = None
+    retry_interval: int | None = None
+    request_id: int | None = None
+
+
+class DataTransfer(CommandParams):
+    vendor_id: str = Field(..., max_length=255)
+    message_id: str | None = None
+    data: Any = None
+
+
+COMMANDS: dict[str, type[CommandParams]] = {
+    "remote-start": RemoteStart,
+    "remote-stop": RemoteStop,
+    "reset": Reset,
+    "unlock-connector": UnlockConnector,
+    "change-availability": ChangeAvailability,
+    "trigger-message": TriggerMessage,
+    "get-configuration": GetConfiguration,
+    "set-configuration": SetConfiguration,
+    "get-variables": GetVariables,
+    "set-variables": SetVariables,
+    "clear-cache": ClearCache,
+    "send-local-list": SendLocalList,
+    "get-local-list-version": GetLocalListVersion,
+    "reserve-now": ReserveNow,
+    "cancel-reservation": CancelReservation,
+    "set-charging-profile": SetChargingProfile,
+    "clear-charging-profile": ClearChargingProfile,
+    "get-composite-schedule": GetCompositeSchedule,
+    "update-firmware": UpdateFirmware,
+    "get-diagnostics": GetLog,
+    "get-log": GetLog,
+    "data-transfer": DataTransfer,
+}

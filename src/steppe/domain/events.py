@@ -1,0 +1,95 @@
+"""In-process event bus: the domain publishes what happened; streams and webhooks subscribe.
+
+Publishing never blocks and never fails the caller: each subscriber has a bounded queue, and a
+subscriber that falls behind loses its oldest events and is told so by a `stream.lagged` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+EVENT_TYPES = (
+    "station.connected",
+    "station.disconnected",
+    "station.booted",
+    "connector.status",
+    "transaction.started",
+    "transaction.updated",
+    "transaction.ended",
+    "command.result",
+    "security.event",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str
+    station_id: str | None
+    data: dict[str, Any]
+    id: int = 0
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "station_id": self.station_id,
+            "at": self.at.isoformat(),
+            "data": self.data,
+        }
+
+
+class Subscription:
+    __slots__ = ("accepts", "queue")
+
+    def __init__(self, accepts: Callable[[Event], bool], size: int) -> None:
+        self.accepts = accepts
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=size)
+
+    def offer(self, event: Event) -> None:
+        if not self.accepts(event):
+            return
+        if self.queue.full():
+            self.queue.get_nowait()
+            lag = Event("stream.lagged", None, {"dropped": 1}, id=event.id)
+            if not self.queue.full():
+                self.queue.put_nowait(lag)
+                if self.queue.full():
+                    return
+        self.queue.put_nowait(event)
+
+
+class EventBus:
+    def __init__(self, *, queue_size: int = 1000) -> None:
+        self._subscriptions: set[Subscription] = set()
+        self._ids = itertools.count(1)
+        self._queue_size = queue_size
+        self.published = 0
+
+    def publish(self, type_: str, station_id: str | None, data: dict[str, Any]) -> Event:
+        event = Event(type_, station_id, data, id=next(self._ids))
+        self.published += 1
+        for subscription in tuple(self._subscriptions):
+            subscription.offer(event)
+        return event
+
+    @asynccontextmanager
+    async def subscribe(
+        self, accepts: Callable[[Event], bool] = lambda _e: True
+    ) -> AsyncIterator[Subscription]:
+        subscription = Subscription(accepts, self._queue_size)
+        self._subscriptions.add(subscription)
+        try:
+            yield subscription
+        finally:
+            self._subscriptions.discard(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscriptions)

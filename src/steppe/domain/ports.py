@@ -1,0 +1,29 @@
+"""What the domain needs from outside, as small interfaces the composition root fills in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+
+class Clock(Protocol):
+    """Tells the time (UTC, aware). Tests pass a fixed clock."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class CommandSender(Protocol):
+    """Sends an OCPP call to a connected station and returns the station's answer payload."""
+
+    def is_connected(self, station_id: str) -> bool: ...
+
+    def version_of(self, station_id: str) -> str | None: ...
+
+    async def call(
+        self, station_id: str, action: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]: ...

@@ -1,0 +1,1 @@
+"""Stations: registration, credentials, boot, connector state."""

@@ -1,0 +1,79 @@
+"""Station passwords: scrypt hashes at rest, and a verifier that pays the slow hash once.
+
+A reconnect storm (thousands of chargers coming back after a network cut) would cost one scrypt
+per charger; the verifier remembers, per stored hash, a keyed digest of the password that matched
+it, so the same password against the same hash is checked again in microseconds. The digest key is
+made at start-up and never leaves memory; a password change writes a new hash, which the cache has
+never seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+
+SCRYPT_R = 8
+SCRYPT_P = 1
+MAX_REMEMBERED = 200_000
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str, *, cost: int = 12) -> str:
+    """`scrypt$<log2 N>$<r>$<p>$<salt>$<hash>` for `password`."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=2**cost, r=SCRYPT_R, p=SCRYPT_P, maxmem=2**27, dklen=32
+    )
+    return f"scrypt${cost}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    """True when `password` matches the stored scrypt hash."""
+    try:
+        scheme, cost, r, p, salt, expected = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        digest = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=2 ** int(cost),
+            r=int(r),
+            p=int(p),
+            maxmem=2**27,
+            dklen=32,
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest, base64.b64decode(expected))
+
+
+class PasswordVerifier:
+    """Checks station passwords, remembering the ones that already passed."""
+
+    def __init__(self, *, max_parallel: int = 2) -> None:
+        self._key = secrets.token_bytes(32)
+        self._passed: dict[str, bytes] = {}
+        self._slots = asyncio.Semaphore(max_parallel)
+
+    def _tag(self, password: str) -> bytes:
+        return hmac.new(self._key, password.encode(), hashlib.sha256).digest()
+
+    async def verify(self, password: str, stored: str) -> bool:
+        tag = self._tag(password)
+        known = self._passed.get(stored)
+        if known is not None and hmac.compare_digest(known, tag):
+            return True
+        async with self._slots:
+            ok = await asyncio.to_thread(check_password, password, stored)
+        if ok:
+            if len(self._passed) >= MAX_REMEMBERED:
+                self._passed.clear()
+            self._passed[stored] = tag
+        return ok

@@ -1,0 +1,311 @@
+"""Station rules: registration, credentials, boot and connector state."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from steppe.domain.events import EventBus
+from steppe.domain.ports import Clock
+from steppe.domain.stations.models import (
+    BootInfo,
+    BootResult,
+    Connector,
+    Registration,
+    Station,
+    StationContext,
+    Verdict,
+)
+from steppe.domain.stations.passwords import PasswordVerifier, hash_password
+from steppe.errors import AlreadyExists, InvalidInput, NotFound
+from steppe.storage.db import Database
+from steppe.storage.group_commit import Batch, GroupCommitter
+from steppe.storage.repositories import stations as repo
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "name",
+        "latitude",
+        "longitude",
+        "address",
+        "city",
+        "country",
+        "time_zone",
+        "security_profile",
+        "registration",
+    }
+)
+
+
+class StationService:
+    def __init__(
+        self,
+        db: Database,
+        committer: GroupCommitter,
+        bus: EventBus,
+        clock: Clock,
+        *,
+        accept_unknown: bool = False,
+        heartbeat_interval: int = 300,
+        hash_cost: int = 12,
+    ) -> None:
+        self._db = db
+        self._committer = committer
+        self._bus = bus
+        self._clock = clock
+        self._accept_unknown = accept_unknown
+        self._heartbeat_interval = heartbeat_interval
+        self._hash_cost = hash_cost
+        self._verifier = PasswordVerifier()
+
+    # --- operator side -------------------------------------------------------------------------
+
+    async def _hash(self, password: str | None) -> str | None:
+        if password is None:
+            return None
+        return await asyncio.to_thread(hash_password, password, cost=self._hash_cost)
+
+    async def create(self, station_id: str, password: str | None, **fields: Any) -> Station:
+        unknown = set(fields) - EDITABLE_FIELDS
+        if unknown:
+            raise InvalidInput(f"unknown station fields: {', '.join(sorted(unknown))}")
+        now = self._clock.now()
+        row = {
+            "id": station_id,
+            "password_hash": await self._hash(password),
+            "created_at": now,
+            "updated_at": now,
+            **{key: value for key, value in fields.items() if value is not None},
+        }
+        try:
+            async with self._db.begin() as conn:
+                if await repo.get(conn, station_id) is not None:
+                    raise AlreadyExists(f"station {station_id!r} already exists")
+                await repo.insert(conn, row)
+        except IntegrityError as exc:
+            raise AlreadyExists(f"station {station_id!r} already exists") from exc
+        return await self.get(station_id)
+
+    async def import_many(self, entries: Sequence[tuple[str, str | None]]) -> int:
+        """Register many stations at once; stations sharing a password share its hash."""
+        ids = [station_id for station_id, _ in entries]
+        if len(set(ids)) != len(ids):
+            raise InvalidInput("the same station id appears twice")
+        hashes: dict[str | None, str | None] = {None: None}
+        for _, password in entries:
+            if password not in hashes:
+                hashes[password] = await self._hash(password)
+        now = self._clock.now()
+        rows = [
+            {"id": sid, "password_hash": hashes[pw], "created_at": now, "updated_at": now}
+            for sid, pw in entries
+        ]
+        async with self._db.begin() as conn:
+            taken = await repo.existing_ids(conn, ids)
+            if taken:
+                raise AlreadyExists(f"stations already exist: {', '.join(sorted(taken)[:10])}")
+            for start in range(0, len(rows), 1000):
+                await repo.insert_many(conn, rows[start : start + 1000])
+        return len(rows)
+
+    async def get(self, station_id: str) -> Station:
+        async with self._db.connect() as conn:
+            row = await repo.get(conn, station_id)
+            if row is None:
+                raise NotFound(f"station {station_id!r} does not exist")
+            connector_rows = await repo.connectors_of(conn, station_id)
+        return Station.from_row(row, tuple(Connector.from_row(c) for c in connector_rows))
+
+    async def list(
+        self,
+        *,
+        after: str | None = None,
+        limit: int = 100,
+        filters: Mapping[str, Any] | None = None,
+    ) -> list[Station]:
+        async with self._db.connect() as conn:
+            rows = await repo.list_page(conn, after=after, limit=limit, filters=filters)
+            connector_rows = await repo.connectors_of_many(conn, [row["id"] for row in rows])
+        by_station: dict[str, list[Connector]] = {}
+        for c in connector_rows:
+            by_station.setdefault(c["station_id"], []).append(Connector.from_row(c))
+        return [Station.from_row(row, tuple(by_station.get(row["id"], ()))) for row in rows]
+
+    async def versions(self, station_ids: Sequence[str]) -> dict[str, str | None]:
+        """The OCPP version each station last spoke."""
+        async with self._db.connect() as conn:
+            return await repo.versions_of(conn, sorted(set(station_ids)))
+
+    async def update(self, station_id: str, fields: Mapping[str, Any]) -> Station:
+        unknown = set(fields) - EDITABLE_FIELDS
+        if unknown:
+            raise InvalidInput(f"unknown station fields: {', '.join(sorted(unknown))}")
+        async with self._db.begin() as conn:
+            changed = await repo.update(
+                conn, station_id, {**fields, "updated_at": self._clock.now()}
+            )
+        if not changed:
+            raise NotFound(f"station {station_id!r} does not exist")
+        return await self.get(station_id)
+
+    async def set_password(self, station_id: str, password: str) -> None:
+        hashed = await self._hash(password)
+        async with self._db.begin() as conn:
+            changed = await repo.update(
+                conn, station_id, {"password_hash": hashed, "updated_at": self._clock.now()}
+            )
+        if not changed:
+            raise NotFound(f"station {station_id!r} does not exist")
+
+    async def accept(self, station_id: str) -> Station:
+        return await self.update(station_id, {"registration": Registration.ACCEPTED.value})
+
+    async def delete(self, station_id: str) -> None:
+        async with self._db.begin() as conn:
+            if not await repo.delete(conn, station_id):
+                raise NotFound(f"station {station_id!r} does not exist")
+
+    # --- charger side --------------------------------------------------------------------------
+
+    async def check_credentials(self, station_id: str, password: str | None) -> Verdict:
+        """Decide at the handshake whether this station may connect with this password."""
+        async with self._db.connect() as conn:
+            row = await repo.get(conn, station_id)
+        if row is None:
+            if not self._accept_unknown:
+                return Verdict.UNKNOWN
+            await self._admit_unknown(station_id, password)
+            return Verdict.ADMITTED_PENDING
+        stored = row["password_hash"]
+        if stored is None:
+            if row["registration"] == Registration.PENDING.value and self._accept_unknown:
+                return Verdict.ADMITTED_PENDING
+            return Verdict.NO_PASSWORD
+        if password is None or not await self._verifier.verify(password, stored):
+            return Verdict.WRONG_PASSWORD
+        if row["registration"] == Registration.PENDING.value:
+            return Verdict.ADMITTED_PENDING
+        return Verdict.ACCEPTED
+
+    async def _admit_unknown(self, station_id: str, password: str | None) -> None:
+        """Record a newcomer as pending; the password it presented becomes its password, so it
+        keeps working once an operator accepts the station (trust on first use)."""
+        now = self._clock.now()
+        hashed = await self._hash(password)
+        try:
+            async with self._db.begin() as conn:
+                await repo.insert(
+                    conn,
+                    {
+                        "id": station_id,
+                        "registration": Registration.PENDING.value,
+                        "password_hash": hashed,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+        except IntegrityError:
+            pass  # two first connections raced; one row is all we need
+
+    async def open_context(self, station_id: str, ocpp_version: str) -> StationContext:
+        async with self._db.connect() as conn:
+            row = await repo.get(conn, station_id)
+        if row is None:
+            raise NotFound(f"station {station_id!r} does not exist")
+        return StationContext(station_id, ocpp_version, Registration(row["registration"]))
+
+    async def boot(self, ctx: StationContext, info: BootInfo) -> BootResult:
+        now = self._clock.now()
+
+        async def write(batch: Batch) -> str | None:
+            row = await repo.get(batch.conn, ctx.station_id)
+            if row is None:
+                return None
+            await repo.update(
+                batch.conn,
+                ctx.station_id,
+                {
+                    "ocpp_version": ctx.ocpp_version,
+                    "vendor": info.vendor,
+                    "model": info.model,
+                    "serial_number": info.serial_number,
+                    "firmware_version": info.firmware_version,
+                    "iccid": info.iccid,
+                    "imsi": info.imsi,
+                    "last_boot_at": now,
+                    "updated_at": now,
+                },
+            )
+            return str(row["registration"])
+
+        registration = await self._committer.write(write)
+        if registration is None:
+            raise NotFound(f"station {ctx.station_id!r} does not exist")
+        ctx.registration = Registration(registration)
+        self._bus.publish(
+            "station.booted",
+            ctx.station_id,
+            {
+                "registration": ctx.registration.value,
+                "vendor": info.vendor,
+                "model": info.model,
+                "ocpp_version": ctx.ocpp_version,
+            },
+        )
+        return BootResult(ctx.registration, self._heartbeat_interval, now)
+
+    async def connector_status(
+        self,
+        ctx: StationContext,
+        *,
+        evse_id: int,
+        connector_id: int,
+        status: str,
+        error_code: str | None = None,
+        info: str | None = None,
+        vendor_error_code: str | None = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        """Record a connector's (or, with evse 0, the whole station's) reported state."""
+        now = self._clock.now()
+        at = timestamp or now
+
+        async def write(batch: Batch) -> None:
+            if evse_id == 0:
+                await repo.update(
+                    batch.conn,
+                    ctx.station_id,
+                    {"status": status, "error_code": error_code, "updated_at": now},
+                )
+                return
+            await repo.upsert_connector(
+                batch.conn,
+                ctx.station_id,
+                evse_id,
+                connector_id,
+                {
+                    "status": status,
+                    "error_code": error_code,
+                    "info": info,
+                    "vendor_error_code": vendor_error_code,
+                    "status_at": at,
+                },
+                updated_at=now,
+            )
+
+        await self._committer.write(write)
+        self._bus.publish(
+            "connector.status",
+            ctx.station_id,
+            {
+                "evse_id": evse_id,
+                "connector_id": connector_id,
+                "status": status,
+                "error_code": error_code,
+                "at": at.isoformat(),
+            },
+        )

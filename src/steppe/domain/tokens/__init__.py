@@ -1,0 +1,1 @@
+"""Id tokens: who may charge."""

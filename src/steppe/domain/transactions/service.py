@@ -1,0 +1,377 @@
+"""Transaction rules: start, meter values, stop, resends and chargers that were offline.
+
+Every method writes through the group committer and returns only once the write is durable, so
+the gateway can acknowledge right after. Resends are harmless: a start that matches an existing
+transaction (same station, EVSE, start time and meter start) returns that transaction; a stop for
+a finished transaction changes nothing; meter samples are unique per station, EVSE, time,
+measurand, phase, location and context, and a repeated one is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from steppe.domain.events import EventBus
+from steppe.domain.ports import Clock
+from steppe.domain.stations.models import StationContext
+from steppe.domain.tokens.models import Authorization
+from steppe.domain.tokens.service import TokenService
+from steppe.domain.transactions.models import Sample, Started, Transaction, energy_register_wh
+from steppe.errors import NotFound
+from steppe.storage.db import Database
+from steppe.storage.group_commit import Batch, GroupCommitter
+from steppe.storage.repositories import transactions as repo
+from steppe.storage.tables.core import meter_values
+
+ACTIVE = "active"
+COMPLETED = "completed"
+MAX_REMEMBERED_PER_STATION = 64
+
+
+def _check_energy(energy_wh: int | None, samples: Sequence[Sample]) -> str | None:
+    """Compare the charger's meter start/stop with the register samples it sent."""
+    readings = energy_register_wh(tuple(samples))
+    if energy_wh is None or len(readings) < 2:
+        return None
+    from_samples = readings[-1][1] - readings[0][1]
+    if from_samples == energy_wh:
+        return "ok"
+    return f"samples-differ:{from_samples - energy_wh:+d}Wh"
+
+
+class TransactionService:
+    def __init__(
+        self,
+        db: Database,
+        committer: GroupCommitter,
+        bus: EventBus,
+        clock: Clock,
+        tokens: TokenService,
+    ) -> None:
+        self._db = db
+        self._committer = committer
+        self._bus = bus
+        self._clock = clock
+        self._tokens = tokens
+
+    def _remember(self, ctx: StationContext, ocpp_id: str, pk: int) -> None:
+        if len(ctx.transactions) >= MAX_REMEMBERED_PER_STATION:
+            ctx.transactions.pop(next(iter(ctx.transactions)))
+        ctx.transactions[ocpp_id] = pk
+
+    async def start(
+        self,
+        ctx: StationContext,
+        *,
+        evse_id: int,
+        connector_id: int,
+        id_token: str | None,
+        meter_start_wh: int | None,
+        started_at: datetime,
+        ocpp_id: str | None = None,
+        reservation_id: int | None = None,
+        remote_start_id: int | None = None,
+        offline: bool = False,
+        charging_state: str | None = None,
+        seq_no: int | None = None,
+        authorize: bool = True,
+    ) -> Started:
+        """Record a transaction start; `ocpp_id` None means Steppe numbers it (OCPP 1.6)."""
+        authorization: Authorization | None = None
+        if authorize and id_token is not None:
+            authorization = await self._tokens.authorize(id_token)
+        now = self._clock.now()
+
+        async def write(batch: Batch) -> tuple[int, str, bool]:
+            if ocpp_id is not None:
+                existing = await repo.get_by_ocpp_id(batch.conn, ctx.station_id, ocpp_id)
+            else:
+                existing = await repo.find_start(
+                    batch.conn, ctx.station_id, evse_id, started_at, meter_start_wh
+                )
+            if existing is not None:
+                return int(existing["id"]), existing["ocpp_id"] or str(existing["id"]), True
+            pk = await repo.insert(
+                batch.conn,
+                {
+                    "ocpp_id": ocpp_id,
+                    "station_id": ctx.station_id,
+                    "evse_id": evse_id,
+                    "connector_id": connector_id,
+                    "id_token": id_token,
+                    "status": ACTIVE,
+                    "started_at": started_at,
+                    "meter_start_wh": meter_start_wh,
+                    "reservation_id": reservation_id,
+                    "remote_start_id": remote_start_id,
+                    "offline": offline,
+                    "charging_state": charging_state,
+                    "last_seq_no": seq_no,
+                    "created_at": now,
+                    "updated_at": now,
+                },
+            )
+            given = ocpp_id if ocpp_id is not None else str(pk)
+            if ocpp_id is None:
+                await repo.update(batch.conn, pk, {"ocpp_id": given})
+            return pk, given, False
+
+        pk, given, duplicate = await self._committer.write(write)
+        self._remember(ctx, given, pk)
+        if not duplicate:
+            self._bus.publish(
+                "transaction.started",
+                ctx.station_id,
+                {
+                    "transaction_id": given,
+                    "evse_id": evse_id,
+                    "connector_id": connector_id,
+                    "id_token": id_token,
+                    "meter_start_wh": meter_start_wh,
+                    "started_at": started_at.isoformat(),
+                    "authorization": authorization.status.value if authorization else None,
+                },
+            )
+        return Started(pk, given, authorization, duplicate)
+
+    async def resolve(self, ctx: StationContext, ocpp_id: str) -> int | None:
+        """The stored id of the station's transaction known to the charger as `ocpp_id`."""
+        pk = ctx.transactions.get(ocpp_id)
+        if pk is not None:
+            return pk
+        async with self._db.connect() as conn:
+            row = await repo.get_by_ocpp_id(conn, ctx.station_id, ocpp_id)
+        if row is None:
+            return None
+        self._remember(ctx, ocpp_id, int(row["id"]))
+        return int(row["id"])
+
+    async def meter_values(
+        self,
+        ctx: StationContext,
+        *,
+        evse_id: int,
+        ocpp_id: str | None,
+        samples: Sequence[Sample],
+    ) -> None:
+        """Store samples, attached to the transaction when the charger names one we know."""
+        pk = await self.resolve(ctx, ocpp_id) if ocpp_id is not None else None
+        rows = [sample.as_row(ctx.station_id, evse_id, pk) for sample in samples]
+
+        async def write(batch: Batch) -> None:
+            batch.insert_later(meter_values, rows, skip_duplicates=True)
+
+        await self._committer.write(write)
+        if ocpp_id is not None and pk is not None:
+            readings = energy_register_wh(tuple(samples))
+            self._bus.publish(
+                "transaction.updated",
+                ctx.station_id,
+                {
+                    "transaction_id": ocpp_id,
+                    "evse_id": evse_id,
+                    "meter_wh": readings[-1][1] if readings else None,
+                    "samples": len(samples),
+                },
+            )
+
+    async def stop(
+        self,
+        ctx: StationContext,
+        *,
+        ocpp_id: str,
+        meter_stop_wh: int | None,
+        stopped_at: datetime,
+        reason: str | None,
+        id_token: str | None = None,
+        samples: Sequence[Sample] = (),
+        evse_id: int | None = None,
+        connector_id: int | None = None,
+        seq_no: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Authorization | None:
+        """Finish a transaction; one the server never saw start is recorded as it is reported."""
+        authorization = await self._tokens.authorize(id_token) if id_token else None
+        known_pk = await self.resolve(ctx, ocpp_id)
+        now = self._clock.now()
+
+        async def write(batch: Batch) -> tuple[int, bool]:
+            row = await repo.get(batch.conn, known_pk) if known_pk is not None else None
+            if row is not None and row["status"] == COMPLETED:
+                return int(row["id"]), False
+            if row is None:
+                pk = await self._insert_offline(batch, ctx, ocpp_id, samples, evse_id, connector_id)
+                meter_start = await self._meter_start_of(batch, pk)
+            else:
+                pk = int(row["id"])
+                meter_start = row["meter_start_wh"]
+            energy = None
+            if meter_stop_wh is not None and meter_start is not None:
+                energy = meter_stop_wh - meter_start
+            if samples:
+                sample_pk_rows = [
+                    s.as_row(ctx.station_id, evse_id or (row["evse_id"] if row else 0), pk)
+                    for s in samples
+                ]
+                batch.insert_later(meter_values, sample_pk_rows, skip_duplicates=True)
+            values: dict[str, Any] = {
+                "status": COMPLETED,
+                "stopped_at": stopped_at,
+                "meter_stop_wh": meter_stop_wh,
+                "energy_wh": energy,
+                "stop_reason": reason,
+                "stop_id_token": id_token,
+                "energy_check": _check_energy(energy, samples),
+                "closed_by": "station",
+                "updated_at": now,
+                **(extra or {}),
+            }
+            if seq_no is not None:
+                values["last_seq_no"] = seq_no
+            await repo.update(batch.conn, pk, values)
+            return pk, True
+
+        pk, changed = await self._committer.write(write)
+        ctx.transactions.pop(ocpp_id, None)
+        if changed:
+            done = await self.get_by_pk(pk)
+            self._bus.publish(
+                "transaction.ended",
+                ctx.station_id,
+                {
+                    "transaction_id": done.id,
+                    "evse_id": done.evse_id,
+                    "energy_wh": done.energy_wh,
+                    "stop_reason": reason,
+                    "stopped_at": stopped_at.isoformat(),
+                    "offline": done.offline,
+                },
+            )
+        return authorization
+
+    async def _insert_offline(
+        self,
+        batch: Batch,
+        ctx: StationContext,
+        ocpp_id: str,
+        samples: Sequence[Sample],
+        evse_id: int | None,
+        connector_id: int | None,
+    ) -> int:
+        readings = energy_register_wh(tuple(samples))
+        begin = [s for s in samples if s.context == "Transaction.Begin"]
+        started_at = begin[0].timestamp if begin else (readings[0][0] if readings else None)
+        meter_start = None
+        begin_readings = energy_register_wh(tuple(begin))
+        if begin_readings:
+            meter_start = begin_readings[0][1]
+        elif readings:
+            meter_start = readings[0][1]
+        now = self._clock.now()
+        pk = await repo.insert(
+            batch.conn,
+            {
+                "ocpp_id": None if ctx.ocpp_version == "1.6" else ocpp_id,
+                "station_id": ctx.station_id,
+                "evse_id": evse_id or 0,
+                "connector_id": connector_id or 0,
+                "status": ACTIVE,
+                "started_at": started_at,
+                "meter_start_wh": meter_start,
+                "offline": True,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        if ctx.ocpp_version == "1.6":
+            await repo.update(batch.conn, pk, {"ocpp_id": str(pk)})
+        return pk
+
+    @staticmethod
+    async def _meter_start_of(batch: Batch, pk: int) -> int | None:
+        row = await repo.get(batch.conn, pk)
+        return None if row is None else row["meter_start_wh"]
+
+    async def close_stale(self, *, older_than: timedelta, reason: str = "StaleNoNews") -> list[str]:
+        """Close transactions with no news for `older_than`, saying so; never silently."""
+        cutoff = self._clock.now() - older_than
+        async with self._db.connect() as conn:
+            stale = await repo.stale_active(conn, seen_before=cutoff)
+        closed: list[str] = []
+        for row in stale:
+            now = self._clock.now()
+
+            async def write(batch: Batch, row: Any = row, now: datetime = now) -> bool:
+                fresh = await repo.get(batch.conn, int(row["id"]))
+                if fresh is None or fresh["status"] != ACTIVE or fresh["updated_at"] >= cutoff:
+                    return False
+                await repo.update(
+                    batch.conn,
+                    int(row["id"]),
+                    {
+                        "status": COMPLETED,
+                        "stopped_at": now,
+                        "stop_reason": reason,
+                        "closed_by": "server",
+                        "updated_at": now,
+                    },
+                )
+                return True
+
+            if await self._committer.write(write):
+                tx = Transaction.from_row(row)
+                closed.append(tx.id)
+                self._bus.publish(
+                    "transaction.ended",
+                    tx.station_id,
+                    {"transaction_id": tx.id, "stop_reason": reason, "closed_by": "server"},
+                )
+        return closed
+
+    async def get_by_pk(self, pk: int) -> Transaction:
+        async with self._db.connect() as conn:
+            row = await repo.get(conn, pk)
+        if row is None:
+            raise NotFound(f"transaction {pk} does not exist")
+        return Transaction.from_row(row)
+
+    async def get(self, api_id: str, *, station_id: str | None = None) -> Transaction:
+        async with self._db.connect() as conn:
+            if station_id is not None:
+                row = await repo.get_by_ocpp_id(conn, station_id, api_id)
+            else:
+                row = await repo.find_by_api_id(conn, api_id)
+        if row is None:
+            raise NotFound(f"transaction {api_id!r} does not exist")
+        return Transaction.from_row(row)
+
+    async def samples(self, pk: int) -> list[Sample]:
+        async with self._db.connect() as conn:
+            rows = await repo.samples(conn, pk)
+        return [Sample.from_row(row) for row in rows]
+
+    async def list(
+        self,
+        *,
+        station_id: str | None = None,
+        id_token: str | None = None,
+        status: str | None = None,
+        started_from: datetime | None = None,
+        started_to: datetime | None = None,
+        before_pk: int | None = None,
+        limit: int = 50,
+    ) -> list[Transaction]:
+        async with self._db.connect() as conn:
+            rows = await repo.list_page(
+                conn,
+                station_id=station_id,
+                id_token=id_token,
+                status=status,
+                started_from=started_from,
+                started_to=started_to,
+                before_pk=before_pk,
+                limit=limit,
+            )
+        return [Transaction.from_row(row) for row in rows]
