@@ -1,0 +1,1 @@
+"""The operator REST API (FastAPI): thin routers over the domain services."""

@@ -1,0 +1,23 @@
+"""The FastAPI application: routers, error mapping, OpenAPI."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from steppe import __version__
+from steppe.api import errors
+from steppe.api.context import ApiContext
+from steppe.api.routers import health, id_tokens, stations, transactions
+
+
+def create_api(context: ApiContext) -> FastAPI:
+    app = FastAPI(
+        title="Steppe operator API",
+        version=__version__,
+        description="Stations, id tokens, transactions and commands of a Steppe charging network.",
+    )
+    app.state.steppe = context
+    errors.install(app)
+    for module in (health, stations, id_tokens, transactions):
+        app.include_router(module.router)
+    return app

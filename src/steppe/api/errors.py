@@ -1,0 +1,71 @@
+"""Errors as JSON: `{"error": {"code": ..., "message": ...}}` with the right HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from steppe.errors import (
+    AlreadyExists,
+    CommandTimeout,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StationNotConnected,
+    SteppeError,
+    StorageUnavailable,
+)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+STATUS: tuple[tuple[type[SteppeError], int, str], ...] = (
+    (NotFound, 404, "not_found"),
+    (AlreadyExists, 409, "already_exists"),
+    (StationNotConnected, 409, "station_not_connected"),
+    (Conflict, 409, "conflict"),
+    (InvalidInput, 422, "invalid_input"),
+    (Forbidden, 403, "forbidden"),
+    (CommandTimeout, 504, "station_timeout"),
+    (StorageUnavailable, 503, "storage_unavailable"),
+)
+
+
+def body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(body(exc.code, exc.message), exc.status, headers=headers)
+
+    @app.exception_handler(SteppeError)
+    async def _domain_error(_: Request, exc: SteppeError) -> JSONResponse:
+        for kind, status, code in STATUS:
+            if isinstance(exc, kind):
+                return JSONResponse(body(code, str(exc)), status)
+        return JSONResponse(body("error", str(exc)), 500)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {
+                "field": ".".join(str(part) for part in error["loc"] if part != "body"),
+                "problem": error["msg"],
+            }
+            for error in exc.errors()
+        ]
+        message = "; ".join(f"{f['field'] or 'body'}: {f['problem']}" for f in fields)
+        return JSONResponse(body("invalid_request", message, fields=fields), 422)

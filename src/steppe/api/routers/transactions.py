@@ -1,0 +1,68 @@
+"""Transactions: list with filters and a cursor, read one with its meter samples."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import AwareDatetime
+
+from steppe.api.deps import Context, Viewer
+from steppe.api.errors import ApiError
+from steppe.api.schemas.transactions import (
+    SampleOut,
+    TransactionDetail,
+    TransactionOut,
+    TransactionPage,
+)
+
+router = APIRouter(prefix="/api/v1/transactions", tags=["transactions"])
+
+
+@router.get("", response_model=TransactionPage, summary="List transactions, newest first")
+async def list_transactions(
+    context: Context,
+    _: Viewer,
+    station_id: Annotated[str | None, Query(max_length=48)] = None,
+    id_token: Annotated[str | None, Query(max_length=36)] = None,
+    status: Literal["active", "completed"] | None = None,
+    started_from: Annotated[AwareDatetime | None, Query(description="inclusive")] = None,
+    started_to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=24, description="`next` of the last page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> TransactionPage:
+    before = None
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise ApiError(422, "invalid_request", "cursor: not a cursor this API gave out")
+        before = int(cursor)
+    txs = await context.services.transactions.list(
+        station_id=station_id,
+        id_token=id_token,
+        status=status,
+        started_from=started_from,
+        started_to=started_to,
+        before_pk=before,
+        limit=limit,
+    )
+    versions = await context.services.stations.versions([tx.station_id for tx in txs])
+    return TransactionPage(
+        items=[TransactionOut.of(tx, versions.get(tx.station_id)) for tx in txs],
+        next=str(txs[-1].pk) if len(txs) == limit else None,
+    )
+
+
+@router.get("/{transaction_id}", response_model=TransactionDetail, summary="One transaction")
+async def get_transaction(
+    transaction_id: Annotated[str, Path(max_length=36)],
+    context: Context,
+    _: Viewer,
+    station_id: Annotated[str | None, Query(max_length=48)] = None,
+) -> TransactionDetail:
+    tx = await context.services.transactions.get(transaction_id, station_id=station_id)
+    samples = await context.services.transactions.samples(tx.pk)
+    versions = await context.services.stations.versions([tx.station_id])
+    out = TransactionOut.of(tx, versions.get(tx.station_id))
+    return TransactionDetail(**out.model_dump(), meter_values=[SampleOut.of(s) for s in samples])

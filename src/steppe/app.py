@@ -1,0 +1,157 @@
+"""Composition root: settings -> database -> services -> OCPP gateway + HTTP API, one lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import uvicorn
+
+from steppe.api.app import create_api
+from steppe.api.context import ApiContext
+from steppe.config import Settings
+from steppe.domain.events import EventBus
+from steppe.domain.ports import Clock, SystemClock
+from steppe.domain.services import Services
+from steppe.domain.stations.service import StationService
+from steppe.domain.tokens.service import TokenService
+from steppe.domain.transactions.service import TransactionService
+from steppe.gateway.registry import ConnectionRegistry
+from steppe.gateway.server import OcppServer
+from steppe.ocpp.dispatcher import VersionHandlers
+from steppe.ocpp.v16.handlers import V16Handlers
+from steppe.ocpp.validation import SchemaRegistry
+from steppe.ocpp.versions import OcppVersion
+from steppe.storage import migrator
+from steppe.storage.db import Database
+from steppe.storage.group_commit import GroupCommitter
+
+log = logging.getLogger("steppe")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket (port 0 picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(4096)
+    sock.setblocking(False)
+    return sock
+
+
+class _EmbeddedUvicorn(uvicorn.Server):
+    """Uvicorn inside Steppe's loop: Steppe, not uvicorn, owns the process signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class Steppe:
+    """A running instance: what tests, the CLI and benchmarks start and stop."""
+
+    settings: Settings
+    db: Database
+    committer: GroupCommitter
+    services: Services
+    registry: ConnectionRegistry
+    ocpp: OcppServer
+    api_context: ApiContext
+    ocpp_port: int = 0
+    http_port: int = 0
+
+    @property
+    def http_url(self) -> str:
+        return f"http://{self.settings.host}:{self.http_port}"
+
+    @property
+    def ocpp_url(self) -> str:
+        return f"ws://{self.settings.host}:{self.ocpp_port}/ocpp"
+
+
+def build(
+    settings: Settings, *, clock: Clock | None = None, schemas: SchemaRegistry | None = None
+) -> Steppe:
+    """Wire every part together; nothing runs yet."""
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+    committer = GroupCommitter(db, max_batch=settings.commit_max_batch)
+    bus = EventBus()
+    tokens = TokenService(db, clock)
+    stations = StationService(
+        db,
+        committer,
+        bus,
+        clock,
+        accept_unknown=settings.accept_unknown_stations,
+        heartbeat_interval=settings.heartbeat_interval,
+        hash_cost=settings.password_hash_cost,
+    )
+    transactions = TransactionService(db, committer, bus, clock, tokens)
+    services = Services(stations, tokens, transactions, bus, clock)
+    schemas = schemas or SchemaRegistry()
+    handlers: dict[OcppVersion, VersionHandlers] = {OcppVersion.V16: V16Handlers(services)}
+    registry = ConnectionRegistry()
+    ocpp = OcppServer(settings, services, handlers, schemas, registry)
+    api_context = ApiContext(settings=settings, services=services, commands=registry, db=db)
+    return Steppe(settings, db, committer, services, registry, ocpp, api_context)
+
+
+@asynccontextmanager
+async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
+    """Migrate, listen on both ports, serve; on exit close sockets (1001) and finish commits."""
+    settings = steppe.settings
+    if settings.migrate_on_start:
+        await migrator.upgrade(steppe.db.engine)
+    ocpp_sock = bind(settings.host, settings.ocpp_port)
+    http_sock = bind(settings.host, settings.http_port)
+    steppe.ocpp_port = ocpp_sock.getsockname()[1]
+    steppe.http_port = http_sock.getsockname()[1]
+    api = create_api(steppe.api_context)
+    config = uvicorn.Config(
+        api, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=3
+    )
+    http = _EmbeddedUvicorn(config)
+    async with asyncio.TaskGroup() as group:
+        committer_task = group.create_task(steppe.committer.run(), name="group-commit")
+        await steppe.ocpp.start(ocpp_sock)
+        http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
+        while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
+            await asyncio.sleep(0.01)
+        steppe.api_context.ready = True
+        log.info(
+            "Steppe listening: OCPP on ws://%s:%d/ocpp/{station_id}, HTTP on http://%s:%d",
+            settings.host,
+            steppe.ocpp_port,
+            settings.host,
+            steppe.http_port,
+        )
+        try:
+            yield steppe
+        finally:
+            steppe.api_context.ready = False
+            await steppe.ocpp.close()
+            http.should_exit = True
+            await http_task
+            committer_task.cancel()  # it commits what is still queued before it ends
+    await steppe.db.close()
+
+
+async def serve(settings: Settings) -> int:
+    """Run until SIGTERM or SIGINT, then shut down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with running(build(settings)):
+        await stop.wait()
+        log.info("shutting down")
+    return 0

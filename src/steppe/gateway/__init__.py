@@ -1,0 +1,1 @@
+"""Transport: the OCPP WebSocket server. The only package that imports `websockets`."""

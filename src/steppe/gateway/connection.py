@@ -1,0 +1,155 @@
+"""One charger's live connection: read frames, answer calls, carry Steppe's own calls out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from steppe.domain.stations.models import StationContext
+from steppe.errors import CommandTimeout, Conflict, StationNotConnected
+from steppe.ocpp.dispatcher import Dispatcher
+from steppe.ocpp.errors import OcppError
+from steppe.ocpp.session import (
+    CallAnswered,
+    CallFailed,
+    Ignored,
+    IncomingCall,
+    Reply,
+    RpcSession,
+    SessionBusy,
+)
+from steppe.ocpp.versions import OcppVersion
+
+log = logging.getLogger("steppe.gateway")
+frames = logging.getLogger("steppe.ocpp.frames")
+
+
+class CallRejected(Conflict):
+    """The charger answered Steppe's call with a CALLERROR."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(f"{code}: {description}" if description else code)
+        self.code = code
+        self.description = description
+
+
+class StationConnection:
+    __slots__ = ("_lock", "_waiter", "ctx", "default_timeout", "dispatcher", "session", "ws")
+
+    def __init__(
+        self,
+        ws: ServerConnection,
+        session: RpcSession,
+        ctx: StationContext,
+        dispatcher: Dispatcher,
+        *,
+        default_timeout: float,
+    ) -> None:
+        self.ws = ws
+        self.session = session
+        self.ctx = ctx
+        self.dispatcher = dispatcher
+        self.default_timeout = default_timeout
+        self._lock: asyncio.Lock | None = None
+        self._waiter: asyncio.Future[dict[str, Any]] | None = None
+
+    @property
+    def station_id(self) -> str:
+        return self.ctx.station_id
+
+    @property
+    def version(self) -> OcppVersion:
+        return self.session.version
+
+    async def serve(self) -> None:
+        """Handle frames until the socket closes."""
+        session = self.session
+        ws = self.ws
+        debug = frames.isEnabledFor(logging.DEBUG)
+        try:
+            async for raw in ws:
+                if debug:
+                    frames.debug("[%s] <- %s", self.station_id, raw)
+                event = session.receive(raw)
+                if type(event) is IncomingCall:
+                    text = await self._answer(event)
+                elif type(event) is Reply:
+                    text = event.text
+                else:
+                    self._settle(event)
+                    continue
+                if debug:
+                    frames.debug("[%s] -> %s", self.station_id, text)
+                await ws.send(text)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._abandon()
+
+    async def _answer(self, call: IncomingCall) -> str:
+        try:
+            payload = await self.dispatcher.handle(
+                self.session.version, self.ctx, call.action, call.payload
+            )
+        except OcppError as error:
+            return self.session.fail(call, error)
+        try:
+            return self.session.answer(call, payload)
+        except OcppError as error:
+            log.error("[%s] invalid answer to %s: %s", self.station_id, call.action, error)
+            return self.session.fail(call, error)
+
+    def _settle(self, event: object) -> None:
+        waiter = self._waiter
+        if type(event) is CallAnswered:
+            if waiter is not None and not waiter.done():
+                waiter.set_result(event.payload)
+        elif type(event) is CallFailed:
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(CallRejected(event.code, event.description))
+        elif type(event) is Ignored:
+            log.info("[%s] ignored a frame: %s", self.station_id, event.reason)
+
+    def _abandon(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(StationNotConnected(f"station {self.station_id!r} went away"))
+
+    async def call(
+        self, action: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Send one call and wait for its answer; calls queue up, one in flight at a time."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        wait = self.default_timeout if timeout is None else timeout
+        async with self._lock:
+            try:
+                _pending, text = self.session.start_call(action, payload)
+            except SessionBusy as exc:  # pragma: no cover - the lock makes this unreachable
+                raise Conflict("a call is already in flight") from exc
+            loop = asyncio.get_running_loop()
+            self._waiter = waiter = loop.create_future()
+            try:
+                if frames.isEnabledFor(logging.DEBUG):
+                    frames.debug("[%s] -> %s", self.station_id, text)
+                try:
+                    await self.ws.send(text)
+                except ConnectionClosed as exc:
+                    raise StationNotConnected(f"station {self.station_id!r} went away") from exc
+                try:
+                    async with asyncio.timeout(wait):
+                        return await waiter
+                except TimeoutError as exc:
+                    raise CommandTimeout(
+                        f"station {self.station_id!r} did not answer {action} within {wait:g} s"
+                    ) from exc
+            finally:
+                self.session.cancel_pending()
+                self._waiter = None
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        await self.ws.close(code, reason)

@@ -1,0 +1,32 @@
+"""How an OCPP version carries a version-neutral command: the action, the payload, the status.
+
+Each version implements `CommandCodec` in `v16/commands.py` and `v201/commands.py`; the gateway
+picks the codec of the station's live version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from steppe.domain.commands.models import CommandParams
+
+
+class CommandNotAvailable(Exception):
+    """The command has no equivalent in this OCPP version (e.g. get-configuration on 2.0.1)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingCall:
+    action: str
+    payload: dict[str, Any]
+
+
+class CommandCodec(Protocol):
+    def encode(self, command: str, params: CommandParams) -> OutgoingCall:
+        """The call for `command`; raises CommandNotAvailable for commands this version lacks."""
+        ...
+
+    def status_of(self, command: str, response: dict[str, Any]) -> str:
+        """The charger's status in its answer (e.g. "Accepted"), or "OK" for answers without one."""
+        ...

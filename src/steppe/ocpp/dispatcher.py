@@ -1,0 +1,64 @@
+"""Routes a validated incoming CALL to its version's handler, version-neutral rules first."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from steppe.ocpp.errors import ErrorKind, OcppError
+from steppe.ocpp.validation import SchemaRegistry
+from steppe.ocpp.versions import OcppVersion
+
+from steppe.domain.stations.models import Registration, StationContext
+from steppe.errors import InvalidInput, NotFound, StorageUnavailable
+
+Handler = Callable[[StationContext, dict[str, Any]], Awaitable[dict[str, Any]]]
+log = logging.getLogger("steppe.ocpp")
+
+# What a station may send before an operator has accepted it.
+ALLOWED_WHILE_PENDING = frozenset({"BootNotification", "Heartbeat"})
+
+
+class VersionHandlers(Protocol):
+    """The incoming-message handlers of one OCPP version."""
+
+    def route(self, action: str) -> Handler | None: ...
+
+
+class Dispatcher:
+    def __init__(
+        self, handlers: Mapping[OcppVersion, VersionHandlers], schemas: SchemaRegistry
+    ) -> None:
+        self._handlers = dict(handlers)
+        self._schemas = schemas
+
+    @property
+    def versions(self) -> tuple[OcppVersion, ...]:
+        return tuple(self._handlers)
+
+    async def handle(
+        self, version: OcppVersion, ctx: StationContext, action: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The answer payload, or an OcppError that becomes a CALLERROR."""
+        handler = self._handlers[version].route(action)
+        if handler is None:
+            if self._schemas.knows(version, action):
+                raise OcppError(ErrorKind.NOT_SUPPORTED, f"{action} is not supported by Steppe")
+            raise OcppError(ErrorKind.NOT_IMPLEMENTED, f"unknown action {action}")
+        if ctx.registration is not Registration.ACCEPTED and action not in ALLOWED_WHILE_PENDING:
+            raise OcppError(
+                ErrorKind.SECURITY,
+                f"station is {ctx.registration.value}; only BootNotification is accepted",
+            )
+        try:
+            return await handler(ctx, payload)
+        except OcppError:
+            raise
+        except StorageUnavailable as exc:
+            raise OcppError(ErrorKind.INTERNAL, "storage unavailable, not recorded") from exc
+        except (InvalidInput, NotFound) as exc:
+            raise OcppError(ErrorKind.PROPERTY_CONSTRAINT, str(exc)) from exc
+        except Exception as exc:
+            log.exception("[%s] %s failed", ctx.station_id, action)
+            raise OcppError(ErrorKind.INTERNAL, "internal error, not recorded") from exc
