@@ -1,0 +1,1 @@
+"""Benchmarks of Steppe against the peers it is measured with, and the soak run."""

@@ -1,0 +1,197 @@
+"""The chargers of one worker process and what they do in each mode of a load run."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from bench.charger import Charger, Tally, failed
+
+Mode = Literal["closed", "paced", "idle", "cycle"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every charger of a run does, and where it connects."""
+
+    url: str  # ws://host:port/ocpp; the station id is appended
+    password: str
+    id_tag: str
+    mode: Mode = "closed"
+    rate: float = 0.0  # paced: messages per second across the whole fleet
+    heartbeat_s: float = 30.0  # idle and cycle
+    open_timeout: float = 60.0
+    call_timeout: float = 60.0
+    tick_s: float = 0.0  # cycle: send a tally to the parent this often (0: never)
+    meter_interval_s: float = 1.0  # cycle: pause between meter values in a session
+    meters_per_session: int = 20  # cycle
+    reconnect_chance: float = 0.05  # cycle: chance a charger drops and reconnects after a session
+
+
+class Fleet:
+    """The chargers one worker process drives."""
+
+    def __init__(self, plan: Plan, station_ids: list[str], total_chargers: int) -> None:
+        self.plan = plan
+        self.total = total_chargers
+        self.tally = Tally()
+        self.chargers = [Charger(sid, plan.url, plan.password, self.tally) for sid in station_ids]
+        self._background: list[asyncio.Task[None]] = []
+
+    def take_tally(self, *, with_chargers: bool = False) -> Tally:
+        """The tally so far; counting starts afresh."""
+        tally, self.tally = self.tally, Tally()
+        for charger in self.chargers:
+            charger.tally = self.tally
+        if with_chargers:
+            tally.chargers = [c.report() for c in self.chargers]
+        return tally
+
+    async def _call(self, charger: Charger, step: str) -> bool:
+        """Run one setup step with the call timeout; False (and counted) when it fails."""
+        try:
+            if step == "connect":
+                await charger.connect(self.plan.open_timeout)
+                return True
+            action = {
+                "boot": charger.boot,
+                "heartbeat": charger.heartbeat,
+                "meter": charger.meter_values,
+            }.get(step)
+            if action is not None:
+                await asyncio.wait_for(action(), self.plan.call_timeout)
+            elif step == "start":
+                await asyncio.wait_for(
+                    charger.start_transaction(self.plan.id_tag), self.plan.call_timeout
+                )
+            elif step == "stop":
+                await asyncio.wait_for(
+                    charger.stop_transaction(self.plan.id_tag), self.plan.call_timeout
+                )
+            else:
+                await asyncio.wait_for(charger.status(step), self.plan.call_timeout)
+        except Exception as exc:
+            failed(charger.tally, charger.station_id, exc)
+            return False
+        return True
+
+    async def _prepare(self, charger: Charger, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - time.time()))
+        steps = ["connect", "boot", "Available"]
+        if self.plan.mode in ("closed", "paced"):
+            steps += ["start", "Charging"]
+        for step in steps:
+            if not await self._call(charger, step):
+                await charger.close()
+                return
+            if step == "boot":
+                now = time.time()
+                tally = charger.tally
+                tally.booted += 1
+                tally.first_boot_at = min(tally.first_boot_at or now, now)
+                tally.last_boot_at = max(tally.last_boot_at, now)
+
+    async def setup(self, at: float) -> None:
+        """Connect, boot and (for load modes) start a transaction, all chargers at once at `at`."""
+        await asyncio.gather(*(self._prepare(c, at) for c in self.chargers))
+        if self.plan.mode == "idle":
+            for charger in self.chargers:
+                if charger.ws is not None:
+                    self._background.append(asyncio.create_task(self._heartbeats(charger)))
+
+    async def _heartbeats(self, charger: Charger) -> None:
+        await asyncio.sleep(random.uniform(0, self.plan.heartbeat_s))
+        while charger.ws is not None:
+            if not await self._call(charger, "heartbeat"):
+                return
+            await asyncio.sleep(self.plan.heartbeat_s)
+
+    async def run(self, start: float, end: float) -> None:
+        """Drive the live chargers until `end`; answers inside [start, end) are measured."""
+        live = [c for c in self.chargers if c.ws is not None]
+        if self.plan.mode == "closed":
+            await asyncio.gather(*(self._closed(c, start, end) for c in live))
+        elif self.plan.mode == "paced":
+            await asyncio.gather(*(self._paced(c, start, end) for c in live))
+        elif self.plan.mode == "cycle":
+            await asyncio.gather(*(self._cycles(c, start, end) for c in live))
+
+    async def _closed(self, charger: Charger, start: float, end: float) -> None:
+        now = time.time()
+        while now < end:
+            sent = time.perf_counter()
+            if not await self._call(charger, "meter"):
+                return
+            latency = time.perf_counter() - sent
+            now = time.time()
+            if start <= now < end:
+                charger.tally.measured += 1
+                charger.tally.latency.record(latency)
+
+    async def _paced(self, charger: Charger, start: float, end: float) -> None:
+        """Send at a fixed pace; latency counts from the planned send time (no coordinated
+        omission: a late answer also delays and charges the calls queued behind it)."""
+        interval = self.total / self.plan.rate
+        due = time.time() + random.uniform(0, interval)
+        while due < end:
+            await asyncio.sleep(max(0.0, due - time.time()))
+            if not await self._call(charger, "meter"):
+                return
+            now = time.time()
+            if start <= due and now < end:
+                charger.tally.measured += 1
+                charger.tally.latency.record(now - due)
+            due += interval
+
+    async def _cycles(self, charger: Charger, start: float, end: float) -> None:
+        """Full charge sessions with heartbeats between them, and now and then a reconnect."""
+        plan = self.plan
+        await asyncio.sleep(random.uniform(0, plan.meter_interval_s * 2))
+        while time.time() < end:
+            if charger.ws is None and not await self._reconnect(charger):
+                await asyncio.sleep(plan.heartbeat_s)
+                continue
+            for step in ("Preparing", "start", "Charging"):
+                if not await self._timed(charger, step, start, end):
+                    break
+            else:
+                for _ in range(plan.meters_per_session):
+                    await asyncio.sleep(plan.meter_interval_s)
+                    if time.time() >= end or not await self._timed(charger, "meter", start, end):
+                        break
+                if charger.transaction_id is not None:
+                    await self._timed(charger, "stop", start, end)
+                await self._timed(charger, "Available", start, end)
+                await asyncio.sleep(plan.meter_interval_s)
+                await self._timed(charger, "heartbeat", start, end)
+            if charger.ws is None or random.random() < plan.reconnect_chance:
+                await charger.close()
+                await asyncio.sleep(random.uniform(0.5, 2.0))
+
+    async def _timed(self, charger: Charger, step: str, start: float, end: float) -> bool:
+        sent = time.perf_counter()
+        ok = await self._call(charger, step)
+        if ok and start <= time.time() < end:
+            charger.tally.measured += 1
+            charger.tally.latency.record(time.perf_counter() - sent)
+        if not ok:
+            await charger.close()
+        return ok
+
+    async def _reconnect(self, charger: Charger) -> bool:
+        charger.transaction_id = None
+        for step in ("connect", "boot", "Available"):
+            if not await self._call(charger, step):
+                await charger.close()
+                return False
+        return True
+
+    async def close(self) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._background.clear()
+        await asyncio.gather(*(c.close() for c in self.chargers))

@@ -1,0 +1,1 @@
+"""Central systems Steppe is compared with, run as subprocesses by `bench.servers`."""
