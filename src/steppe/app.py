@@ -74,7 +74,8 @@ class Steppe:
 
     @property
     def ocpp_url(self) -> str:
-        return f"ws://{self.settings.host}:{self.ocpp_port}/ocpp"
+        scheme = "wss" if self.ocpp.tls is not None else "ws"
+        return f"{scheme}://{self.settings.host}:{self.ocpp_port}/ocpp"
 
 
 def build(
@@ -112,6 +113,8 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     if settings.migrate_on_start:
         await migrator.upgrade(steppe.db.engine)
     ocpp_sock = bind(settings.host, settings.ocpp_port)
+    plain_port = settings.ocpp_plain_port if steppe.ocpp.wants_plain_port else None
+    plain_sock = bind(settings.host, plain_port) if plain_port is not None else None
     http_sock = bind(settings.host, settings.http_port)
     steppe.ocpp_port = ocpp_sock.getsockname()[1]
     steppe.http_port = http_sock.getsockname()[1]
@@ -122,7 +125,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     http = _EmbeddedUvicorn(config)
     async with asyncio.TaskGroup() as group:
         committer_task = group.create_task(steppe.committer.run(), name="group-commit")
-        await steppe.ocpp.start(ocpp_sock)
+        await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
             await asyncio.sleep(0.01)

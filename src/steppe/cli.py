@@ -35,7 +35,7 @@ def _run(coro: Coroutine[Any, Any, int], *, uvloop: bool) -> int:
         try:
             import uvloop as _uvloop
 
-            return _uvloop.run(coro)  # type: ignore[no-any-return]
+            return _uvloop.run(coro)
         except ImportError:
             pass
     return asyncio.run(coro)
@@ -68,6 +68,41 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return asyncio.run(migrate())
 
 
+def cmd_certs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from steppe.errors import SteppeError
+    from steppe.pki import files
+
+    directory = Path(args.dir)
+    try:
+        if args.certs_command == "init":
+            layout = files.init_directory(
+                directory,
+                names=args.name or files.DEFAULT_SERVER_NAMES,
+                organization=args.organization,
+                force=args.force,
+            )
+            print(f"CA certificate:     {layout.ca_cert}\nCA key (secret):    {layout.ca_key}")
+            print(
+                f"server certificate: {layout.server_cert}\nserver key:         {layout.server_key}"
+            )
+            print("settings for `steppe serve`:")
+            for variable, value in layout.settings().items():
+                print(f"  {variable}={value}")
+        else:
+            cert, key = files.issue_station_files(
+                directory, args.station_id, organization=args.organization
+            )
+            print(f"station certificate: {cert}\nstation key:         {key}")
+            print("install both on the charger with the CA certificate; set its security profile")
+            print(f"to 3 with PATCH /api/v1/stations/{args.station_id}")
+    except SteppeError as exc:
+        print(f"steppe certs: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (STEPPE_HOST, 127.0.0.1)")
     parser.add_argument("--http-port", type=int, help="HTTP API port (STEPPE_HTTP_PORT, 8000)")
@@ -91,6 +126,18 @@ def parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="bring the database to the newest schema")
     migrate.add_argument("--database-url")
     migrate.set_defaults(func=cmd_migrate)
+
+    certs = sub.add_parser("certs", help="a local CA, server and station certificates for TLS")
+    certs_sub = certs.add_subparsers(dest="certs_command", required=True)
+    init = certs_sub.add_parser("init", help="create a CA and a server certificate in --dir")
+    init.add_argument("--name", action="append", help="server DNS name or IP (repeatable)")
+    init.add_argument("--force", action="store_true", help="replace an existing CA")
+    station = certs_sub.add_parser("station", help="issue a station's client certificate")
+    station.add_argument("station_id")
+    for command in (init, station):
+        command.add_argument("--dir", required=True, help="folder of the CA files")
+        command.add_argument("--organization", default="Steppe", help="O= of the certificates")
+    certs.set_defaults(func=cmd_certs)
     return top
 
 

@@ -39,6 +39,22 @@ class Settings(BaseSettings):
     max_frame_bytes: int = Field(65536, ge=1024)
     close_timeout: float = 5.0
 
+    # Security profiles 2 and 3 (TLS) and limits; see docs/security.md.
+    tls_cert_file: Path | None = Field(None, description="server certificate chain (PEM)")
+    tls_key_file: Path | None = Field(None, description="server private key (PEM)")
+    tls_ca_file: Path | None = Field(None, description="CA of station client certificates")
+    tls_ca_key_file: Path | None = Field(None, description="CA key, to sign station CSRs")
+    ocpp_plain_port: int | None = Field(
+        None, ge=0, le=65535, description="with TLS on, a plain ws:// port for profile 1"
+    )
+    operator_name: str = Field("Steppe", description="O= of the certificates Steppe signs")
+    handshake_timeout: float = Field(10.0, gt=0, description="seconds to finish the handshake")
+    max_connections_per_ip: int = Field(1000, ge=1)
+    auth_lockout_failures: int = Field(10, ge=1, description="failed logins before a lockout")
+    auth_lockout_seconds: float = Field(60.0, ge=0)
+    max_messages_per_second: float = Field(50.0, gt=0, description="per station, sustained")
+    message_burst: int = Field(100, ge=1, description="per station, token bucket size")
+
     # Operations.
     log_level: LogLevel = "INFO"
     log_frames: bool = False

@@ -1,4 +1,10 @@
-"""The opening handshake: endpoint, subprotocol and credentials, checked before any frame flows."""
+"""The opening handshake: endpoint, subprotocol and credentials, checked before any frame flows.
+
+Security profiles (OCPP 1.6 security whitepaper, 2.0.1 part 2 A00): 1 = Basic auth on plain or
+TLS connections, 2 = Basic auth over TLS only, 3 = a TLS client certificate whose common name is
+the station id (Basic auth optional). Failed logins count towards a lockout per station id and
+per client address; open connections per address are capped.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,13 @@ from http import HTTPStatus
 from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
 from steppe.domain.stations.models import Verdict
 from steppe.domain.stations.service import StationService
 from steppe.gateway.identity import station_id_from_path
+from steppe.gateway.limits import ConnectionCounter, Lockout
+from steppe.gateway.tls import peer_tls
 
 log = logging.getLogger("steppe.gateway")
 
@@ -45,33 +54,70 @@ def offered_subprotocols(headers: Headers) -> list[str]:
 
 
 def _refuse(
-    connection: ServerConnection, status: HTTPStatus, text: str, *, challenge: bool = False
+    connection: ServerConnection,
+    status: HTTPStatus,
+    text: str,
+    *,
+    challenge: bool = False,
+    retry_after: float | None = None,
 ) -> Response:
     response = connection.respond(status, text + "\n")
     if challenge:
         response.headers["WWW-Authenticate"] = 'Basic realm="Steppe OCPP", charset="UTF-8"'
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, round(retry_after)))
     return response
 
 
-class Handshake:
-    """`process_request` for the OCPP server (security profile 1: Basic auth)."""
+def client_address(connection: ServerConnection) -> str:
+    address = connection.remote_address
+    return str(address[0]) if address else "?"
 
-    def __init__(self, stations: StationService, subprotocols: Sequence[str]) -> None:
+
+# Verdicts that are a wrong guess at credentials and count towards the lockout.
+FAILED_LOGIN = frozenset(
+    {
+        Verdict.UNKNOWN,
+        Verdict.WRONG_PASSWORD,
+        Verdict.NO_PASSWORD,
+        Verdict.CERTIFICATE_REQUIRED,
+    }
+)
+
+
+class Handshake:
+    """`process_request` for the OCPP server: endpoint, subprotocol, limits, profiles 1-3."""
+
+    def __init__(
+        self,
+        stations: StationService,
+        subprotocols: Sequence[str],
+        *,
+        lockout: Lockout | None = None,
+        connections: ConnectionCounter | None = None,
+    ) -> None:
         self._stations = stations
         self._subprotocols = tuple(subprotocols)
+        self._lockout = lockout
+        self._connections = connections
 
     def select_subprotocol(
-        self, connection: ServerConnection, offered: Sequence[str]
-    ) -> str | None:
+        self, connection: ServerConnection, offered: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
         """The newest OCPP version both sides speak."""
         for ours in self._subprotocols:
             if ours in offered:
-                return ours
+                return Subprotocol(ours)
         return None
 
     async def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
         station_id = station_id_from_path(request.path)
-        peer = connection.remote_address[0] if connection.remote_address else "?"
+        peer = client_address(connection)
+        if self._connections is not None and self._connections.full(peer):
+            log.warning("refused %s: %d connections open from it", peer, self._connections.limit)
+            return _refuse(
+                connection, HTTPStatus.TOO_MANY_REQUESTS, "too many connections from this address"
+            )
         if station_id is None:
             log.info("refused %s: bad endpoint %.80r", peer, request.path)
             return _refuse(
@@ -89,9 +135,34 @@ class Handshake:
                 f"no supported OCPP subprotocol offered ({', '.join(offered) or 'none'}); "
                 f"this server speaks {', '.join(self._subprotocols)}",
             )
+        keys = (f"station:{station_id}", f"ip:{peer}")
+        if self._lockout is not None:
+            wait = self._lockout.retry_after(keys)
+            if wait is not None:
+                log.warning(
+                    "[%s] refused from %s: locked out after failed logins", station_id, peer
+                )
+                return _refuse(
+                    connection,
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                    "too many failed logins; try again later",
+                    retry_after=wait,
+                )
+        tls = peer_tls(connection)
+        if tls.client_cn is not None and tls.client_cn != station_id:
+            log.warning(
+                "[%s] refused from %s: client certificate is for another id", station_id, peer
+            )
+            self._failed(keys)
+            return _refuse(
+                connection,
+                HTTPStatus.FORBIDDEN,
+                "the client certificate's common name is not this station id",
+            )
         credentials = basic_credentials(request.headers)
         if credentials is not None and credentials[0] != station_id:
             log.info("[%s] refused: Basic auth user does not match the station id", station_id)
+            self._failed(keys)
             return _refuse(
                 connection,
                 HTTPStatus.UNAUTHORIZED,
@@ -99,14 +170,37 @@ class Handshake:
                 challenge=True,
             )
         verdict = await self._stations.check_credentials(
-            station_id, credentials[1] if credentials else None
+            station_id,
+            credentials[1] if credentials else None,
+            encrypted=tls.encrypted,
+            client_cn=tls.client_cn,
         )
         if verdict in (Verdict.ACCEPTED, Verdict.ADMITTED_PENDING):
+            if self._lockout is not None:
+                self._lockout.succeeded(keys[:1])
             return None
         log.info("[%s] refused from %s: %s", station_id, peer, verdict.value)
+        if verdict in FAILED_LOGIN:
+            self._failed(keys)
+        if verdict is Verdict.TLS_REQUIRED:
+            return _refuse(
+                connection,
+                HTTPStatus.FORBIDDEN,
+                "this station's security profile needs TLS: connect with wss://",
+            )
+        if verdict is Verdict.CERTIFICATE_REQUIRED:
+            return _refuse(
+                connection,
+                HTTPStatus.FORBIDDEN,
+                "security profile 3: present a client certificate issued for this station id",
+            )
         return _refuse(
             connection,
             HTTPStatus.UNAUTHORIZED,
             "unknown station or wrong password",
             challenge=True,
         )
+
+    def _failed(self, keys: tuple[str, str]) -> None:
+        if self._lockout is not None:
+            self._lockout.failed(keys)

@@ -5,16 +5,21 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Mapping
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 from steppe.config import Settings
 from steppe.domain.services import Services
-from steppe.gateway.auth import Handshake
+from steppe.domain.stations.models import StationContext
+from steppe.gateway.auth import Handshake, client_address
 from steppe.gateway.connection import StationConnection
 from steppe.gateway.identity import station_id_from_path
+from steppe.gateway.limits import Admission, ConnectionCounter, Lockout, MessageThrottle
 from steppe.gateway.registry import ConnectionRegistry
+from steppe.gateway.tls import server_context
 from steppe.ocpp.dispatcher import Dispatcher, VersionHandlers
+from steppe.ocpp.errors import ErrorKind, OcppError
 from steppe.ocpp.session import RpcSession
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
@@ -24,6 +29,35 @@ log = logging.getLogger("steppe.gateway")
 # Frames a connection may hold unread; chargers send one call at a time, so a few suffice.
 MAX_QUEUE = 4
 REPLACED = 4000  # private-use close code: a newer connection of the same station took over
+POLICY_VIOLATION = 1008  # a station that keeps sending past its message rate limit
+
+
+class ThrottledDispatcher(Dispatcher):
+    """One connection's view of the dispatcher: calls past the station's message rate limit are
+    answered with a CALLERROR; a station that keeps pushing is disconnected."""
+
+    def __init__(self, inner: Dispatcher, throttle: MessageThrottle, ws: ServerConnection) -> None:
+        self._inner = inner
+        self._throttle = throttle
+        self._ws = ws
+
+    @property
+    def versions(self) -> tuple[OcppVersion, ...]:
+        return self._inner.versions
+
+    async def handle(
+        self, version: OcppVersion, ctx: StationContext, action: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        verdict = self._throttle.admit()
+        if verdict is Admission.ALLOW:
+            return await self._inner.handle(version, ctx, action, payload)
+        if verdict is Admission.CLOSE:
+            log.warning("[%s] closed: keeps sending past the message rate limit", ctx.station_id)
+            await self._ws.close(POLICY_VIOLATION, "message rate limit exceeded")
+        raise OcppError(
+            ErrorKind.GENERIC,
+            "rate limit exceeded: message not processed, send it again later",
+        )
 
 
 class OcppServer:
@@ -42,19 +76,42 @@ class OcppServer:
         self.dispatcher = Dispatcher(handlers, schemas)
         newest_first = sorted(handlers, key=lambda v: v.value, reverse=True)
         self.subprotocols = tuple(v.subprotocol for v in newest_first)
-        self._handshake = Handshake(services.stations, self.subprotocols)
-        self._server: Server | None = None
+        self.tls = server_context(settings)
+        self.connections = ConnectionCounter(settings.max_connections_per_ip)
+        self.lockout = Lockout(settings.auth_lockout_failures, settings.auth_lockout_seconds)
+        self._handshake = Handshake(
+            services.stations,
+            self.subprotocols,
+            lockout=self.lockout,
+            connections=self.connections,
+        )
+        self._servers: list[Server] = []
+        self.plain_port: int | None = None
 
-    async def start(self, sock: socket.socket) -> None:
+    @property
+    def wants_plain_port(self) -> bool:
+        """With TLS on the OCPP port, profile-1 stations may use a second, plain port."""
+        return self.tls is not None and self._settings.ocpp_plain_port is not None
+
+    async def start(self, sock: socket.socket, plain_sock: socket.socket | None = None) -> None:
+        """Serve on `sock` (TLS when configured) and, given one, plain ws:// on `plain_sock`."""
+        self._servers.append(await self._serve(sock, tls=True))
+        if plain_sock is not None:
+            self.plain_port = plain_sock.getsockname()[1]
+            self._servers.append(await self._serve(plain_sock, tls=False))
+
+    async def _serve(self, sock: socket.socket, *, tls: bool) -> Server:
         s = self._settings
-        self._server = await serve(
+        return await serve(
             self._handle,
             sock=sock,
+            ssl=self.tls if tls else None,
             process_request=self._handshake,
             select_subprotocol=self._handshake.select_subprotocol,
             compression=None,
             max_size=s.max_frame_bytes,
             max_queue=MAX_QUEUE,
+            open_timeout=s.handshake_timeout,
             ping_interval=s.ping_interval,
             ping_timeout=s.ping_timeout,
             close_timeout=s.close_timeout,
@@ -68,26 +125,30 @@ class OcppServer:
         version = OcppVersion.from_subprotocol(ws.subprotocol)
         ctx = await self._services.stations.open_context(station_id, version.value)
         session = RpcSession(version, self._schemas, call_timeout=self._settings.call_timeout)
-        connection = StationConnection(
-            ws, session, ctx, self.dispatcher, default_timeout=self._settings.call_timeout
-        )
+        s = self._settings
+        throttle = MessageThrottle(s.max_messages_per_second, s.message_burst)
+        dispatcher = ThrottledDispatcher(self.dispatcher, throttle, ws)
+        connection = StationConnection(ws, session, ctx, dispatcher, default_timeout=s.call_timeout)
         old = self.registry.replace(connection)
         if old is not None:
             log.info("[%s] new connection replaces the old one", station_id)
             await old.close(REPLACED, "replaced by a new connection")
-        peer = ws.remote_address[0] if ws.remote_address else "?"
+        peer = client_address(ws)
         log.info("[%s] connected from %s with OCPP %s", station_id, peer, version.value)
         bus = self._services.bus
         bus.publish("station.connected", station_id, {"ocpp_version": version.value})
+        self.connections.opened(peer)
         try:
             await connection.serve()
         finally:
+            self.connections.closed(peer)
             if self.registry.remove(connection):
                 bus.publish("station.disconnected", station_id, {"code": ws.close_code})
             log.info("[%s] disconnected (code %s)", station_id, ws.close_code)
 
     async def close(self) -> None:
         """Close every connection with 1001 (going away) and stop listening."""
-        if self._server is not None:
-            self._server.close(close_connections=True)
-            await self._server.wait_closed()
+        for server in self._servers:
+            server.close(close_connections=True)
+        for server in self._servers:
+            await server.wait_closed()

@@ -22,6 +22,8 @@ class Verdict(StrEnum):
     UNKNOWN = "unknown"
     WRONG_PASSWORD = "wrong-password"  # noqa: S105 - a verdict, not a secret
     NO_PASSWORD = "no-password"  # noqa: S105 - a verdict, not a secret
+    TLS_REQUIRED = "tls-required"  # security profile 2 or 3 on a plain connection
+    CERTIFICATE_REQUIRED = "certificate-required"  # profile 3 without this station's certificate
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,8 +171,17 @@ class StationService:
 
     # --- charger side --------------------------------------------------------------------------
 
-    async def check_credentials(self, station_id: str, password: str | None) -> Verdict:
-        """Decide at the handshake whether this station may connect with this password."""
+    async def check_credentials(
+        self,
+        station_id: str,
+        password: str | None,
+        *,
+        encrypted: bool = False,
+        client_cn: str | None = None,
+    ) -> Verdict:
+        """Decide at the handshake whether this station may connect with this password, over
+        this transport: profile 2 needs TLS, profile 3 also a client certificate whose common
+        name is the station id (its password is then optional)."""
         async with self._db.connect() as conn:
             row = await repo.get(conn, station_id)
         if row is None:
@@ -180,6 +189,16 @@ class StationService:
                 return Verdict.UNKNOWN
             await self._admit_unknown(station_id, password)
             return Verdict.ADMITTED_PENDING
+        profile = row["security_profile"]
+        if profile >= 2 and not encrypted:
+            return Verdict.TLS_REQUIRED
+        if profile >= 3:
+            if client_cn != station_id:
+                return Verdict.CERTIFICATE_REQUIRED
+            if password is None:
+                if row["registration"] == Registration.PENDING.value:
+                    return Verdict.ADMITTED_PENDING
+                return Verdict.ACCEPTED
         stored = row["password_hash"]
         if stored is None:
             if row["registration"] == Registration.PENDING.value and self._accept_unknown:
