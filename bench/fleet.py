@@ -93,6 +93,7 @@ class Fleet:
                 tally.booted += 1
                 tally.first_boot_at = min(tally.first_boot_at or now, now)
                 tally.last_boot_at = max(tally.last_boot_at, now)
+                tally.latency.record(now - at)  # connect and boot, from the common start
 
     async def setup(self, at: float) -> None:
         """Connect, boot and (for load modes) start a transaction, all chargers at once at `at`."""

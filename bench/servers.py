@@ -23,6 +23,13 @@ PASSWORD = "bench-password-1"  # one password for every station: the verifier ca
 ID_TAG = "BENCHTAG01"
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 IMPORT_BATCH = 20000
+# The whole simulated fleet comes from one loopback address and sends as fast as it is answered:
+# lift the per-address and per-station limits meant for the open internet.
+UNLIMITED = {
+    "STEPPE_MAX_CONNECTIONS_PER_IP": "1000000",
+    "STEPPE_MAX_MESSAGES_PER_SECOND": "1000000",
+    "STEPPE_MESSAGE_BURST": "1000000",
+}
 
 
 class Unavailable(Exception):
@@ -141,7 +148,7 @@ def start_steppe(
     if profile_to is not None:
         prefix += ["-m", "cProfile", "-o", str(profile_to)]
     log_path = workdir / f"{name}.log"
-    proc = _spawn(prefix + serve, log_path, {"STEPPE_ADMIN_TOKEN": token})
+    proc = _spawn(prefix + serve, log_path, {**UNLIMITED, "STEPPE_ADMIN_TOKEN": token})
     server = Server(
         name,
         proc,

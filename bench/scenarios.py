@@ -1,0 +1,191 @@
+"""The measured scenarios: throughput sweep, latency at a paced rate, and the idle boot storm."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import servers
+from bench.fleet import Plan
+from bench.loadgen import LoadGenerator, Result
+from bench.servers import Server
+
+KB = 1024
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    scenario: str
+    server: str
+    chargers: int
+    msgs_per_s: float | None = None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    errors: int = 0
+    answered: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@contextmanager
+def running(kind: str, workdir: Path, *, profile_to: Path | None = None) -> Iterator[Server]:
+    """One server under test: steppe-sqlite, steppe-postgres, baseline or bare."""
+    if kind == "steppe-postgres":
+        with servers.postgres_database() as url:
+            server = servers.start_steppe(kind, url, workdir, profile_to=profile_to)
+            try:
+                yield server
+            finally:
+                server.stop()
+        return
+    if kind == "steppe-sqlite":
+        url = servers.sqlite_url(workdir, f"{kind}-{time.monotonic_ns()}.db")
+        server = servers.start_steppe(kind, url, workdir, profile_to=profile_to)
+    else:
+        server = servers.start_peer(kind, workdir)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _plan(server: Server, **kw: Any) -> Plan:
+    return Plan(url=server.ocpp_url, password=servers.PASSWORD, id_tag=servers.ID_TAG, **kw)
+
+
+def _row(scenario: str, server: Server, result: Result, setup: Result) -> Row:
+    t = result.tally
+    errors = t.errors + setup.tally.errors
+    row = Row(
+        scenario,
+        server.name,
+        result.chargers,
+        msgs_per_s=round(result.rate, 1),
+        p50_ms=round(result.p50_ms, 2),
+        p99_ms=round(result.p99_ms, 2),
+        errors=errors,
+        answered=t.measured,
+    )
+    if errors:
+        row.extra["error_samples"] = setup.tally.error_samples + t.error_samples
+    return row
+
+
+def throughput(
+    server: Server,
+    counts: list[int],
+    *,
+    duration_s: float,
+    sweep_duration_s: float,
+    warmup_s: float,
+    processes: int,
+    prefix: str = "TPUT-",
+) -> list[Row]:
+    """MeterValues in a closed loop (send, await the answer, repeat), one fleet size at a time.
+
+    The largest fleet is measured for `duration_s`, the others for `sweep_duration_s`. Each
+    fleet uses its own stations, so every charger starts a fresh transaction."""
+    rows: list[Row] = []
+    first = 1
+    for count in counts:
+        ids = servers.station_ids(prefix, count, first)
+        first += count
+        servers.register(server, ids)
+        measure_s = duration_s if count == max(counts) else sweep_duration_s
+        cpu_before = server.cpu_seconds()
+        with LoadGenerator(_plan(server, mode="closed"), ids, processes) as gen:
+            setup = gen.setup()
+            result = gen.measure(warmup_s, measure_s)
+            gen.close()
+        row = _row("throughput", server, result, setup)
+        row.extra["server_cpu_s"] = round(server.cpu_seconds() - cpu_before, 1)
+        row.extra["measure_s"] = measure_s
+        rows.append(row)
+        print(f"  {server.name:<16} {count:>5} chargers: {row.msgs_per_s:>9.0f} msgs/s", flush=True)
+    return rows
+
+
+def latency(
+    server: Server,
+    rate: float,
+    chargers: int,
+    *,
+    duration_s: float,
+    warmup_s: float,
+    processes: int,
+) -> Row:
+    """MeterValues sent at a fixed pace (open loop); latency from each planned send time."""
+    ids = servers.station_ids("LAT-", chargers)
+    servers.register(server, ids)
+    with LoadGenerator(_plan(server, mode="paced", rate=rate), ids, processes) as gen:
+        setup = gen.setup()
+        result = gen.measure(warmup_s, duration_s)
+        gen.close()
+    row = _row("latency", server, result, setup)
+    row.extra["offered_msgs_per_s"] = round(rate, 1)
+    print(
+        f"  {server.name:<16} at {rate:.0f} msgs/s: p50 {row.p50_ms} ms, p99 {row.p99_ms} ms",
+        flush=True,
+    )
+    return row
+
+
+def idle(
+    server: Server,
+    connections: int,
+    *,
+    hold_s: float,
+    heartbeat_s: float,
+    processes: int,
+) -> Row:
+    """Every station connects and boots at once; then heartbeats only. Memory per connection is
+    the server's RSS growth divided by the number of connections."""
+    ids = servers.station_ids("IDLE-", connections)
+    servers.register(server, ids)
+    gc.collect()
+    time.sleep(1.0)
+    rss_before = server.rss_bytes()
+    plan = _plan(server, mode="idle", heartbeat_s=heartbeat_s, open_timeout=90, call_timeout=90)
+    with LoadGenerator(plan, ids, processes) as gen:
+        setup = gen.setup(timeout=300)
+        boot_s = setup.duration_s
+        print(
+            f"  {server.name:<16} {setup.tally.booted} of {connections} booted in {boot_s:.1f} s,"
+            f" errors {setup.tally.errors}",
+            flush=True,
+        )
+        time.sleep(hold_s)
+        rss_after = server.rss_bytes()
+        closing = gen.close(timeout=180)
+    errors = setup.tally.errors + closing.errors
+    per_connection = (rss_after - rss_before) / connections / KB
+    row = Row(
+        "idle",
+        server.name,
+        connections,
+        p50_ms=round(setup.tally.latency.percentile(50) * 1000, 2),
+        p99_ms=round(setup.tally.latency.percentile(99) * 1000, 2),
+        errors=errors,
+        answered=setup.tally.answered + closing.answered,
+        extra={
+            "booted": setup.tally.booted,
+            "boot_s": round(boot_s, 2),
+            "heartbeats": closing.per_action.get("Heartbeat", 0),
+            "rss_before_mb": round(rss_before / KB / KB, 1),
+            "rss_after_mb": round(rss_after / KB / KB, 1),
+            "kb_per_connection": round(per_connection, 1),
+        },
+    )
+    if errors:
+        row.extra["error_samples"] = setup.tally.error_samples + closing.error_samples
+    print(f"  {server.name:<16} {per_connection:.1f} KB per idle connection", flush=True)
+    return row
