@@ -18,6 +18,7 @@ from steppe.api.context import ApiContext
 from steppe.config import Settings
 from steppe.domain.events import EventBus
 from steppe.domain.ports import Clock, SystemClock
+from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
 from steppe.domain.stations.service import StationService
 from steppe.domain.tokens.service import TokenService
@@ -26,8 +27,11 @@ from steppe.gateway.registry import ConnectionRegistry
 from steppe.gateway.server import OcppServer
 from steppe.ocpp.dispatcher import VersionHandlers
 from steppe.ocpp.v16.handlers import V16Handlers
+from steppe.ocpp.v16.security import CertificateDelivery, Routable, V16Security
+from steppe.ocpp.v201.security import V201Security
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
+from steppe.pki.files import load_authority
 from steppe.storage import migrator
 from steppe.storage.db import Database
 from steppe.storage.group_commit import GroupCommitter
@@ -103,7 +107,40 @@ def build(
     registry = ConnectionRegistry()
     ocpp = OcppServer(settings, services, handlers, schemas, registry)
     api_context = ApiContext(settings=settings, services=services, commands=registry, db=db)
+    api_context.extras["security"] = _security(settings, services, db, committer, handlers, ocpp)
     return Steppe(settings, db, committer, services, registry, ocpp, api_context)
+
+
+def _security(
+    settings: Settings,
+    services: Services,
+    db: Database,
+    committer: GroupCommitter,
+    handlers: dict[OcppVersion, VersionHandlers],
+    ocpp: OcppServer,
+) -> SecurityService:
+    """The security service, and its OCPP messages added to each version's handlers."""
+    authority = None
+    if settings.tls_ca_file is not None and settings.tls_ca_key_file is not None:
+        authority = load_authority(settings.tls_ca_file, settings.tls_ca_key_file)
+    security = SecurityService(
+        db,
+        committer,
+        services.bus,
+        services.clock,
+        services.stations,
+        authority=authority,
+        organization=settings.operator_name,
+    )
+    delivery = CertificateDelivery(security, ocpp.registry, ocpp.spawn)
+    for version, version_handlers in handlers.items():
+        if not isinstance(version_handlers, Routable):
+            continue
+        if version is OcppVersion.V16:
+            V16Security(services, security, delivery).install(version_handlers)
+        else:
+            V201Security(security, delivery).install(version_handlers)
+    return security
 
 
 @asynccontextmanager

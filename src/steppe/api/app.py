@@ -8,6 +8,7 @@ from steppe import __version__
 from steppe.api import errors
 from steppe.api.context import ApiContext
 from steppe.api.routers import health, id_tokens, stations, transactions
+from steppe.api.routers import security as security_routes
 
 
 def create_api(context: ApiContext) -> FastAPI:
@@ -20,4 +21,5 @@ def create_api(context: ApiContext) -> FastAPI:
     errors.install(app)
     for module in (health, stations, id_tokens, transactions):
         app.include_router(module.router)
+    app.include_router(security_routes.router)
     return app

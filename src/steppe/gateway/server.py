@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -86,7 +87,15 @@ class OcppServer:
             connections=self.connections,
         )
         self._servers: list[Server] = []
+        self._tasks: set[asyncio.Task[None]] = set()
         self.plain_port: int | None = None
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` (e.g. a call to a station after answering it) as a tracked task; tasks still
+        running at shutdown are cancelled."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     @property
     def wants_plain_port(self) -> bool:
@@ -152,3 +161,6 @@ class OcppServer:
             server.close(close_connections=True)
         for server in self._servers:
             await server.wait_closed()
+        for task in tuple(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

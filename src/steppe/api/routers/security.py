@@ -1,0 +1,163 @@
+"""Station security: security events, certificates on the station, password rotation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from steppe.api.deps import Context, Operator, Viewer
+from steppe.api.errors import ApiError
+from steppe.api.schemas.security import (
+    CertificateHash,
+    CertificateInstall,
+    IssuedCertificateOut,
+    PasswordRotation,
+    RotationOut,
+    SecurityEventOut,
+    SecurityEventPage,
+    StationAnswer,
+)
+from steppe.domain.security.service import SecurityService
+from steppe.errors import StationNotConnected
+
+router = APIRouter(prefix="/api/v1/stations", tags=["security"])
+StationPath = Annotated[str, Path(max_length=48)]
+
+# API certificate kinds -> each version's InstallCertificate / GetInstalledCertificateIds names.
+CERTIFICATE_TYPES = {
+    "1.6": {
+        "csms_root": "CentralSystemRootCertificate",
+        "manufacturer_root": "ManufacturerRootCertificate",
+    },
+    "2.0.1": {
+        "csms_root": "CSMSRootCertificate",
+        "manufacturer_root": "ManufacturerRootCertificate",
+        "v2g_root": "V2GRootCertificate",
+        "mo_root": "MORootCertificate",
+    },
+}
+
+
+def _security(context: Context) -> SecurityService:
+    service = context.extras.get("security")
+    assert isinstance(service, SecurityService)
+    return service
+
+
+def _version(context: Context, station_id: str) -> str:
+    version = context.commands.version_of(station_id)
+    if version is None:
+        raise StationNotConnected(f"station {station_id!r} is not connected")
+    return version
+
+
+def _answer(answer: dict[str, Any]) -> StationAnswer:
+    return StationAnswer(status=str(answer.get("status")), answer=answer)
+
+
+@router.get(
+    "/{station_id}/security-events",
+    response_model=SecurityEventPage,
+    summary="Security events a station reported, newest first",
+)
+async def security_events(
+    station_id: StationPath,
+    context: Context,
+    _: Viewer,
+    before: Annotated[int | None, Query(ge=1, description="cursor: the last id seen")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> SecurityEventPage:
+    events = await _security(context).events(station_id, before=before, limit=limit)
+    return SecurityEventPage(
+        items=[SecurityEventOut.of(e) for e in events],
+        next=events[-1].id if len(events) == limit else None,
+    )
+
+
+@router.get(
+    "/{station_id}/certificates",
+    response_model=StationAnswer,
+    summary="Ask the station which certificates it has installed (GetInstalledCertificateIds)",
+)
+async def installed_certificates(
+    station_id: StationPath,
+    context: Context,
+    _: Operator,
+    certificate_type: Annotated[
+        str, Query(pattern="^(csms_root|manufacturer_root|v2g_root|mo_root)$")
+    ] = "csms_root",
+) -> StationAnswer:
+    version = _version(context, station_id)
+    name = _type_name(version, certificate_type)
+    payload: dict[str, Any] = (
+        {"certificateType": name} if version == "1.6" else {"certificateType": [name]}
+    )
+    return _answer(await context.commands.call(station_id, "GetInstalledCertificateIds", payload))
+
+
+@router.get(
+    "/{station_id}/certificates/issued",
+    response_model=list[IssuedCertificateOut],
+    summary="Certificates Steppe signed for the station (SignCertificate)",
+)
+async def issued_certificates(
+    station_id: StationPath, context: Context, _: Viewer
+) -> list[IssuedCertificateOut]:
+    await context.services.stations.get(station_id)
+    records = await _security(context).certificates(station_id)
+    return [IssuedCertificateOut.of(r) for r in records]
+
+
+@router.post(
+    "/{station_id}/certificates/install",
+    response_model=StationAnswer,
+    summary="Install a root certificate on the station (InstallCertificate)",
+)
+async def install_certificate(
+    station_id: StationPath, body: CertificateInstall, context: Context, _: Operator
+) -> StationAnswer:
+    version = _version(context, station_id)
+    payload = {
+        "certificateType": _type_name(version, body.certificate_type),
+        "certificate": body.certificate,
+    }
+    return _answer(await context.commands.call(station_id, "InstallCertificate", payload))
+
+
+@router.post(
+    "/{station_id}/certificates/delete",
+    response_model=StationAnswer,
+    summary="Delete a certificate from the station (DeleteCertificate)",
+)
+async def delete_certificate(
+    station_id: StationPath, body: CertificateHash, context: Context, _: Operator
+) -> StationAnswer:
+    _version(context, station_id)
+    payload = {"certificateHashData": body.as_ocpp()}
+    return _answer(await context.commands.call(station_id, "DeleteCertificate", payload))
+
+
+@router.post(
+    "/{station_id}/password-rotation",
+    response_model=RotationOut,
+    summary="Give the station a new Basic-auth password; stored only if the station accepts",
+)
+async def rotate_password(
+    station_id: StationPath, body: PasswordRotation, context: Context, _: Operator
+) -> RotationOut:
+    rotation = await _security(context).rotate_password(context.commands, station_id, body.password)
+    return RotationOut(
+        outcome=rotation.outcome.value,
+        station_answer=rotation.station_answer,
+        password=rotation.generated_password,
+    )
+
+
+def _type_name(version: str, kind: str) -> str:
+    names = CERTIFICATE_TYPES.get(version, CERTIFICATE_TYPES["2.0.1"])
+    if kind not in names:
+        raise ApiError(
+            422, "invalid_input", f"certificate_type: {kind} does not exist in OCPP {version}"
+        )
+    return names[kind]

@@ -1,0 +1,1 @@
+"""Station security: signing station CSRs, security events, station password rotation."""
