@@ -1,0 +1,1 @@
+"""Charge detail records: the priced account of each finished transaction."""

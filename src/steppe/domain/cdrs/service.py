@@ -1,0 +1,182 @@
+"""CDRs: price each finished transaction from what was stored, once, and keep the result.
+
+The cost comes from the stored transaction (start and stop times, energy, meter samples), the
+tariff that applied when it started and the station's time zone and country. Pricing runs after
+the stop is committed and never fails it: an error is logged and the CDR is left missing, to be
+made later with `create_for` (the API offers it), which is idempotent.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from steppe.domain.cdrs.models import Cdr, Cost
+from steppe.domain.ports import Clock
+from steppe.domain.tariffs.engine import Costing, price
+from steppe.domain.tariffs.models import Tariff
+from steppe.domain.tariffs.periods import Session
+from steppe.domain.tariffs.service import TariffService
+from steppe.domain.transactions.models import Sample, Transaction, energy_register_wh
+from steppe.errors import NotFound
+from steppe.storage.db import Database
+from steppe.storage.group_commit import Batch, GroupCommitter
+from steppe.storage.repositories import cdrs as repo
+from steppe.storage.repositories import transactions as transactions_repo
+
+log = logging.getLogger("steppe.billing")
+CURRENT = "Current.Import"
+
+
+def currents(samples: Sequence[Sample]) -> list[tuple[datetime, Decimal]]:
+    """Current drawn at each sample time, summed over phases (A)."""
+    by_time: dict[datetime, dict[str, Decimal]] = {}
+    for s in samples:
+        if s.measurand == CURRENT and s.location in ("", "Outlet", "EV"):
+            by_time.setdefault(s.timestamp, {})[s.phase] = s.value
+    out: list[tuple[datetime, Decimal]] = []
+    for moment, phases in sorted(by_time.items()):
+        per_phase = [v for phase, v in phases.items() if phase.startswith("L") and "-" not in phase]
+        out.append(
+            (moment, sum(per_phase, Decimal(0)) if per_phase else phases.get("", Decimal(0)))
+        )
+    return out
+
+
+def session_of(tx: Transaction, samples: Sequence[Sample], tz: str, country: str | None) -> Session:
+    """The session to price, rebuilt from a stored transaction and its samples."""
+    assert tx.started_at is not None and tx.stopped_at is not None
+    readings = energy_register_wh(tuple(samples))
+    energy = tx.energy_wh
+    if energy is None and readings and tx.meter_start_wh is not None:
+        energy = readings[-1][1] - tx.meter_start_wh
+    return Session.from_readings(
+        tx.started_at,
+        max(tx.stopped_at, tx.started_at),
+        energy_wh=max(energy or 0, 0),
+        readings=readings,
+        meter_start_wh=tx.meter_start_wh,
+        currents=currents(samples),
+        time_zone=tz,
+        country=country,
+    )
+
+
+class CdrService:
+    def __init__(
+        self, db: Database, committer: GroupCommitter, clock: Clock, tariffs: TariffService
+    ) -> None:
+        self._db = db
+        self._committer = committer
+        self._clock = clock
+        self._tariffs = tariffs
+
+    async def transaction_ended(self, transaction_pk: int) -> None:
+        """Hook run after a stop is committed: make the CDR, never raise."""
+        try:
+            await self.create_for(transaction_pk)
+        except Exception:
+            log.exception("transaction %d: no CDR made, pricing failed", transaction_pk)
+
+    async def create_for(self, transaction_pk: int) -> Cdr | None:
+        """The CDR of a finished transaction, made now if it is missing; None without a tariff."""
+        async with self._db.connect() as conn:
+            existing = await repo.of_transaction(conn, transaction_pk)
+            row = await transactions_repo.get(conn, transaction_pk)
+            sample_rows = await transactions_repo.samples(conn, transaction_pk)
+        if existing is not None:
+            return Cdr.from_row(existing)
+        if row is None:
+            raise NotFound(f"transaction {transaction_pk} does not exist")
+        tx = Transaction.from_row(row)
+        if tx.status != "completed" or tx.started_at is None or tx.stopped_at is None:
+            return None
+        tariff = await self._tariffs.resolve(tx.station_id, tx.evse_id, tx.started_at)
+        if tariff is None:
+            log.info("transaction %s on %s: no tariff, no CDR", tx.id, tx.station_id)
+            return None
+        place = await self._tariffs.place(tx.station_id)
+        samples = [Sample.from_row(r) for r in sample_rows]
+        costing = price(tariff, session_of(tx, samples, place.time_zone, place.country))
+        return await self._store(tx, tariff, costing)
+
+    async def _store(self, tx: Transaction, tariff: Tariff, costing: Costing) -> Cdr:
+        assert tx.started_at is not None and tx.stopped_at is not None
+        cdr_id = uuid.uuid4().hex
+        body = {
+            "id": cdr_id,
+            "transaction_id": tx.id,
+            "station_id": tx.station_id,
+            "evse_id": tx.evse_id,
+            "connector_id": tx.connector_id,
+            "id_token": tx.id_token,
+            "start_date_time": tx.started_at.isoformat(),
+            "end_date_time": tx.stopped_at.isoformat(),
+            "total_energy_wh": tx.energy_wh,
+            "costing": costing.as_dict(),
+            "tariff": tariff.as_dict(),
+        }
+        values: dict[str, Any] = {
+            "id": cdr_id,
+            "transaction_pk": tx.pk,
+            "station_id": tx.station_id,
+            "tariff_id": tariff.id,
+            "currency": costing.currency,
+            "started_at": tx.started_at,
+            "stopped_at": tx.stopped_at,
+            "total_excl_vat": str(costing.excl_vat),
+            "total_incl_vat": str(costing.incl_vat),
+            "body": json.dumps(body, separators=(",", ":")),
+            "created_at": self._clock.now(),
+        }
+
+        async def write(batch: Batch) -> None:
+            await repo.insert_once(batch.conn, values)
+
+        await self._committer.write(write)
+        async with self._db.connect() as conn:
+            stored = await repo.of_transaction(conn, tx.pk)
+        assert stored is not None
+        return Cdr.from_row(stored)
+
+    async def get(self, cdr_id: str) -> Cdr:
+        async with self._db.connect() as conn:
+            row = await repo.get(conn, cdr_id)
+        if row is None:
+            raise NotFound(f"CDR {cdr_id!r} does not exist")
+        return Cdr.from_row(row)
+
+    async def costs(self, transaction_pks: Sequence[int]) -> dict[int, Cost]:
+        """The billed cost of each of these transactions that has a CDR."""
+        async with self._db.connect() as conn:
+            totals = await repo.totals_of(conn, transaction_pks)
+        return {
+            pk: Cost(currency, Decimal(excl), Decimal(incl))
+            for pk, (currency, excl, incl) in totals.items()
+        }
+
+    async def list(
+        self,
+        *,
+        station_id: str | None = None,
+        stopped_from: datetime | None = None,
+        stopped_to: datetime | None = None,
+        before_pk: int | None = None,
+        limit: int = 50,
+    ) -> builtins.list[Cdr]:
+        async with self._db.connect() as conn:
+            rows = await repo.list_page(
+                conn,
+                station_id=station_id,
+                stopped_from=stopped_from,
+                stopped_to=stopped_to,
+                before_pk=before_pk,
+                limit=limit,
+            )
+        return [Cdr.from_row(row) for row in rows]
