@@ -16,11 +16,13 @@ import uvicorn
 from steppe.api.app import create_api
 from steppe.api.context import ApiContext
 from steppe.config import Settings
+from steppe.domain.cdrs.service import CdrService
 from steppe.domain.events import EventBus
 from steppe.domain.ports import Clock, SystemClock
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
 from steppe.domain.stations.service import StationService
+from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.service import TransactionService
 from steppe.gateway.registry import ConnectionRegistry
@@ -101,7 +103,10 @@ def build(
         hash_cost=settings.password_hash_cost,
     )
     transactions = TransactionService(db, committer, bus, clock, tokens)
-    services = Services(stations, tokens, transactions, bus, clock)
+    tariffs = TariffService(db, clock)
+    cdrs = CdrService(db, committer, clock, tariffs)
+    transactions.on_ended = cdrs.transaction_ended
+    services = Services(stations, tokens, transactions, bus, clock, tariffs=tariffs, cdrs=cdrs)
     schemas = schemas or SchemaRegistry()
     handlers: dict[OcppVersion, VersionHandlers] = {OcppVersion.V16: V16Handlers(services)}
     registry = ConnectionRegistry()

@@ -7,8 +7,10 @@ from fastapi import FastAPI
 from steppe import __version__
 from steppe.api import errors
 from steppe.api.context import ApiContext
+from steppe.api.routers import cdrs as cdr_routes
 from steppe.api.routers import health, id_tokens, stations, transactions
 from steppe.api.routers import security as security_routes
+from steppe.api.routers import tariffs as tariff_routes
 
 
 def create_api(context: ApiContext) -> FastAPI:
@@ -22,4 +24,6 @@ def create_api(context: ApiContext) -> FastAPI:
     for module in (health, stations, id_tokens, transactions):
         app.include_router(module.router)
     app.include_router(security_routes.router)
+    app.include_router(tariff_routes.router)
+    app.include_router(cdr_routes.router)
     return app

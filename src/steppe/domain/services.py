@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from steppe.domain.events import EventBus
 from steppe.domain.ports import Clock
 from steppe.domain.stations.service import StationService
 from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.service import TransactionService
+
+if TYPE_CHECKING:
+    from steppe.domain.cdrs.service import CdrService
+    from steppe.domain.tariffs.service import TariffService
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,3 +23,5 @@ class Services:
     transactions: TransactionService
     bus: EventBus
     clock: Clock
+    tariffs: TariffService | None = None
+    cdrs: CdrService | None = None

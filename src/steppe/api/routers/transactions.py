@@ -9,6 +9,7 @@ from pydantic import AwareDatetime
 
 from steppe.api.deps import Context, Viewer
 from steppe.api.errors import ApiError
+from steppe.api.schemas.cdrs import CostOut
 from steppe.api.schemas.transactions import (
     SampleOut,
     TransactionDetail,
@@ -48,10 +49,18 @@ async def list_transactions(
         limit=limit,
     )
     versions = await context.services.stations.versions([tx.station_id for tx in txs])
-    return TransactionPage(
-        items=[TransactionOut.of(tx, versions.get(tx.station_id)) for tx in txs],
-        next=str(txs[-1].pk) if len(txs) == limit else None,
-    )
+    items = [TransactionOut.of(tx, versions.get(tx.station_id)) for tx in txs]
+    await _add_costs(context, items, [tx.pk for tx in txs])
+    return TransactionPage(items=items, next=str(txs[-1].pk) if len(txs) == limit else None)
+
+
+async def _add_costs(context: Context, items: list[TransactionOut], pks: list[int]) -> None:
+    if context.services.cdrs is None:
+        return
+    costs = await context.services.cdrs.costs(pks)
+    for item, pk in zip(items, pks, strict=True):
+        if pk in costs:
+            item.cost = CostOut(**costs[pk].as_dict())
 
 
 @router.get("/{transaction_id}", response_model=TransactionDetail, summary="One transaction")
@@ -65,4 +74,5 @@ async def get_transaction(
     samples = await context.services.transactions.samples(tx.pk)
     versions = await context.services.stations.versions([tx.station_id])
     out = TransactionOut.of(tx, versions.get(tx.station_id))
+    await _add_costs(context, [out], [tx.pk])
     return TransactionDetail(**out.model_dump(), meter_values=[SampleOut.of(s) for s in samples])

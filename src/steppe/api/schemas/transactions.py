@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from steppe.api.schemas.cdrs import CostOut
 from steppe.domain.transactions.models import Sample, Transaction
 
 
@@ -26,6 +27,7 @@ class TransactionOut(BaseModel):
     charging_state: str | None
     energy_check: str | None
     closed_by: str | None
+    cost: CostOut | None = Field(None, description="billed cost from the CDR; null without one")
 
     @classmethod
     def of(cls, tx: Transaction, ocpp_version: str | None = None) -> TransactionOut:

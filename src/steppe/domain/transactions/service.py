@@ -9,7 +9,7 @@ measurand, phase, location and context, and a repeated one is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,6 +55,8 @@ class TransactionService:
         self._bus = bus
         self._clock = clock
         self._tokens = tokens
+        # Called with a transaction's id once its stop is committed (CDRs); must not raise.
+        self.on_ended: Callable[[int], Awaitable[None]] | None = None
 
     def _remember(self, ctx: StationContext, ocpp_id: str, pk: int) -> None:
         if len(ctx.transactions) >= MAX_REMEMBERED_PER_STATION:
@@ -249,6 +251,8 @@ class TransactionService:
                     "offline": done.offline,
                 },
             )
+            if self.on_ended is not None:
+                await self.on_ended(pk)
         return authorization
 
     async def _insert_offline(
