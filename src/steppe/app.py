@@ -106,6 +106,7 @@ def build(
     tariffs = TariffService(db, clock)
     cdrs = CdrService(db, committer, clock, tariffs)
     transactions.on_ended = cdrs.transaction_ended
+    transactions.running_cost = cdrs.running_cost
     services = Services(stations, tokens, transactions, bus, clock, tariffs=tariffs, cdrs=cdrs)
     schemas = schemas or SchemaRegistry()
     handlers: dict[OcppVersion, VersionHandlers] = {OcppVersion.V16: V16Handlers(services)}

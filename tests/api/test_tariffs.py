@@ -314,3 +314,29 @@ async def test_no_tariff_means_no_cost(steppe: Steppe, api: httpx.AsyncClient) -
     assert (await api.get(f"/api/v1/transactions/{tx_id}")).json()["cost"] is None
     made = await api.post("/api/v1/cdrs", json={"transaction_id": str(tx_id)})
     assert made.status_code == 204
+
+
+async def test_updates_carry_the_running_cost(steppe: Steppe, api: httpx.AsyncClient) -> None:
+    """A listener on the event stream sees the cost so far with each meter value."""
+    await station(api)
+    assert (await api.post("/api/v1/tariffs", json=DAY_NIGHT)).status_code == 201
+    assigned = await api.put("/api/v1/stations/KZ-ALA-1/tariff", json={"tariff_id": "kz-day-night"})
+    assert assigned.status_code == 200
+    bus = steppe.services.bus
+    async with (
+        bus.subscribe(lambda event: event.type == "transaction.updated") as subscription,
+        connect_v16(steppe.ocpp_url, "KZ-ALA-1", PASSWORD) as cp,
+    ):
+        await cp.call(call.BootNotification(charge_point_model="DC60", charge_point_vendor="T"))
+        start = await cp.call(
+            call.StartTransaction(
+                connector_id=1,
+                id_tag="TAG-KZ",
+                meter_start=100_000,
+                timestamp=ALMATY_NEW_YEAR.isoformat().replace("+00:00", "Z"),
+            )
+        )
+        await meter(cp, int(start.transaction_id), ALMATY_NEW_YEAR + timedelta(minutes=60), 104_000)
+        event = subscription.queue.get_nowait()
+    # FLAT 100 + 4 kWh at the night rate of 60, all before midnight: 12 % VAT.
+    assert event.data["cost"] == {"currency": "KZT", "excl_vat": "340.00", "incl_vat": "380.80"}

@@ -13,6 +13,7 @@ import json
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -83,6 +84,31 @@ class CdrService:
             await self.create_for(transaction_pk)
         except Exception:
             log.exception("transaction %d: no CDR made, pricing failed", transaction_pk)
+
+    async def running_cost(self, transaction_pk: int) -> dict[str, str] | None:
+        """Cost so far of an active transaction, up to its last sample; None when unknown."""
+        try:
+            async with self._db.connect() as conn:
+                row = await transactions_repo.get(conn, transaction_pk)
+                sample_rows = await transactions_repo.samples(conn, transaction_pk)
+            if row is None or row["started_at"] is None or not sample_rows:
+                return None
+            samples = [Sample.from_row(r) for r in sample_rows]
+            last = max(s.timestamp for s in samples)
+            readings = energy_register_wh(samples)
+            energy = None
+            if readings and row["meter_start_wh"] is not None:
+                energy = readings[-1][1] - row["meter_start_wh"]
+            tx = replace(Transaction.from_row(row), stopped_at=last, energy_wh=energy)
+            tariff = await self._tariffs.resolve(tx.station_id, tx.evse_id, tx.started_at)
+            if tariff is None:
+                return None
+            place = await self._tariffs.place(tx.station_id)
+            costing = price(tariff, session_of(tx, samples, place.time_zone, place.country))
+        except Exception:
+            log.exception("transaction %d: running cost failed", transaction_pk)
+            return None
+        return Cost(costing.currency, costing.excl_vat, costing.incl_vat).as_dict()
 
     async def create_for(self, transaction_pk: int) -> Cdr | None:
         """The CDR of a finished transaction, made now if it is missing; None without a tariff."""

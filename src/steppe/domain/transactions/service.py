@@ -57,6 +57,8 @@ class TransactionService:
         self._tokens = tokens
         # Called with a transaction's id once its stop is committed (CDRs); must not raise.
         self.on_ended: Callable[[int], Awaitable[None]] | None = None
+        # Gives the cost so far of an active transaction for `transaction.updated`; never raises.
+        self.running_cost: Callable[[int], Awaitable[dict[str, str] | None]] | None = None
 
     def _remember(self, ctx: StationContext, ocpp_id: str, pk: int) -> None:
         if len(ctx.transactions) >= MAX_REMEMBERED_PER_STATION:
@@ -168,16 +170,15 @@ class TransactionService:
         await self._committer.write(write)
         if ocpp_id is not None and pk is not None:
             readings = energy_register_wh(tuple(samples))
-            self._bus.publish(
-                "transaction.updated",
-                ctx.station_id,
-                {
-                    "transaction_id": ocpp_id,
-                    "evse_id": evse_id,
-                    "meter_wh": readings[-1][1] if readings else None,
-                    "samples": len(samples),
-                },
-            )
+            update: dict[str, Any] = {
+                "transaction_id": ocpp_id,
+                "evse_id": evse_id,
+                "meter_wh": readings[-1][1] if readings else None,
+                "samples": len(samples),
+            }
+            if self.running_cost is not None and self._bus.subscriber_count:
+                update["cost"] = await self.running_cost(pk)  # only priced when someone listens
+            self._bus.publish("transaction.updated", ctx.station_id, update)
 
     async def stop(
         self,
