@@ -61,7 +61,10 @@ async def test_sql_and_unicode_in_free_text_are_stored_verbatim(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
     """Free text with SQL, quotes and unicode is data: read back byte for byte, tables intact."""
-    name = "Robert'); DROP TABLE stations;-- «Ала-Тоо» 🔌"
+    name = (
+        "Robert'); DROP TABLE stations;-- "
+        "\u00ab\u0410\u043b\u0430-\u0422\u043e\u043e\u00bb \U0001f50c"
+    )
     created = await api.post(
         "/api/v1/stations",
         json={"id": "CP-SAFE", "password": "p" * 16, "location": {"name": name, "city": "Ош"}},
