@@ -101,13 +101,15 @@ def throughput(
         first += count
         servers.register(server, ids)
         measure_s = duration_s if count == max(counts) else sweep_duration_s
-        cpu_before = server.cpu_seconds()
         with LoadGenerator(_plan(server, mode="closed"), ids, processes) as gen:
             setup = gen.setup()
+            cpu_before = server.cpu_seconds()
             result = gen.measure(warmup_s, measure_s)
+            cpu = server.cpu_seconds() - cpu_before
             gen.close()
         row = _row("throughput", server, result, setup)
-        row.extra["server_cpu_s"] = round(server.cpu_seconds() - cpu_before, 1)
+        # Server CPU (all its threads) per answered message, warm-up included on both sides.
+        row.extra["server_cpu_us_per_msg"] = round(cpu / max(1, result.tally.answered) * 1e6, 1)
         row.extra["measure_s"] = measure_s
         rows.append(row)
         print(f"  {server.name:<16} {count:>5} chargers: {row.msgs_per_s:>9.0f} msgs/s", flush=True)
@@ -167,7 +169,8 @@ def idle(
         rss_after = server.rss_bytes()
         closing = gen.close(timeout=180)
     errors = setup.tally.errors + closing.errors
-    per_connection = (rss_after - rss_before) / connections / KB
+    # Per connection actually held: the same as dividing by `connections` when all came in.
+    per_connection = (rss_after - rss_before) / max(1, setup.tally.booted) / KB
     row = Row(
         "idle",
         server.name,

@@ -1,0 +1,148 @@
+"""`make soak`: simulated stations doing full charge sessions against Steppe on SQLite for a
+while, sampled every 10 s (server RSS, errors, p99 latency). Fails on any error, or when memory
+grows between the first and the last third of the run by more than the threshold.
+
+    python -m bench.soak [--stations 200] [--minutes 5] [--max-growth-pct 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import servers
+from bench.charger import Tally
+from bench.fleet import Plan
+from bench.loadgen import LoadGenerator, raise_open_file_limit
+from bench.scenarios import running
+
+MB = 1024 * 1024
+
+
+@dataclass
+class Sample:
+    at_s: float
+    rss_mb: float
+    messages: int
+    errors: int
+    p99_ms: float
+
+
+class Sampler:
+    """Joins the workers' periodic tallies into one sample per period, with the server's RSS."""
+
+    def __init__(self, server: servers.Server, workers: int, started: float) -> None:
+        self.server = server
+        self.workers = workers
+        self.started = started
+        self.samples: list[Sample] = []
+        self.total = Tally()
+        self._current = Tally()
+        self._ticks = 0
+
+    def __call__(self, tally: Tally) -> None:
+        self._current.merge(tally)
+        self._ticks += 1
+        if self._ticks < self.workers:
+            return
+        t = self._current
+        sample = Sample(
+            at_s=round(time.monotonic() - self.started, 1),
+            rss_mb=round(self.server.rss_bytes() / MB, 1),
+            messages=t.answered,
+            errors=t.errors,
+            p99_ms=round(t.latency.percentile(99) * 1000, 1),
+        )
+        self.samples.append(sample)
+        print(
+            f"{sample.at_s:>7.0f} s  rss {sample.rss_mb:>7.1f} MB  messages {sample.messages:>6}"
+            f"  errors {sample.errors:>3}  p99 {sample.p99_ms:>7.1f} ms",
+            flush=True,
+        )
+        for text in t.error_samples:
+            print(f"          error: {text}", flush=True)
+        self.total.merge(t)
+        self._current = Tally()
+        self._ticks = 0
+
+
+def growth_pct(samples: list[Sample]) -> float:
+    """Mean RSS of the last third against the first third, in percent."""
+    if len(samples) < 2:
+        return 0.0
+    third = max(1, len(samples) // 3)
+    first = statistics.fmean(s.rss_mb for s in samples[:third])
+    last = statistics.fmean(s.rss_mb for s in samples[-third:])
+    return (last - first) / first * 100.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.soak", description=__doc__)
+    parser.add_argument("--stations", type=int, default=200)
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--max-growth-pct", type=float, default=10.0)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--meter-interval", type=float, default=1.0, help="seconds")
+    parser.add_argument("--heartbeat", type=float, default=30.0, help="seconds")
+    args = parser.parse_args(argv)
+    raise_open_file_limit()
+    duration = args.minutes * 60.0
+
+    with (
+        tempfile.TemporaryDirectory(prefix="steppe-soak-") as tmp,
+        running("steppe-sqlite", Path(tmp)) as server,
+    ):
+        ids = servers.station_ids("SOAK-", args.stations)
+        servers.register(server, ids)
+        plan = Plan(
+            url=server.ocpp_url,
+            password=servers.PASSWORD,
+            id_tag=servers.ID_TAG,
+            mode="cycle",
+            heartbeat_s=args.heartbeat,
+            tick_s=10.0,
+            meter_interval_s=args.meter_interval,
+            meters_per_session=30,
+            reconnect_chance=0.1,
+            call_timeout=30.0,
+            open_timeout=30.0,
+        )
+        print(
+            f"soak: {args.stations} stations for {args.minutes:g} min against Steppe on SQLite,"
+            f" a sample every 10 s"
+        )
+        with LoadGenerator(plan, ids, args.processes) as gen:
+            setup = gen.setup(timeout=120)
+            sampler = Sampler(server, gen.processes, time.monotonic())
+            done = gen.measure(0.0, duration, on_tick=sampler)
+            closing = gen.close()
+        alive = server.alive()
+
+    total = sampler.total
+    total.merge(done.tally)
+    errors = setup.tally.errors + total.errors + closing.errors
+    growth = growth_pct(sampler.samples)
+    print()
+    print(f"stations booted: {setup.tally.booted} of {args.stations}")
+    print(f"messages answered: {total.answered}  {dict(sorted(total.per_action.items()))}")
+    print(f"latency over the run: p50 {total.latency.percentile(50) * 1000:.1f} ms,"
+          f" p99 {total.latency.percentile(99) * 1000:.1f} ms")  # fmt: skip
+    print(f"errors: {errors}")
+    for text in setup.tally.error_samples + total.error_samples + closing.error_samples:
+        print(f"  {text}")
+    print(f"memory growth, first third to last third: {growth:+.1f} % "
+          f"(limit {args.max_growth_pct:g} %)")  # fmt: skip
+    failed = errors > 0 or growth > args.max_growth_pct or not alive
+    if not alive:
+        print("the server died during the run")
+    print("soak FAILED" if failed else "soak passed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
