@@ -132,7 +132,8 @@ class StationConnection:
             except SessionBusy as exc:  # pragma: no cover - the lock makes this unreachable
                 raise Conflict("a call is already in flight") from exc
             loop = asyncio.get_running_loop()
-            self._waiter = waiter = loop.create_future()
+            waiter: asyncio.Future[dict[str, Any]] = loop.create_future()
+            self._waiter = waiter
             try:
                 if frames.isEnabledFor(logging.DEBUG):
                     frames.debug("[%s] -> %s", self.station_id, text)

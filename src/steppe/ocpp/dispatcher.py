@@ -6,12 +6,11 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
+from steppe.domain.stations.models import Registration, StationContext
+from steppe.errors import InvalidInput, NotFound, StorageUnavailable
 from steppe.ocpp.errors import ErrorKind, OcppError
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
-
-from steppe.domain.stations.models import Registration, StationContext
-from steppe.errors import InvalidInput, NotFound, StorageUnavailable
 
 Handler = Callable[[StationContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 log = logging.getLogger("steppe.ocpp")

@@ -1,0 +1,1 @@
+"""OCPP protocol core, free of I/O: frames, sessions, validation, per-version handlers."""

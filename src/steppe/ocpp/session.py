@@ -1,0 +1,234 @@
+"""One charger's RPC state, free of I/O: what came in, what to answer, the call in flight.
+
+The transport feeds every received frame to `receive()` and acts on the event it returns:
+
+    IncomingCall   a valid CALL to hand to the dispatcher; answer with `answer()` or `fail()`
+    Reply          send `text` now (a CALLERROR for a bad frame, or the cached answer to a resend)
+    CallAnswered   the CALLRESULT to Steppe's own call in flight
+    CallFailed     the CALLERROR to Steppe's own call in flight (or an invalid CALLRESULT)
+    Ignored        nothing to do; `reason` says why (logged by the transport)
+
+Steppe's own calls go out with `start_call()`: one in flight at a time (OCPP-J section 4.1.1).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from steppe.ocpp.errors import ErrorKind, OcppError, wire_code
+from steppe.ocpp.rpc import (
+    Call,
+    CallError,
+    CallResult,
+    FrameError,
+    encode_call,
+    encode_error,
+    encode_result,
+    parse_frame,
+)
+from steppe.ocpp.validation import SchemaRegistry
+from steppe.ocpp.versions import OcppVersion
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingCall:
+    message_id: str
+    action: str
+    payload: dict[str, Any]
+    raw: str | bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswered:
+    message_id: str
+    action: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CallFailed:
+    message_id: str
+    action: str
+    code: str
+    description: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    reason: str
+
+
+Event = IncomingCall | Reply | CallAnswered | CallFailed | Ignored
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCall:
+    message_id: str
+    action: str
+    deadline: float
+
+
+class SessionBusy(Exception):
+    """Steppe already has a call in flight to this charger."""
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class RpcSession:
+    """The RPC state of one connection."""
+
+    __slots__ = (
+        "_clock",
+        "_new_id",
+        "_replay_size",
+        "_replies",
+        "call_timeout",
+        "pending",
+        "registry",
+        "version",
+    )
+
+    def __init__(
+        self,
+        version: OcppVersion,
+        registry: SchemaRegistry,
+        *,
+        call_timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        new_id: Callable[[], str] = _uuid,
+        replay_size: int = 4,
+    ) -> None:
+        self.version = version
+        self.registry = registry
+        self.call_timeout = call_timeout
+        self.pending: PendingCall | None = None
+        self._clock = clock
+        self._new_id = new_id
+        self._replay_size = replay_size
+        # message id -> (raw frame, answer): a charger that lost our answer resends the same frame.
+        self._replies: OrderedDict[str, tuple[str | bytes, str]] = OrderedDict()
+
+    # -- incoming ---------------------------------------------------------------------------------
+
+    def receive(self, raw: str | bytes) -> Event:
+        """What to do about one received frame. Never raises."""
+        try:
+            frame = parse_frame(raw)
+        except FrameError as exc:
+            if not exc.answerable:
+                return Ignored(f"malformed answer frame: {exc.description}")
+            code = wire_code(exc.kind, self.version)
+            return Reply(encode_error(exc.message_id, code, exc.description))
+        if type(frame) is Call:
+            return self._incoming(frame, raw)
+        if type(frame) is CallResult:
+            return self._result(frame)
+        assert type(frame) is CallError
+        return self._error(frame)
+
+    def _incoming(self, call: Call, raw: str | bytes) -> Event:
+        cached = self._replies.get(call.message_id)
+        if cached is not None and cached[0] == raw:
+            return Reply(cached[1])
+        registry = self.registry
+        if registry.knows(self.version, call.action):
+            try:
+                registry.validate_request(self.version, call.action, call.payload)
+            except OcppError as error:
+                return Reply(self._remember(call.message_id, raw, self._error_text(call, error)))
+        return IncomingCall(call.message_id, call.action, call.payload, raw)
+
+    def _result(self, result: CallResult) -> Event:
+        pending = self.pending
+        if pending is None or pending.message_id != result.message_id:
+            return Ignored(f"CALLRESULT {result.message_id!r} answers no call in flight")
+        self.pending = None
+        try:
+            self.registry.validate_response(self.version, pending.action, result.payload)
+        except OcppError as error:
+            return CallFailed(
+                result.message_id,
+                pending.action,
+                wire_code(error.kind, self.version),
+                f"invalid answer: {error.description}",
+                {},
+            )
+        return CallAnswered(result.message_id, pending.action, result.payload)
+
+    def _error(self, error: CallError) -> Event:
+        pending = self.pending
+        if pending is None or pending.message_id != error.message_id:
+            return Ignored(f"CALLERROR {error.message_id!r} answers no call in flight")
+        self.pending = None
+        return CallFailed(
+            error.message_id, pending.action, error.code, error.description, error.details
+        )
+
+    def answer(self, call: IncomingCall, payload: dict[str, Any]) -> str:
+        """The CALLRESULT frame for `call`; raises OcppError if `payload` breaks the schema."""
+        if self.registry.knows(self.version, call.action):
+            self.registry.validate_response(self.version, call.action, payload)
+        return self._remember(call.message_id, call.raw, encode_result(call.message_id, payload))
+
+    def fail(self, call: IncomingCall, error: OcppError) -> str:
+        """The CALLERROR frame for `call`."""
+        return self._remember(call.message_id, call.raw, self._error_text(call, error))
+
+    def _error_text(self, call: Call | IncomingCall, error: OcppError) -> str:
+        code = wire_code(error.kind, self.version)
+        return encode_error(call.message_id, code, error.description, error.details)
+
+    def _remember(self, message_id: str, raw: str | bytes, text: str) -> str:
+        replies = self._replies
+        replies[message_id] = (raw, text)
+        if len(replies) > self._replay_size:
+            replies.popitem(last=False)
+        return text
+
+    # -- outgoing ---------------------------------------------------------------------------------
+
+    def start_call(
+        self, action: str, payload: dict[str, Any], *, timeout: float | None = None
+    ) -> tuple[PendingCall, str]:
+        """Begin Steppe's own call: the pending call and the frame to send.
+
+        Raises SessionBusy while another call is in flight and OcppError if `payload` breaks
+        the schema of `action`.
+        """
+        self.expire()
+        if self.pending is not None:
+            raise SessionBusy(f"{self.pending.action} is still in flight")
+        if not self.registry.knows(self.version, action):
+            raise OcppError(
+                ErrorKind.NOT_SUPPORTED, f"OCPP {self.version.value} has no action {action}"
+            )
+        self.registry.validate_request(self.version, action, payload)
+        wait = self.call_timeout if timeout is None else timeout
+        pending = PendingCall(self._new_id(), action, self._clock() + wait)
+        self.pending = pending
+        return pending, encode_call(pending.message_id, action, payload)
+
+    def expire(self) -> PendingCall | None:
+        """Forget the call in flight if its time is up; returns it if so."""
+        pending = self.pending
+        if pending is not None and self._clock() >= pending.deadline:
+            self.pending = None
+            return pending
+        return None
+
+    def cancel_pending(self) -> None:
+        """Forget the call in flight (its waiter gave up or the connection closed)."""
+        self.pending = None

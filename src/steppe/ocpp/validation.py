@@ -1,0 +1,117 @@
+"""Validation against the official OCA JSON schemas shipped in the `ocpp` package.
+
+Each schema is compiled once (fastjsonschema turns it into Python code) on first use, or all at
+once by `warm()`, and then runs inline in the event loop: no thread hop per message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Any
+
+import fastjsonschema
+
+from steppe.ocpp.errors import ErrorKind, OcppError
+from steppe.ocpp.versions import OcppVersion
+
+Validator = Callable[[dict[str, Any]], Any]
+
+# How each failed JSON-schema rule is named in OCPP.
+_RULE_KINDS = {
+    "type": ErrorKind.TYPE_CONSTRAINT,
+    "required": ErrorKind.OCCURRENCE_CONSTRAINT,
+    "minItems": ErrorKind.OCCURRENCE_CONSTRAINT,
+    "maxItems": ErrorKind.OCCURRENCE_CONSTRAINT,
+    "additionalProperties": ErrorKind.FORMAT,
+}
+
+# Real chargers often send date-times without seconds or zone; Steppe reads those as UTC (see
+# timestamps.py), so the format check accepts them rather than refusing the whole message.
+_FORMATS = {
+    "date-time": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$",
+}
+
+_SCHEMA_DIRS = {OcppVersion.V16: "v16", OcppVersion.V201: "v201"}
+
+
+def _request_file(version: OcppVersion, action: str) -> str:
+    return f"{action}.json" if version is OcppVersion.V16 else f"{action}Request.json"
+
+
+class SchemaRegistry:
+    """Compiled validators for every action of every supported version."""
+
+    def __init__(self) -> None:
+        self._dirs: dict[OcppVersion, Traversable] = {
+            version: files("ocpp") / name / "schemas" for version, name in _SCHEMA_DIRS.items()
+        }
+        self._actions: dict[OcppVersion, frozenset[str]] = {
+            version: self._list_actions(version) for version in OcppVersion
+        }
+        self._compiled: dict[tuple[OcppVersion, str], Validator | None] = {}
+
+    def _list_actions(self, version: OcppVersion) -> frozenset[str]:
+        names = [entry.name for entry in self._dirs[version].iterdir()]
+        if version is OcppVersion.V16:
+            return frozenset(
+                n.removesuffix(".json")
+                for n in names
+                if n.endswith(".json") and not n.endswith("Response.json")
+            )
+        suffix = "Request.json"
+        return frozenset(n.removesuffix(suffix) for n in names if n.endswith(suffix))
+
+    def actions(self, version: OcppVersion) -> frozenset[str]:
+        return self._actions[version]
+
+    def knows(self, version: OcppVersion, action: str) -> bool:
+        """Whether `action` is a message of `version` (whatever Steppe does with it)."""
+        return action in self._actions[version]
+
+    def _validator(self, version: OcppVersion, file_name: str) -> Validator | None:
+        key = (version, file_name)
+        try:
+            return self._compiled[key]
+        except KeyError:
+            pass
+        path = self._dirs[version] / file_name
+        validator: Validator | None = None
+        if path.is_file():
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            validator = fastjsonschema.compile(schema, formats=_FORMATS)
+        self._compiled[key] = validator
+        return validator
+
+    def warm(self) -> int:
+        """Compile every schema now (at start-up) rather than on first use; returns how many."""
+        for version in OcppVersion:
+            for action in self._actions[version]:
+                self._validator(version, _request_file(version, action))
+                self._validator(version, f"{action}Response.json")
+        return sum(1 for v in self._compiled.values() if v is not None)
+
+    def validate_request(self, version: OcppVersion, action: str, payload: dict[str, Any]) -> None:
+        """Raise the OcppError naming what is wrong with a request payload."""
+        validator = self._validator(version, _request_file(version, action))
+        if validator is not None:
+            _run(validator, payload, action)
+
+    def validate_response(self, version: OcppVersion, action: str, payload: dict[str, Any]) -> None:
+        """Raise the OcppError naming what is wrong with a response payload."""
+        validator = self._validator(version, f"{action}Response.json")
+        if validator is not None:
+            _run(validator, payload, action)
+
+
+def _run(validator: Validator, payload: dict[str, Any], action: str) -> None:
+    try:
+        validator(payload)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        kind = _RULE_KINDS.get(exc.rule or "", ErrorKind.PROPERTY_CONSTRAINT)
+        message = exc.message.replace("data", "payload", 1)
+        raise OcppError(kind, f"{action}: {message}"[:255]) from None
+    except fastjsonschema.JsonSchemaException as exc:  # pragma: no cover - schema bug
+        raise OcppError(ErrorKind.FORMAT, f"{action}: {exc}"[:255]) from None
