@@ -1,9 +1,10 @@
-"""Shared fixtures: a real Steppe on port 0 with a real SQLite file (or PostgreSQL), real clients."""
+"""Shared fixtures: a real Steppe on port 0 on a real SQLite file (or PostgreSQL), real clients."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ from steppe.ocpp.validation import SchemaRegistry
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 POSTGRES_URL = os.environ.get("STEPPE_TEST_POSTGRES_URL")
+POSTGRES_SKIP = "set STEPPE_TEST_POSTGRES_URL to run on PostgreSQL; CI (.ci/run) does"
 
 
 @pytest.fixture(scope="session")
@@ -78,9 +80,9 @@ def sqlite_database_url(sqlite_url: str) -> str:
     return sqlite_url
 
 
-@pytest.fixture
-async def postgres_database_url() -> AsyncIterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@asynccontextmanager
+async def fresh_postgres_database() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards."""
     import uuid
 
     import asyncpg
@@ -102,6 +104,27 @@ async def postgres_database_url() -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@pytest.fixture
+async def postgres_database_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for one test (skipped without STEPPE_TEST_POSTGRES_URL)."""
+    if POSTGRES_URL is None:
+        pytest.skip(POSTGRES_SKIP)
+    async with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[str]:
+    """Each database Steppe supports in turn: an SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    if POSTGRES_URL is None:
+        pytest.skip(POSTGRES_SKIP)
+    async with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

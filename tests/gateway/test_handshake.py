@@ -106,21 +106,20 @@ async def test_reconnect_replaces_the_old_connection(
 
 
 async def test_unknown_station_is_pending_until_accepted(make_steppe, api_for) -> None:  # type: ignore[no-untyped-def]
-    """With unknown stations allowed, a newcomer boots Pending, and Accepted once an operator accepts."""
+    """With unknown stations allowed, a newcomer boots Pending, then Accepted once accepted."""
     from ocpp.v16 import call
 
     from tests.e2e.charger import connect_v16
 
-    async with running(make_steppe(accept_unknown_stations=True)) as app, api_for(app) as api:
-        async with connect_v16(app.ocpp_url, "NEW-1", "any-password-at-all") as cp:
-            boot = await cp.call(
-                call.BootNotification(charge_point_model="M", charge_point_vendor="V")
-            )
-            assert boot.status == "Pending"
-            station = (await api.get("/api/v1/stations/NEW-1")).json()
-            assert station["registration"] == "pending"
-            assert (await api.post("/api/v1/stations/NEW-1/accept")).status_code == 200
-            boot = await cp.call(
-                call.BootNotification(charge_point_model="M", charge_point_vendor="V")
-            )
-            assert boot.status == "Accepted"
+    async with (
+        running(make_steppe(accept_unknown_stations=True)) as app,
+        api_for(app) as api,
+        connect_v16(app.ocpp_url, "NEW-1", "any-password-at-all") as cp,
+    ):
+        boot = await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+        assert boot.status == "Pending"
+        station = (await api.get("/api/v1/stations/NEW-1")).json()
+        assert station["registration"] == "pending"
+        assert (await api.post("/api/v1/stations/NEW-1/accept")).status_code == 200
+        boot = await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+        assert boot.status == "Accepted"

@@ -1,11 +1,10 @@
-"""Group commit: many writes share one commit, each learns its own outcome, a bad one fails alone."""
+"""Group commit: many writes share a commit, each learns its own outcome, a bad one fails alone."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +13,6 @@ from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import id_tokens
 from steppe.storage.tables.core import id_tokens as id_tokens_table
-from tests.storage.databases import each_database
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -23,12 +21,11 @@ def token_row(value: str) -> dict[str, object]:
     return {"id_token": value, "status": "Accepted", "created_at": NOW, "updated_at": NOW}
 
 
-@pytest.mark.parametrize("kind", each_database())
 async def test_concurrent_writes_share_commits_and_a_duplicate_fails_alone(
-    kind: str, request: pytest.FixtureRequest
+    database_url: str,
 ) -> None:
     """200 concurrent writers, one of them a duplicate key: 199 rows land in few commits."""
-    db = Database(request.getfixturevalue(f"{kind}_database_url"))
+    db = Database(database_url)
     await migrator.upgrade(db.engine)
     committer = GroupCommitter(db, max_batch=64)
     runner = asyncio.create_task(committer.run())

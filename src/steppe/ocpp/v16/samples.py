@@ -12,6 +12,7 @@ from steppe.ocpp.timestamps import parse_timestamp
 log = logging.getLogger("steppe.ocpp")
 
 # Units scaled to the base unit the domain stores.
+ONE = Decimal(1)
 SCALE = {"kWh": ("Wh", Decimal(1000)), "kW": ("W", Decimal(1000)), "kvarh": ("varh", Decimal(1000))}
 SCALE["kvar"] = ("var", Decimal(1000))
 
@@ -38,7 +39,7 @@ def to_samples(meter_values: list[dict[str, Any]]) -> list[Sample]:
                 Sample(
                     timestamp=timestamp,
                     measurand=measurand,
-                    value=value.normalize() if value == value.to_integral_value() else value,
+                    value=value.quantize(ONE) if value == value.to_integral_value() else value,
                     unit=unit,
                     phase=sampled.get("phase", ""),
                     location=sampled.get("location", ""),
