@@ -13,6 +13,7 @@ Steppe's own calls go out with `start_call()`: one in flight at a time (OCPP-J s
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections import OrderedDict
@@ -33,6 +34,22 @@ from steppe.ocpp.rpc import (
 )
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
+
+# Integers the database can hold (signed 64-bit); JSON allows any size.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+# 19 digits in a row may be such an integer; only then is the payload walked.
+_LONG_DIGITS = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+
+
+def _oversized_int(value: object) -> bool:
+    if type(value) is int:
+        return not _INT_MIN <= value <= _INT_MAX
+    if type(value) is dict:
+        return any(_oversized_int(v) for v in value.values())
+    if type(value) is list:
+        return any(_oversized_int(v) for v in value)
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +165,15 @@ class RpcSession:
             try:
                 registry.validate_request(self.version, call.action, call.payload)
             except OcppError as error:
-                return Reply(self._remember(call.message_id, raw, self._error_text(call, error)))
+                return Reply(self._error_text(call, error))
+        long_digits = (
+            _LONG_DIGITS.search(raw) if isinstance(raw, str) else _LONG_DIGITS_BYTES.search(raw)
+        )
+        if long_digits and _oversized_int(call.payload):
+            too_big = OcppError(
+                ErrorKind.PROPERTY_CONSTRAINT, "an integer is outside the signed 64-bit range"
+            )
+            return Reply(self._error_text(call, too_big))
         return IncomingCall(call.message_id, call.action, call.payload, raw)
 
     def _result(self, result: CallResult) -> Event:
@@ -184,8 +209,8 @@ class RpcSession:
         return self._remember(call.message_id, call.raw, encode_result(call.message_id, payload))
 
     def fail(self, call: IncomingCall, error: OcppError) -> str:
-        """The CALLERROR frame for `call`."""
-        return self._remember(call.message_id, call.raw, self._error_text(call, error))
+        """The CALLERROR frame for `call` (not replayed: a resend is handled afresh)."""
+        return self._error_text(call, error)
 
     def _error_text(self, call: Call | IncomingCall, error: OcppError) -> str:
         code = wire_code(error.kind, self.version)
