@@ -138,7 +138,71 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--dir", required=True, help="folder of the CA files")
         command.add_argument("--organization", default="Steppe", help="O= of the certificates")
     certs.set_defaults(func=cmd_certs)
+
+    _add_simulate(sub)
     return top
+
+
+def _add_simulate(sub: Any) -> None:
+    sim = sub.add_parser("simulate", help="run simulated chargers against a Steppe (or any CSMS)")
+    sim.add_argument("--url", default="ws://127.0.0.1:9000/ocpp", help="OCPP endpoint base URL")
+    sim.add_argument("--stations", type=int, default=1, help="how many chargers")
+    sim.add_argument("--ocpp", choices=["1.6", "2.0.1"], default="1.6", help="protocol version")
+    sim.add_argument("--prefix", default="SIM-", help="station ids are PREFIX00001, ...")
+    sim.add_argument("--password", help="Basic auth password shared by the chargers")
+    sim.add_argument("--id-token", action="append", help="id token to charge with (repeatable)")
+    sim.add_argument("--sessions", type=int, help="sessions per charger (default: run forever)")
+    sim.add_argument("--connectors", type=int, default=2)
+    sim.add_argument("--power-kw", type=float, default=22.0)
+    sim.add_argument("--meter-interval", type=float, default=10.0, help="seconds")
+    sim.add_argument("--session-seconds", type=float, default=60.0, help="mean session length")
+    sim.add_argument("--time-scale", type=float, default=1.0, help="charging speed-up factor")
+    sim.add_argument("--cafile", help="CA bundle to trust for wss://")
+    sim.add_argument(
+        "--register",
+        metavar="API_URL",
+        help="first create the stations and id tokens through this API (uses STEPPE_ADMIN_TOKEN)",
+    )
+    sim.set_defaults(func=cmd_simulate)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    import logging
+    import os
+
+    from steppe.simulator.launcher import FleetOptions, simulate
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    length = float(args.session_seconds)
+    options = FleetOptions(
+        url=args.url,
+        stations=args.stations,
+        ocpp_version=args.ocpp,
+        prefix=args.prefix,
+        password=args.password,
+        id_tokens=tuple(args.id_token or ["SIM-TOKEN"]),
+        sessions=args.sessions,
+        connectors=args.connectors,
+        power_kw=args.power_kw,
+        meter_interval=args.meter_interval,
+        session_seconds=(length * 0.5, length * 1.5),
+        time_scale=args.time_scale,
+        cafile=args.cafile,
+    )
+    token = os.environ.get("STEPPE_ADMIN_TOKEN")
+    if args.register and not token:
+        print("--register needs STEPPE_ADMIN_TOKEN in the environment", file=sys.stderr)
+        return 2
+
+    async def go() -> int:
+        report = await simulate(options, api_url=args.register, admin_token=token)
+        print(report.summary())
+        return 1 if report.failed or report.refused else 0
+
+    try:
+        return asyncio.run(go())
+    except KeyboardInterrupt:
+        return 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
