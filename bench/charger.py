@@ -36,6 +36,7 @@ class Tally:
     last_boot_at: float = 0.0
     latency: Histogram = field(default_factory=Histogram)
     per_action: dict[str, int] = field(default_factory=dict)
+    action_latency: dict[str, Histogram] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
     chargers: list[tuple[str, int | None, int, int]] = field(default_factory=list)
 
@@ -62,6 +63,8 @@ class Tally:
         self.latency.merge(other.latency)
         for action, n in other.per_action.items():
             self.per_action[action] = self.per_action.get(action, 0) + n
+        for action, histogram in other.action_latency.items():
+            self.action_latency.setdefault(action, Histogram()).merge(histogram)
         for sample in other.error_samples:
             self.note_error(sample)
         self.chargers.extend(other.chargers)

@@ -9,8 +9,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bench.charger import Charger, Tally, failed
+from bench.histogram import Histogram
 
 Mode = Literal["closed", "paced", "idle", "cycle"]
+STEP_ACTIONS = {
+    "boot": "BootNotification",
+    "heartbeat": "Heartbeat",
+    "meter": "MeterValues",
+    "start": "StartTransaction",
+    "stop": "StopTransaction",
+}
 
 
 @dataclass(frozen=True)
@@ -176,8 +184,12 @@ class Fleet:
         sent = time.perf_counter()
         ok = await self._call(charger, step)
         if ok and start <= time.time() < end:
-            charger.tally.measured += 1
-            charger.tally.latency.record(time.perf_counter() - sent)
+            latency = time.perf_counter() - sent
+            tally = charger.tally
+            tally.measured += 1
+            tally.latency.record(latency)
+            action = STEP_ACTIONS.get(step, "StatusNotification")  # the other steps are statuses
+            tally.action_latency.setdefault(action, Histogram()).record(latency)
         if not ok:
             await charger.close()
         return ok

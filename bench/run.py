@@ -182,6 +182,22 @@ def plot(rows: list[Row], path: Path) -> None:
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=name)
     ax.set_xscale("log")
+    counts = sorted({r.chargers for r in rows if r.scenario == "throughput"})
+    if counts:
+        ax.set_xticks(counts, [str(c) for c in counts])
+        ax.minorticks_off()
+    baseline = [r for r in rows if r.scenario == "throughput" and r.server == "baseline"]
+    if baseline:
+        top = max(baseline, key=lambda r: r.chargers).msgs_per_s or 0.0
+        ax.axhline(top * TARGET_RATIO, color="grey", linestyle="--", linewidth=1)
+        ax.annotate(
+            f"target: {TARGET_RATIO:g}x baseline",
+            (counts[0], top * TARGET_RATIO),
+            textcoords="offset points",
+            xytext=(0, 4),
+            color="grey",
+            fontsize=8,
+        )
     ax.set_xlabel("chargers (closed loop of MeterValues)")
     ax.set_ylabel("answered messages per second")
     ax.set_title("OCPP 1.6 MeterValues throughput, loopback, 2 cores")

@@ -132,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"messages answered: {total.answered}  {dict(sorted(total.per_action.items()))}")
     print(f"latency over the run: p50 {total.latency.percentile(50) * 1000:.1f} ms,"
           f" p99 {total.latency.percentile(99) * 1000:.1f} ms")  # fmt: skip
+    for action, histogram in sorted(total.action_latency.items()):
+        print(
+            f"  {action:<20} p50 {histogram.percentile(50) * 1000:>7.1f} ms"
+            f"  p99 {histogram.percentile(99) * 1000:>7.1f} ms  max {histogram.max_s * 1000:.0f} ms"
+        )
     print(f"errors: {errors}")
     for text in setup.tally.error_samples + total.error_samples + closing.error_samples:
         print(f"  {text}")
