@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import uvicorn
 
+from steppe import operator_api
 from steppe.api.app import create_api
 from steppe.api.context import ApiContext
 from steppe.config import Settings
@@ -114,6 +115,7 @@ def build(
     ocpp = OcppServer(settings, services, handlers, schemas, registry)
     api_context = ApiContext(settings=settings, services=services, commands=registry, db=db)
     api_context.extras["security"] = _security(settings, services, db, committer, handlers, ocpp)
+    operator_api.install(settings, services, db, ocpp, schemas, api_context)
     return Steppe(settings, db, committer, services, registry, ocpp, api_context)
 
 
@@ -168,6 +170,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     http = _EmbeddedUvicorn(config)
     async with asyncio.TaskGroup() as group:
         committer_task = group.create_task(steppe.committer.run(), name="group-commit")
+        webhook_task = group.create_task(operator_api.background(steppe.api_context), name="hooks")
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
@@ -187,6 +190,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             await steppe.ocpp.close()
             http.should_exit = True
             await http_task
+            webhook_task.cancel()
             committer_task.cancel()  # it commits what is still queued before it ends
     await steppe.db.close()
 

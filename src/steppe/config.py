@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     max_messages_per_second: float = Field(50.0, gt=0, description="per station, sustained")
     message_burst: int = Field(100, ge=1, description="per station, token bucket size")
 
+    # Operator API: webhooks and the event stream; see docs/api.md.
+    webhook_max_attempts: int = Field(8, ge=1, le=50, description="tries per webhook delivery")
+    webhook_retry_delay: float = Field(
+        2.0, gt=0, description="seconds before the first retry; doubles with each try"
+    )
+    webhook_timeout: float = Field(10.0, gt=0, description="seconds to wait for a receiver")
+    events_heartbeat: float = Field(15.0, gt=0, description="seconds between SSE keepalives")
+
     # Operations.
     log_level: LogLevel = "INFO"
     log_frames: bool = False

@@ -9,6 +9,7 @@ from steppe.api import errors
 from steppe.api.context import ApiContext
 from steppe.api.routers import cdrs as cdr_routes
 from steppe.api.routers import health, id_tokens, stations, transactions
+from steppe.api.routers import operator as operator_routes
 from steppe.api.routers import security as security_routes
 from steppe.api.routers import tariffs as tariff_routes
 
@@ -26,4 +27,6 @@ def create_api(context: ApiContext) -> FastAPI:
     app.include_router(security_routes.router)
     app.include_router(tariff_routes.router)
     app.include_router(cdr_routes.router)
+    for operator_router in operator_routes.ROUTERS:
+        app.include_router(operator_router)
     return app

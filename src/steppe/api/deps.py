@@ -26,6 +26,12 @@ class Role(IntEnum):
 class Principal:
     name: str
     role: Role
+    key_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who did it, as the audit log records it."""
+        return self.name if self.key_id is None else f"key:{self.key_id} {self.name}"
 
 
 bearer = HTTPBearer(auto_error=False, description="an API key, or STEPPE_ADMIN_TOKEN")
@@ -49,7 +55,7 @@ async def authenticate(
     admin = context.settings.admin_token
     if admin is not None and hmac.compare_digest(token.encode(), admin.get_secret_value().encode()):
         return Principal("admin-token", Role.ADMIN)
-    resolver = context.extras.get("key_resolver")
+    resolver = context.extras.get("key_resolver")  # API keys: steppe.operator_api.key_resolver
     if resolver is not None:
         principal = await resolver(token)  # type: ignore[operator]
         if principal is not None:

@@ -25,6 +25,9 @@ class ConnectorTarget(CommandParams):
 
 class RemoteStart(ConnectorTarget):
     id_token: str = Field(..., min_length=1, max_length=36)
+    id_token_type: str | None = Field(
+        None, description="2.0.1 IdTokenType; by default the stored token's type, else Central"
+    )
     charging_profile: dict[str, Any] | None = None
     remote_start_id: int | None = None
 

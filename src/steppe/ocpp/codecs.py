@@ -1,0 +1,47 @@
+"""Each version's command codec checked against the official schema before anything is sent.
+
+Turns protocol-level refusals into domain errors, so the command service never sees OCPP types.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steppe.domain.commands.models import CommandParams
+from steppe.domain.commands.service import CommandEncoder, CommandUnavailable
+from steppe.errors import InvalidInput
+from steppe.ocpp.commands import CommandCodec, CommandNotAvailable
+from steppe.ocpp.errors import OcppError
+from steppe.ocpp.v16.commands import V16Commands
+from steppe.ocpp.v201.commands import V201Commands
+from steppe.ocpp.validation import SchemaRegistry
+from steppe.ocpp.versions import OcppVersion
+
+
+class CheckedCodec:
+    def __init__(self, codec: CommandCodec, version: OcppVersion, schemas: SchemaRegistry) -> None:
+        self._codec = codec
+        self._version = version
+        self._schemas = schemas
+
+    def encode(self, command: str, params: CommandParams) -> tuple[str, dict[str, Any]]:
+        try:
+            call = self._codec.encode(command, params)
+        except CommandNotAvailable as exc:
+            raise CommandUnavailable(str(exc)) from None
+        try:
+            self._schemas.validate_request(self._version, call.action, call.payload)
+        except OcppError as exc:
+            raise InvalidInput(f"the {call.action} payload breaks the OCPP schema: {exc}") from None
+        return call.action, call.payload
+
+    def status_of(self, command: str, response: dict[str, Any]) -> str:
+        return self._codec.status_of(command, response)
+
+
+def command_encoders(schemas: SchemaRegistry) -> dict[str, CommandEncoder]:
+    """The encoder of every OCPP version, keyed by its version string ("1.6", "2.0.1")."""
+    return {
+        OcppVersion.V16.value: CheckedCodec(V16Commands(), OcppVersion.V16, schemas),
+        OcppVersion.V201.value: CheckedCodec(V201Commands(), OcppVersion.V201, schemas),
+    }

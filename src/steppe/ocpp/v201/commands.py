@@ -1,0 +1,283 @@
+"""OCPP 2.0.1 calls for the operator API's commands, and the status in the charger's answer.
+
+2.0.1 addresses an EVSE (`evse_id`) and a connector within it (`connector_id`); when only
+`connector_id` is given it is taken as the EVSE, the way 1.6 numbers connectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from steppe.domain.commands import models as m
+from steppe.ocpp.commands import CommandNotAvailable, OutgoingCall
+from steppe.ocpp.timestamps import format_timestamp
+
+Encoder = Callable[[Any], OutgoingCall]
+INSTEAD = {
+    "get-configuration": "get-variables",
+    "set-configuration": "set-variables",
+}
+DEFAULT_TOKEN_TYPE = "Central"  # noqa: S105 - an IdTokenType, not a secret
+
+
+def _drop_none(payload: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in payload.items() if value is not None}
+
+
+def _evse_id(p: m.ConnectorTarget) -> int | None:
+    return p.evse_id if p.evse_id is not None else p.connector_id
+
+
+def _evse(p: m.ConnectorTarget) -> dict[str, Any] | None:
+    """The `evse` object: EVSE id, plus the connector within it when both are given."""
+    if p.evse_id is None:
+        return None if p.connector_id is None else {"id": p.connector_id}
+    return _drop_none({"id": p.evse_id, "connectorId": p.connector_id})
+
+
+def _token(value: str, kind: str | None = None) -> dict[str, Any]:
+    return {"idToken": value, "type": kind or DEFAULT_TOKEN_TYPE}
+
+
+def _require(value: int | None, what: str) -> int:
+    if value is None:
+        raise CommandNotAvailable(f"{what}: OCPP 2.0.1 needs it for this command")
+    return value
+
+
+def _remote_start(p: m.RemoteStart) -> OutgoingCall:
+    payload = {
+        "idToken": _token(p.id_token, p.id_token_type),
+        "remoteStartId": _require(p.remote_start_id, "remote_start_id"),
+        "evseId": _evse_id(p),
+        "chargingProfile": p.charging_profile,
+    }
+    return OutgoingCall("RequestStartTransaction", _drop_none(payload))
+
+
+def _remote_stop(p: m.RemoteStop) -> OutgoingCall:
+    return OutgoingCall("RequestStopTransaction", {"transactionId": p.transaction_id})
+
+
+def _reset(p: m.Reset) -> OutgoingCall:
+    kind = "Immediate" if p.type == "hard" else "OnIdle"
+    return OutgoingCall("Reset", _drop_none({"type": kind, "evseId": p.evse_id}))
+
+
+def _unlock(p: m.UnlockConnector) -> OutgoingCall:
+    if p.evse_id is None:
+        evse, connector = p.connector_id, 1
+    else:
+        evse, connector = p.evse_id, p.connector_id if p.connector_id is not None else 1
+    return OutgoingCall("UnlockConnector", {"evseId": evse, "connectorId": connector})
+
+
+def _availability(p: m.ChangeAvailability) -> OutgoingCall:
+    status = "Operative" if p.operative else "Inoperative"
+    return OutgoingCall(
+        "ChangeAvailability", _drop_none({"operationalStatus": status, "evse": _evse(p)})
+    )
+
+
+def _trigger(p: m.TriggerMessage) -> OutgoingCall:
+    return OutgoingCall(
+        "TriggerMessage", _drop_none({"requestedMessage": p.message, "evse": _evse(p)})
+    )
+
+
+def _component(v: m.VariableRef) -> dict[str, Any]:
+    component: dict[str, Any] = {"name": v.component}
+    if v.component_instance is not None:
+        component["instance"] = v.component_instance
+    if v.evse_id is not None:
+        component["evse"] = {"id": v.evse_id}
+    return component
+
+
+def _variable(v: m.VariableRef) -> dict[str, Any]:
+    return _drop_none({"name": v.variable, "instance": v.variable_instance})
+
+
+def _get_variables(p: m.GetVariables) -> OutgoingCall:
+    data = [
+        _drop_none(
+            {
+                "component": _component(v),
+                "variable": _variable(v),
+                "attributeType": v.attribute_type,
+            }
+        )
+        for v in p.variables
+    ]
+    return OutgoingCall("GetVariables", {"getVariableData": data})
+
+
+def _set_variables(p: m.SetVariables) -> OutgoingCall:
+    data = [
+        _drop_none(
+            {
+                "attributeValue": v.value,
+                "component": _component(v),
+                "variable": _variable(v),
+                "attributeType": v.attribute_type,
+            }
+        )
+        for v in p.variables
+    ]
+    return OutgoingCall("SetVariables", {"setVariableData": data})
+
+
+def _clear_cache(_: m.ClearCache) -> OutgoingCall:
+    return OutgoingCall("ClearCache", {})
+
+
+def _local_list(p: m.SendLocalList) -> OutgoingCall:
+    entries = []
+    for entry in p.entries:
+        item: dict[str, Any] = {"idToken": _token(entry.id_token)}
+        if entry.status is not None:
+            info: dict[str, Any] = {"status": entry.status}
+            if entry.expires_at is not None:
+                info["cacheExpiryDateTime"] = format_timestamp(entry.expires_at)
+            if entry.parent_id_token is not None:
+                info["groupIdToken"] = _token(entry.parent_id_token)
+            item["idTokenInfo"] = info
+        entries.append(item)
+    payload: dict[str, Any] = {"versionNumber": p.version, "updateType": p.update_type}
+    if entries:
+        payload["localAuthorizationList"] = entries
+    return OutgoingCall("SendLocalList", payload)
+
+
+def _local_list_version(_: m.GetLocalListVersion) -> OutgoingCall:
+    return OutgoingCall("GetLocalListVersion", {})
+
+
+def _reserve(p: m.ReserveNow) -> OutgoingCall:
+    payload = {
+        "id": p.reservation_id,
+        "expiryDateTime": format_timestamp(p.expires_at),
+        "idToken": _token(p.id_token),
+        "evseId": _evse_id(p),
+        "groupIdToken": _token(p.parent_id_token) if p.parent_id_token else None,
+    }
+    return OutgoingCall("ReserveNow", _drop_none(payload))
+
+
+def _cancel_reservation(p: m.CancelReservation) -> OutgoingCall:
+    return OutgoingCall("CancelReservation", {"reservationId": p.reservation_id})
+
+
+def _set_profile(p: m.SetChargingProfile) -> OutgoingCall:
+    payload = {"evseId": _evse_id(p) or 0, "chargingProfile": p.profile}
+    return OutgoingCall("SetChargingProfile", payload)
+
+
+def _clear_profile(p: m.ClearChargingProfile) -> OutgoingCall:
+    criteria = _drop_none(
+        {
+            "evseId": _evse_id(p),
+            "chargingProfilePurpose": p.purpose,
+            "stackLevel": p.stack_level,
+        }
+    )
+    payload = {"chargingProfileId": p.profile_id, "chargingProfileCriteria": criteria or None}
+    return OutgoingCall("ClearChargingProfile", _drop_none(payload))
+
+
+def _composite(p: m.GetCompositeSchedule) -> OutgoingCall:
+    payload = {
+        "duration": p.duration,
+        "evseId": _evse_id(p) or 0,
+        "chargingRateUnit": p.charging_rate_unit,
+    }
+    return OutgoingCall("GetCompositeSchedule", _drop_none(payload))
+
+
+def _firmware(p: m.UpdateFirmware) -> OutgoingCall:
+    firmware = {
+        "location": p.location,
+        "retrieveDateTime": format_timestamp(p.retrieve_at),
+        "signingCertificate": p.signing_certificate,
+        "signature": p.signature,
+    }
+    payload = {
+        "requestId": _require(p.request_id, "request_id"),
+        "retries": p.retries,
+        "retryInterval": p.retry_interval,
+        "firmware": _drop_none(firmware),
+    }
+    return OutgoingCall("UpdateFirmware", _drop_none(payload))
+
+
+def _log(p: m.GetLog) -> OutgoingCall:
+    log = {
+        "remoteLocation": p.location,
+        "oldestTimestamp": format_timestamp(p.start_time) if p.start_time else None,
+        "latestTimestamp": format_timestamp(p.stop_time) if p.stop_time else None,
+    }
+    payload = {
+        "logType": p.log_type,
+        "requestId": _require(p.request_id, "request_id"),
+        "retries": p.retries,
+        "retryInterval": p.retry_interval,
+        "log": _drop_none(log),
+    }
+    return OutgoingCall("GetLog", _drop_none(payload))
+
+
+def _data_transfer(p: m.DataTransfer) -> OutgoingCall:
+    payload = {"vendorId": p.vendor_id, "messageId": p.message_id, "data": p.data}
+    return OutgoingCall("DataTransfer", _drop_none(payload))
+
+
+ENCODERS: dict[str, Encoder] = {
+    "remote-start": _remote_start,
+    "remote-stop": _remote_stop,
+    "reset": _reset,
+    "unlock-connector": _unlock,
+    "change-availability": _availability,
+    "trigger-message": _trigger,
+    "get-variables": _get_variables,
+    "set-variables": _set_variables,
+    "clear-cache": _clear_cache,
+    "send-local-list": _local_list,
+    "get-local-list-version": _local_list_version,
+    "reserve-now": _reserve,
+    "cancel-reservation": _cancel_reservation,
+    "set-charging-profile": _set_profile,
+    "clear-charging-profile": _clear_profile,
+    "get-composite-schedule": _composite,
+    "update-firmware": _firmware,
+    "get-diagnostics": _log,
+    "get-log": _log,
+    "data-transfer": _data_transfer,
+}
+LIST_RESULTS = {"GetVariables": "getVariableResult", "SetVariables": "setVariableResult"}
+
+
+class V201Commands:
+    """The 2.0.1 `CommandCodec`."""
+
+    commands = frozenset(ENCODERS)
+
+    def encode(self, command: str, params: m.CommandParams) -> OutgoingCall:
+        encoder = ENCODERS.get(command)
+        if encoder is None:
+            instead = INSTEAD.get(command)
+            hint = f"; use {instead}" if instead else ""
+            raise CommandNotAvailable(f"{command} does not exist in OCPP 2.0.1{hint}")
+        return encoder(params)
+
+    def status_of(self, command: str, response: dict[str, Any]) -> str:
+        status = response.get("status")
+        if isinstance(status, str):
+            return status
+        for key in LIST_RESULTS.values():
+            results = response.get(key)
+            if isinstance(results, list) and results:
+                statuses = {r.get("attributeStatus") for r in results if isinstance(r, dict)}
+                only = statuses.pop() if len(statuses) == 1 else None
+                return only if isinstance(only, str) else "Mixed"
+        return "OK"
