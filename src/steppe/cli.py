@@ -103,6 +103,22 @@ def cmd_certs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from steppe.domain.keys import console
+
+    return asyncio.run(
+        console.run(
+            _settings(args),
+            args.keys_command,
+            name=getattr(args, "name", None),
+            role=getattr(args, "role", None),
+            key_id=getattr(args, "key_id", None),
+            include_revoked=getattr(args, "all", False),
+            err=lambda line: print(line, file=sys.stderr),
+        )
+    )
+
+
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (STEPPE_HOST, 127.0.0.1)")
     parser.add_argument("--http-port", type=int, help="HTTP API port (STEPPE_HTTP_PORT, 8000)")
@@ -138,6 +154,19 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--dir", required=True, help="folder of the CA files")
         command.add_argument("--organization", default="Steppe", help="O= of the certificates")
     certs.set_defaults(func=cmd_certs)
+
+    keys = sub.add_parser("keys", help="API keys: create, list, revoke")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key and print it (shown once)")
+    create.add_argument("--role", required=True, choices=["admin", "operator", "viewer"])
+    create.add_argument("--name", required=True, help="who or what uses the key")
+    listing = keys_sub.add_parser("list", help="list keys")
+    listing.add_argument("--all", action="store_true", help="include revoked keys")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    for command in (create, listing, revoke):
+        command.add_argument("--database-url")
+    keys.set_defaults(func=cmd_keys)
 
     _add_simulate(sub)
     return top
