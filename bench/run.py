@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,7 +61,23 @@ def machine() -> dict[str, Any]:
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "system": f"{platform.system()} {platform.release()}",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def revision(source: Path | None) -> str:
+    """The commit Steppe runs from, with `+dirty` when its sources differ from it."""
+    root = source.parent if source is not None else Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return (head or "unknown") + ("+dirty" if dirty else "")
 
 
 def _find(rows: list[Row], scenario: str, server: str, chargers: int | None = None) -> Row | None:
@@ -224,8 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=15000, help="idle scenario size")
     parser.add_argument("--processes", type=int, default=2, help="load generator processes")
     parser.add_argument("--servers", default=",".join(SERVERS), help="comma-separated subset")
+    parser.add_argument(
+        "--steppe-src", type=Path, help="run Steppe from this `src` directory (another checkout)"
+    )
     args = parser.parse_args(argv)
     raise_open_file_limit()
+    src: Path | None = args.steppe_src
 
     counts = [5, 20] if args.quick else [10, 50, 200]
     duration, sweep, warmup = (3.0, 2.0, 1.0) if args.quick else (20.0, 8.0, 3.0)
@@ -236,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     skipped: dict[str, str] = {}
     profile_text = ""
     started = datetime.now(UTC)
+    machine_before = machine()
     t0 = time.monotonic()
 
     with tempfile.TemporaryDirectory(prefix="steppe-bench-") as tmp:
@@ -243,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"throughput: {counts} chargers, {duration:g} s measured after {warmup:g} s warm-up")
         for kind in wanted:
             try:
-                with running(kind, workdir) as server:
+                with running(kind, workdir, source=src) as server:
                     found = scenarios.throughput(
                         server,
                         counts,
@@ -273,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             for kind in ("steppe-sqlite", "baseline", "bare"):
                 if kind not in wanted:
                     continue
-                with running(kind, workdir) as server:
+                with running(kind, workdir, source=src) as server:
                     rows.append(
                         scenarios.idle(
                             server,
@@ -286,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             print("profile: steppe-sqlite under cProfile (its numbers are not reported)")
             prof = workdir / "throughput.prof"
-            with running("steppe-sqlite", workdir, profile_to=prof) as server:
+            with running("steppe-sqlite", workdir, profile_to=prof, source=src) as server:
                 scenarios.throughput(
                     server,
                     [main_count],
@@ -299,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             profile_text = "== throughput ==\n" + profile_summary(prof)
             if not args.skip_idle:
                 prof = workdir / "idle.prof"
-                with running("steppe-sqlite", workdir, profile_to=prof) as server:
+                with running("steppe-sqlite", workdir, profile_to=prof, source=src) as server:
                     scenarios.idle(
                         server, connections, hold_s=5.0, heartbeat_s=10.0, processes=args.processes
                     )
@@ -315,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "started_at": started.isoformat(),
         "elapsed_s": round(time.monotonic() - t0, 1),
-        "machine": machine(),
+        "machine": machine_before,
+        "load_average_after": machine()["load_average"],
         "settings": {
             "counts": counts,
             "duration_s": duration,
@@ -324,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
             "connections": connections,
             "processes": args.processes,
             "quick": args.quick,
+            "steppe_src": str(src) if src else None,
+            "steppe_revision": revision(src),
         },
         "rows": [r.as_dict() for r in rows],
         "targets": [t.as_dict() for t in goals],

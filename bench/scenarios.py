@@ -37,11 +37,13 @@ class Row:
 
 
 @contextmanager
-def running(kind: str, workdir: Path, *, profile_to: Path | None = None) -> Iterator[Server]:
+def running(
+    kind: str, workdir: Path, *, profile_to: Path | None = None, source: Path | None = None
+) -> Iterator[Server]:
     """One server under test: steppe-sqlite, steppe-postgres, baseline or bare."""
     if kind == "steppe-postgres":
         with servers.postgres_database() as url:
-            server = servers.start_steppe(kind, url, workdir, profile_to=profile_to)
+            server = servers.start_steppe(kind, url, workdir, profile_to=profile_to, source=source)
             try:
                 yield server
             finally:
@@ -49,7 +51,7 @@ def running(kind: str, workdir: Path, *, profile_to: Path | None = None) -> Iter
         return
     if kind == "steppe-sqlite":
         url = servers.sqlite_url(workdir, f"{kind}-{time.monotonic_ns()}.db")
-        server = servers.start_steppe(kind, url, workdir, profile_to=profile_to)
+        server = servers.start_steppe(kind, url, workdir, profile_to=profile_to, source=source)
     else:
         server = servers.start_peer(kind, workdir)
     try:

@@ -124,9 +124,15 @@ def start_peer(name: str, workdir: Path) -> Server:
 
 
 def start_steppe(
-    name: str, database_url: str, workdir: Path, *, profile_to: Path | None = None
+    name: str,
+    database_url: str,
+    workdir: Path,
+    *,
+    profile_to: Path | None = None,
+    source: Path | None = None,
 ) -> Server:
-    """Start `python -m steppe serve` on free ports and wait for /health."""
+    """Start `python -m steppe serve` on free ports and wait for /health; `source` is another
+    checkout's `src` directory to run instead of the installed one."""
     http_port, ocpp_port = free_port(), free_port()
     token = secrets.token_urlsafe(24)
     serve = [
@@ -148,7 +154,10 @@ def start_steppe(
     if profile_to is not None:
         prefix += ["-m", "cProfile", "-o", str(profile_to)]
     log_path = workdir / f"{name}.log"
-    proc = _spawn(prefix + serve, log_path, {**UNLIMITED, "STEPPE_ADMIN_TOKEN": token})
+    env = {**UNLIMITED, "STEPPE_ADMIN_TOKEN": token}
+    if source is not None:
+        env["PYTHONPATH"] = str(source.resolve())
+    proc = _spawn(prefix + serve, log_path, env)
     server = Server(
         name,
         proc,

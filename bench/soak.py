@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="steppe-soak-") as tmp,
-        running("steppe-sqlite", Path(tmp)) as server,
+        running("steppe-sqlite", Path(tmp), source=args.steppe_src) as server,
     ):
         ids = servers.station_ids("SOAK-", args.stations)
         servers.register(server, ids)
