@@ -92,12 +92,18 @@ class GroupCommitter:
 
     async def run(self) -> None:
         """Commit batches until cancelled; what is queued at cancellation is still committed."""
+        current: asyncio.Future[None] | None = None
         try:
             while True:
                 items = [await self._queue.get()]
                 self._take_waiting(items)
-                await self._commit(items)
+                # A commit under way is never cut short: cancellation waits for it below.
+                current = asyncio.ensure_future(self._commit(items))
+                await asyncio.shield(current)
+                current = None
         finally:
+            if current is not None:
+                await asyncio.gather(current, return_exceptions=True)
             await self._drain()
 
     def _take_waiting(self, items: list[_Item[Any]]) -> None:
