@@ -10,6 +10,7 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import uvicorn
 
@@ -171,6 +172,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     async with asyncio.TaskGroup() as group:
         committer_task = group.create_task(steppe.committer.run(), name="group-commit")
         webhook_task = group.create_task(operator_api.background(steppe.api_context), name="hooks")
+        stale_task = group.create_task(_close_stale(steppe), name="stale-transactions")
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
@@ -191,8 +193,27 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             http.should_exit = True
             await http_task
             webhook_task.cancel()
+            stale_task.cancel()
             committer_task.cancel()  # it commits what is still queued before it ends
     await steppe.db.close()
+
+
+async def _close_stale(steppe: Steppe) -> None:
+    """Every `stale_check_interval`, close transactions silent for `stale_transaction_after`."""
+    after = steppe.settings.stale_transaction_after
+    if after <= 0:
+        return
+    while True:
+        await asyncio.sleep(steppe.settings.stale_check_interval)
+        try:
+            closed = await steppe.services.transactions.close_stale(
+                older_than=timedelta(seconds=after)
+            )
+        except Exception:  # the next round tries again; a database outage must not stop the server
+            log.exception("closing stale transactions failed")
+            continue
+        if closed:
+            log.warning("closed %d stale transactions: %s", len(closed), ", ".join(closed[:20]))
 
 
 async def serve(settings: Settings) -> int:

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     ping_timeout: float | None = 20.0
     max_frame_bytes: int = Field(65536, ge=1024)
     close_timeout: float = 5.0
+    stale_transaction_after: float = Field(
+        72 * 3600.0, ge=0, description="seconds without news before a transaction is closed; 0 off"
+    )
+    stale_check_interval: float = Field(600.0, gt=0, description="seconds between stale checks")
 
     # Security profiles 2 and 3 (TLS) and limits; see docs/security.md.
     tls_cert_file: Path | None = Field(None, description="server certificate chain (PEM)")

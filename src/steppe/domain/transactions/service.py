@@ -202,7 +202,8 @@ class TransactionService:
 
         async def write(batch: Batch) -> tuple[int, bool]:
             row = await repo.get(batch.conn, known_pk) if known_pk is not None else None
-            if row is not None and row["status"] == COMPLETED:
+            # A stop after the stale rule closed the transaction still records the real end.
+            if row is not None and row["status"] == COMPLETED and row["closed_by"] != "server":
                 return int(row["id"]), False
             if row is None:
                 pk = await self._insert_offline(batch, ctx, ocpp_id, samples, evse_id, connector_id)

@@ -114,10 +114,20 @@ async def count_active(conn: AsyncConnection) -> int:
 
 
 async def stale_active(conn: AsyncConnection, *, seen_before: datetime) -> Sequence[RowMapping]:
-    """Active transactions with no news since `seen_before`."""
+    """Active transactions with no news since `seen_before`: no change and no recent sample."""
+    recent_sample = (
+        select(meter_values.c.id)
+        .where(
+            (meter_values.c.transaction_id == transactions.c.id)
+            & (meter_values.c.timestamp >= seen_before)
+        )
+        .exists()
+    )
     result = await conn.execute(
         select(transactions).where(
-            (transactions.c.status == "active") & (transactions.c.updated_at < seen_before)
+            (transactions.c.status == "active")
+            & (transactions.c.updated_at < seen_before)
+            & ~recent_sample
         )
     )
     return result.mappings().all()
