@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from steppe.app import Steppe, running
 from steppe.simulator import ChargerProfile, run_fleet
@@ -28,13 +29,14 @@ def fast_profile(station_id: str, version: str) -> ChargerProfile:
     )
 
 
-async def test_fleet_of_1_6_chargers_charges_and_the_api_counts_the_energy(
-    steppe: Steppe, api: httpx.AsyncClient
+@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+async def test_a_simulated_fleet_charges_and_the_api_counts_the_energy(
+    steppe: Steppe, api: httpx.AsyncClient, version: str
 ) -> None:
-    """Three 1.6 chargers, one session each: three completed transactions with their energy."""
+    """Three chargers, one session each: three completed transactions with their energy."""
     options = FleetOptions(url=steppe.ocpp_url, stations=3, password="sim-password-1")
     await register(options, steppe.http_url, ADMIN_TOKEN)
-    profiles = [fast_profile(sid, "1.6") for sid in options.station_ids()]
+    profiles = [fast_profile(sid, version) for sid in options.station_ids()]
     report = await asyncio.wait_for(run_fleet(steppe.ocpp_url, profiles), timeout=30)
     assert report.failed == 0 and report.refused == 0, report.errors
     assert report.sessions_completed == 3
@@ -44,18 +46,21 @@ async def test_fleet_of_1_6_chargers_charges_and_the_api_counts_the_energy(
     assert len(done) == 3
     assert sum(tx["energy_wh"] for tx in done) == report.energy_wh > 0
     for tx in done:
+        assert tx["station_id"] in options.station_ids()
         detail = (await api.get(f"/api/v1/transactions/{tx['id']}")).json()
         assert any(s["measurand"] == "Power.Active.Import" for s in detail["meter_values"])
 
 
 async def test_demo_mode_connects_its_simulated_stations(make_steppe, api_for) -> None:  # type: ignore[no-untyped-def]
-    """`--demo` registers demo stations in the region and they connect to the server itself."""
-    async with running(make_steppe(demo=True, demo_stations=1)) as app, api_for(app) as api:
+    """`--demo` registers stations in the region; a 1.6 and a 2.0.1 one connect to the server."""
+    async with running(make_steppe(demo=True, demo_stations=2)) as app, api_for(app) as api:
         for _ in range(100):
             stations = (await api.get("/api/v1/stations")).json()["items"]
-            if len(stations) == 1 and all(s["connected"] for s in stations):
+            if len(stations) == 2 and all(s["connected"] for s in stations):
                 break
             await asyncio.sleep(0.1)
-        assert {s["id"] for s in stations} == {"DEMO-001"}
+        assert {s["id"] for s in stations} == {"DEMO-001", "DEMO-002"}
         assert all(s["connected"] for s in stations)
         assert stations[0]["location"]["time_zone"] == "Asia/Almaty"
+        versions = {s["id"]: s["ocpp_version"] for s in stations}
+        assert versions == {"DEMO-001": "1.6", "DEMO-002": "2.0.1"}
