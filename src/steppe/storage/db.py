@@ -7,8 +7,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from steppe.errors import StorageUnavailable
 
 SQLITE_PRAGMAS = (
     # WAL lets the API read while the gateway writes; FULL syncs every commit to disk, so an
@@ -42,6 +45,15 @@ def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     )
 
 
+def is_outage(exc: BaseException) -> bool:
+    """True for errors that mean the database cannot be reached, not that a statement failed."""
+    if isinstance(exc, StorageUnavailable | OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OSError | ConnectionError)
+
+
 class Database:
     """One engine and the way to open a transaction on it."""
 
@@ -55,15 +67,27 @@ class Database:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
-        """A connection in a transaction: committed on success, rolled back on error."""
-        async with self.engine.begin() as conn:
-            yield conn
+        """A connection in a transaction: committed on success, rolled back on error.
+
+        Raises StorageUnavailable when the database cannot be reached."""
+        try:
+            async with self.engine.begin() as conn:
+                yield conn
+        except Exception as exc:
+            if is_outage(exc) and not isinstance(exc, StorageUnavailable):
+                raise StorageUnavailable(str(exc)) from exc
+            raise
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reading."""
-        async with self.engine.connect() as conn:
-            yield conn
+        """A connection for reading; raises StorageUnavailable when the database is away."""
+        try:
+            async with self.engine.connect() as conn:
+                yield conn
+        except Exception as exc:
+            if is_outage(exc) and not isinstance(exc, StorageUnavailable):
+                raise StorageUnavailable(str(exc)) from exc
+            raise
 
     async def close(self) -> None:
         await self.engine.dispose()

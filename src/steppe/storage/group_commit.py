@@ -20,11 +20,10 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from steppe.errors import StorageUnavailable
-from steppe.storage.db import Database
+from steppe.storage.db import Database, is_outage
 
 T = TypeVar("T")
 log = logging.getLogger("steppe.storage")
@@ -64,14 +63,6 @@ class _Item(Generic[T]):
     def __init__(self, op: Callable[[Batch], Awaitable[T]], future: asyncio.Future[T]) -> None:
         self.op = op
         self.future = future
-
-
-def _is_outage(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, OSError | ConnectionError)
 
 
 class GroupCommitter:
@@ -135,7 +126,7 @@ class GroupCommitter:
                 item.future.set_result(result)
 
     async def _fail(self, items: list[_Item[Any]], exc: Exception) -> None:
-        if _is_outage(exc):
+        if is_outage(exc):
             log.error("database unavailable, %d writes refused: %s", len(items), exc)
             error = StorageUnavailable(str(exc))
             for item in items:

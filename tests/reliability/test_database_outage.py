@@ -1,0 +1,113 @@
+"""PostgreSQL goes away and comes back (through a proxy the test controls): while it is away the
+server answers InternalError instead of acknowledging what it cannot store, Heartbeats still
+work; when it is back the server recovers by itself."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+import pytest
+from websockets.asyncio.client import ClientConnection
+
+from steppe.app import Steppe, running
+from tests.gateway.rawclient import exchange, heartbeat_works, raw_station, register
+from tests.reliability.proxy import TcpProxy
+
+TAG = "OUTAGE-TAG"
+
+
+def frame(message_id: str, action: str, payload: dict[str, Any]) -> str:
+    return orjson.dumps([2, message_id, action, payload]).decode()
+
+
+def start(minute: int) -> dict[str, Any]:
+    stamp = f"2026-11-03T10:{minute:02d}:00Z"
+    return {"connectorId": 1, "idTag": TAG, "meterStart": 1000 * minute, "timestamp": stamp}
+
+
+STATUS = {"connectorId": 1, "errorCode": "NoError", "status": "Charging"}
+
+
+@pytest.fixture
+async def proxied(postgres_database_url: str) -> AsyncIterator[tuple[str, TcpProxy]]:
+    """The test database's URL, rewritten to go through a proxy on 127.0.0.1."""
+    parts = urlsplit(postgres_database_url)
+    assert parts.hostname is not None
+    proxy = TcpProxy(parts.hostname, parts.port or 5432)
+    port = await proxy.start()
+    user = f"{parts.username}@" if parts.username else ""
+    try:
+        yield parts._replace(netloc=f"{user}127.0.0.1:{port}").geturl(), proxy
+    finally:
+        await proxy.close()
+
+
+async def until_acknowledged(ws: ClientConnection, message: str) -> list[Any]:
+    """Resend as a charger does until a CALLRESULT comes."""
+    async with asyncio.timeout(20):
+        while True:
+            answer = await exchange(ws, message)
+            if answer[0] == 3:
+                return answer
+            await asyncio.sleep(0.2)
+
+
+async def test_database_outage_answers_internal_error_then_recovers(
+    proxied: tuple[str, TcpProxy],
+    make_steppe: Callable[..., Steppe],
+    api_for: Callable[[Steppe], httpx.AsyncClient],
+) -> None:
+    url, proxy = proxied
+    app = make_steppe(database_url=url)
+    async with running(app), api_for(app) as api:
+        await register(api, "PG-OUT")
+        response = await api.post("/api/v1/id-tokens", json={"id_token": TAG, "status": "Accepted"})
+        assert response.status_code == 201
+        async with raw_station(app.ocpp_url, "PG-OUT") as ws:
+            before = await exchange(ws, frame("s1", "StartTransaction", start(1)))
+            assert before[0] == 3
+            tx = before[2]["transactionId"]
+
+            await proxy.cut()
+            assert await heartbeat_works(ws)
+            refused = {
+                "StatusNotification": STATUS,
+                "StartTransaction": start(2),
+                "MeterValues": {
+                    "connectorId": 1,
+                    "transactionId": tx,
+                    "meterValue": [
+                        {"timestamp": "2026-11-03T10:05:00Z", "sampledValue": [{"value": "1"}]}
+                    ],
+                },
+                "StopTransaction": {
+                    "transactionId": tx,
+                    "meterStop": 5000,
+                    "timestamp": "2026-11-03T10:09:00Z",
+                },
+                "BootNotification": {"chargePointVendor": "V", "chargePointModel": "M"},
+            }
+            for action, payload in refused.items():
+                answer = await exchange(ws, frame(f"x-{action}", action, payload), timeout=30)
+                assert answer[:3] == [4, f"x-{action}", "InternalError"], (action, answer)
+                assert "storage unavailable" in answer[3], (action, answer)
+            assert await heartbeat_works(ws, "hb-2")
+
+            await proxy.resume()
+            # The charger resends what was refused; the server has recovered on its own.
+            stop = frame("x2", "StopTransaction", refused["StopTransaction"])
+            for action, payload in refused.items():
+                message = stop if action == "StopTransaction" else frame("r", action, payload)
+                await until_acknowledged(ws, message)
+
+        detail = (await api.get(f"/api/v1/transactions/{tx}")).json()
+        assert detail["status"] == "completed" and detail["energy_wh"] == 4000
+        assert [s["value"] for s in detail["meter_values"]] == ["1"]
+        page = (await api.get("/api/v1/transactions", params={"station_id": "PG-OUT"})).json()
+        assert len(page["items"]) == 2
+        assert proxy.connections > 1  # the pool reconnected after the outage
