@@ -118,7 +118,9 @@ async def open_and_go_silent(host: str, port: int, station_id: str) -> asyncio.S
 async def test_keepalive_marks_a_silent_station_disconnected(
     make_steppe: Callable[..., Steppe], api_for: Callable[[Steppe], httpx.AsyncClient]
 ) -> None:
-    app = make_steppe(ping_interval=0.3, ping_timeout=0.3)
+    # A dead peer is dropped after ping_interval + ping_timeout + close_timeout (the close
+    # handshake it never answers); all three are short here.
+    app = make_steppe(ping_interval=0.3, ping_timeout=0.3, close_timeout=0.5)
     async with running(app), api_for(app) as api:
         await register(api, "KA-DEAD", "KA-ALIVE")
         async with raw_station(app.ocpp_url, "KA-ALIVE"):  # answers pings by itself
