@@ -9,6 +9,7 @@ measurand, phase, location and context, and a repeated one is dropped.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,10 @@ from steppe.storage.tables.core import meter_values
 ACTIVE = "active"
 COMPLETED = "completed"
 MAX_REMEMBERED_PER_STATION = 64
+# The running cost on `transaction.updated` is recomputed at most this often per transaction
+# (it reads the session's samples); in between the last figure is repeated.
+RUNNING_COST_EVERY = 60.0
+MAX_RUNNING_COSTS = 50_000
 
 
 def _check_energy(energy_wh: int | None, samples: Sequence[Sample]) -> str | None:
@@ -59,6 +64,7 @@ class TransactionService:
         self.on_ended: Callable[[int], Awaitable[None]] | None = None
         # Gives the cost so far of an active transaction for `transaction.updated`; never raises.
         self.running_cost: Callable[[int], Awaitable[dict[str, str] | None]] | None = None
+        self._costs: dict[int, tuple[float, dict[str, str] | None]] = {}
 
     def _remember(self, ctx: StationContext, ocpp_id: str, pk: int) -> None:
         if len(ctx.transactions) >= MAX_REMEMBERED_PER_STATION:
@@ -177,8 +183,20 @@ class TransactionService:
                 "samples": len(samples),
             }
             if self.running_cost is not None and self._bus.subscriber_count:
-                update["cost"] = await self.running_cost(pk)  # only priced when someone listens
+                update["cost"] = await self._running_cost(pk)  # only priced when someone listens
             self._bus.publish("transaction.updated", ctx.station_id, update)
+
+    async def _running_cost(self, pk: int) -> dict[str, str] | None:
+        assert self.running_cost is not None
+        now = time.monotonic()
+        cached = self._costs.get(pk)
+        if cached is not None and now - cached[0] < RUNNING_COST_EVERY:
+            return cached[1]
+        cost = await self.running_cost(pk)
+        if len(self._costs) >= MAX_RUNNING_COSTS:
+            self._costs.pop(next(iter(self._costs)))
+        self._costs[pk] = (now, cost)
+        return cost
 
     async def stop(
         self,
@@ -198,6 +216,8 @@ class TransactionService:
         """Finish a transaction; one the server never saw start is recorded as it is reported."""
         authorization = await self._tokens.authorize(id_token) if id_token else None
         known_pk = await self.resolve(ctx, ocpp_id)
+        if known_pk is not None:
+            self._costs.pop(known_pk, None)
         now = self._clock.now()
 
         async def write(batch: Batch) -> tuple[int, bool]:
