@@ -19,6 +19,7 @@ from steppe.api.app import create_api
 from steppe.api.context import ApiContext
 from steppe.config import Settings
 from steppe.domain.cdrs.service import CdrService
+from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
 from steppe.domain.ports import Clock, SystemClock
 from steppe.domain.security.service import SecurityService
@@ -26,12 +27,14 @@ from steppe.domain.services import Services
 from steppe.domain.stations.service import StationService
 from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
+from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
 from steppe.gateway.registry import ConnectionRegistry
 from steppe.gateway.server import OcppServer
 from steppe.ocpp.dispatcher import VersionHandlers
 from steppe.ocpp.v16.handlers import V16Handlers
 from steppe.ocpp.v16.security import CertificateDelivery, Routable, V16Security
+from steppe.ocpp.v201.handlers import V201Handlers
 from steppe.ocpp.v201.security import V201Security
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
@@ -109,9 +112,22 @@ def build(
     cdrs = CdrService(db, committer, clock, tariffs)
     transactions.on_ended = cdrs.transaction_ended
     transactions.running_cost = cdrs.running_cost
-    services = Services(stations, tokens, transactions, bus, clock, tariffs=tariffs, cdrs=cdrs)
+    services = Services(
+        stations,
+        tokens,
+        transactions,
+        bus,
+        clock,
+        tariffs=tariffs,
+        cdrs=cdrs,
+        device_model=DeviceModelService(db, committer, clock),
+        transaction_events=TransactionEvents(committer, bus, clock, tokens, transactions),
+    )
     schemas = schemas or SchemaRegistry()
-    handlers: dict[OcppVersion, VersionHandlers] = {OcppVersion.V16: V16Handlers(services)}
+    handlers: dict[OcppVersion, VersionHandlers] = {
+        OcppVersion.V16: V16Handlers(services),
+        OcppVersion.V201: V201Handlers(services),
+    }
     registry = ConnectionRegistry()
     ocpp = OcppServer(settings, services, handlers, schemas, registry)
     api_context = ApiContext(settings=settings, services=services, commands=registry, db=db)

@@ -8,6 +8,7 @@ from steppe import __version__
 from steppe.api import errors
 from steppe.api.context import ApiContext
 from steppe.api.routers import cdrs as cdr_routes
+from steppe.api.routers import device_model as device_model_routes
 from steppe.api.routers import health, id_tokens, stations, transactions
 from steppe.api.routers import operator as operator_routes
 from steppe.api.routers import security as security_routes
@@ -29,4 +30,5 @@ def create_api(context: ApiContext) -> FastAPI:
     app.include_router(cdr_routes.router)
     for operator_router in operator_routes.ROUTERS:
         app.include_router(operator_router)
+    app.include_router(device_model_routes.router)
     return app

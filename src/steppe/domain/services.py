@@ -13,7 +13,9 @@ from steppe.domain.transactions.service import TransactionService
 
 if TYPE_CHECKING:
     from steppe.domain.cdrs.service import CdrService
+    from steppe.domain.device_model.service import DeviceModelService
     from steppe.domain.tariffs.service import TariffService
+    from steppe.domain.transactions.sequenced import TransactionEvents
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +27,5 @@ class Services:
     clock: Clock
     tariffs: TariffService | None = None
     cdrs: CdrService | None = None
+    device_model: DeviceModelService | None = None
+    transaction_events: TransactionEvents | None = None

@@ -235,7 +235,21 @@ class StationService:
             row = await repo.get(conn, station_id)
         if row is None:
             raise NotFound(f"station {station_id!r} does not exist")
+        if row["ocpp_version"] != ocpp_version:
+            await self._record_version(station_id, ocpp_version)
         return StationContext(station_id, ocpp_version, Registration(row["registration"]))
+
+    async def _record_version(self, station_id: str, ocpp_version: str) -> None:
+        """Remember the version a station connects with (it may switch on a reconnect)."""
+        now = self._clock.now()
+
+        async def write(batch: Batch) -> None:
+            await repo.update(
+                batch.conn, station_id, {"ocpp_version": ocpp_version, "updated_at": now}
+            )
+
+        await self._committer.write(write)
+        self._bus.publish("station.version", station_id, {"ocpp_version": ocpp_version})
 
     async def boot(self, ctx: StationContext, info: BootInfo) -> BootResult:
         now = self._clock.now()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -82,6 +83,7 @@ class Transaction:
     energy_check: str | None
     closed_by: str | None
     updated_at: datetime
+    meter_last_wh: int | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Transaction:
@@ -104,6 +106,7 @@ class Transaction:
             energy_check=row["energy_check"],
             closed_by=row["closed_by"],
             updated_at=row["updated_at"],
+            meter_last_wh=row["meter_last_wh"],
         )
 
 
@@ -113,3 +116,58 @@ class Started:
     id: str
     authorization: Authorization | None
     duplicate: bool
+
+
+# Contexts whose register readings may open or close a transaction's energy count.
+COUNTING_CONTEXTS = frozenset({"Transaction.Begin", "Sample.Periodic", "Transaction.End", ""})
+
+
+def meter_span(
+    readings: Sequence[tuple[datetime, str, int]],
+) -> tuple[int | None, int | None, int | None]:
+    """(start, last, end) Wh from (timestamp, context, Wh) register readings, in any order.
+
+    start is the Transaction.Begin reading, else the earliest counting one; end is the
+    Transaction.End reading (None without one); last is the latest counting reading.
+    """
+    counting = sorted((r for r in readings if r[1] in COUNTING_CONTEXTS), key=lambda r: r[0])
+    if not counting:
+        return None, None, None
+    begin = [r for r in counting if r[1] == "Transaction.Begin"]
+    end = [r for r in counting if r[1] == "Transaction.End"]
+    start = (begin or counting)[0][2]
+    return start, counting[-1][2], end[-1][2] if end else None
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionEvent:
+    """One step a station reports in a transaction's life (OCPP 2.0.1 TransactionEvent).
+
+    `kind` is Started, Updated or Ended; `seq_no` numbers the station's messages so resends and
+    reordering can be told apart.
+    """
+
+    kind: str
+    ocpp_id: str
+    seq_no: int
+    timestamp: datetime
+    trigger_reason: str
+    offline: bool = False
+    evse_id: int | None = None
+    connector_id: int | None = None
+    id_token: str | None = None
+    charging_state: str | None = None
+    stopped_reason: str | None = None
+    remote_start_id: int | None = None
+    reservation_id: int | None = None
+    samples: tuple[Sample, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventOutcome:
+    """What applying one TransactionEvent did."""
+
+    pk: int
+    duplicate: bool
+    created: bool = False
+    ended: bool = False

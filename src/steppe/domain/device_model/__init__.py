@@ -1,0 +1,1 @@
+"""What stations report about themselves: components, variables and their attributes."""

@@ -1,0 +1,215 @@
+"""Transactions told as numbered events (OCPP 2.0.1 TransactionEvent), applied in any order.
+
+Chargers resend events they got no answer for and replay their offline queue late, so the rules
+give the same transaction whatever order the events arrive in:
+
+- an event is applied once per (station, transaction id, seqNo); a resend is answered, not applied;
+- energy is recomputed from every stored register reading: start is the Transaction.Begin reading
+  (else the earliest counting one), stop is the Transaction.End reading (else the latest);
+- an Ended finishes the transaction for good: an Updated arriving after it does not reopen it;
+- charging state follows the event with the highest seqNo;
+- an Ended for a transaction never seen before is recorded as it is reported, marked offline.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from steppe.domain.events import EventBus
+from steppe.domain.ports import Clock
+from steppe.domain.stations.models import StationContext
+from steppe.domain.tokens.models import Authorization
+from steppe.domain.tokens.service import TokenService
+from steppe.domain.transactions.models import EventOutcome, TransactionEvent, meter_span
+from steppe.domain.transactions.service import ACTIVE, COMPLETED, TransactionService
+from steppe.storage.group_commit import Batch, GroupCommitter
+from steppe.storage.repositories import transaction_events as events_repo
+from steppe.storage.repositories import transactions as repo
+
+STARTED = "Started"
+ENDED = "Ended"
+
+
+def _wh(unit: str, value: str) -> int | None:
+    if unit not in ("Wh", ""):
+        return None
+    return int(Decimal(value).to_integral_value())
+
+
+class TransactionEvents:
+    """Applies TransactionEvents to the shared transaction model, durably, before answering."""
+
+    def __init__(
+        self,
+        committer: GroupCommitter,
+        bus: EventBus,
+        clock: Clock,
+        tokens: TokenService,
+        transactions: TransactionService,
+    ) -> None:
+        self._committer = committer
+        self._bus = bus
+        self._clock = clock
+        self._tokens = tokens
+        self._transactions = transactions
+
+    async def apply(
+        self, ctx: StationContext, event: TransactionEvent
+    ) -> tuple[EventOutcome, Authorization | None]:
+        """Record `event`; the authorization of its id token when it names one."""
+        authorization = await self._tokens.authorize(event.id_token) if event.id_token else None
+        now = self._clock.now()
+
+        async def write(batch: Batch) -> EventOutcome:
+            return await self._write(batch, ctx.station_id, event, now)
+
+        outcome = await self._committer.write(write)
+        if not outcome.duplicate:
+            await self._announce(ctx, event, outcome)
+        return outcome, authorization
+
+    async def _write(
+        self, batch: Batch, station_id: str, ev: TransactionEvent, now: Any
+    ) -> EventOutcome:
+        conn = batch.conn
+        if await events_repo.seen(conn, station_id, ev.ocpp_id, ev.seq_no):
+            row = await repo.get_by_ocpp_id(conn, station_id, ev.ocpp_id)
+            assert row is not None  # written in the same transaction as the event
+            return EventOutcome(int(row["id"]), duplicate=True)
+        started_before = await events_repo.has_kind(conn, station_id, ev.ocpp_id, STARTED)
+        await events_repo.insert(
+            conn,
+            {
+                "station_id": station_id,
+                "transaction_ocpp_id": ev.ocpp_id,
+                "seq_no": ev.seq_no,
+                "event_type": ev.kind,
+                "trigger_reason": ev.trigger_reason,
+                "timestamp": ev.timestamp,
+                "offline": ev.offline,
+                "received_at": now,
+            },
+        )
+        row = await repo.get_by_ocpp_id(conn, station_id, ev.ocpp_id)
+        created = row is None
+        if row is None:
+            pk = await repo.insert(conn, self._new_row(station_id, ev, now))
+            row = await repo.get(conn, pk)
+            assert row is not None
+        pk = int(row["id"])
+        evse_id = ev.evse_id if ev.evse_id is not None else int(row["evse_id"])
+        await events_repo.insert_samples(
+            conn, [s.as_row(station_id, evse_id, pk) for s in ev.samples]
+        )
+        values = self._changes(row, ev, started_before=started_before, created=created)
+        readings = [
+            (at, context, wh)
+            for at, context, unit, value in await events_repo.register_readings(conn, pk)
+            if (wh := _wh(unit, value)) is not None
+        ]
+        start, last, end = meter_span(readings)
+        values["meter_start_wh"] = start
+        values["meter_last_wh"] = last
+        closed_by = values.get("closed_by", row["closed_by"])
+        if values.get("status", row["status"]) == COMPLETED and closed_by != "server":
+            stop = end if end is not None else last
+            values["meter_stop_wh"] = stop
+            values["energy_wh"] = None if stop is None or start is None else stop - start
+        values["updated_at"] = now
+        await repo.update(conn, pk, values)
+        ended = ev.kind == ENDED and values.get("status") == COMPLETED
+        return EventOutcome(pk, duplicate=False, created=created, ended=ended)
+
+    @staticmethod
+    def _new_row(station_id: str, ev: TransactionEvent, now: Any) -> dict[str, Any]:
+        return {
+            "ocpp_id": ev.ocpp_id,
+            "station_id": station_id,
+            "evse_id": ev.evse_id or 0,
+            "connector_id": ev.connector_id or (1 if ev.evse_id else 0),
+            "status": ACTIVE,
+            "started_at": ev.timestamp,
+            "offline": ev.offline,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+    @staticmethod
+    def _changes(
+        row: Any, ev: TransactionEvent, *, started_before: bool, created: bool
+    ) -> dict[str, Any]:
+        """The columns this event changes, before the energy is recomputed."""
+        values: dict[str, Any] = {}
+        if ev.evse_id is not None:
+            values["evse_id"] = ev.evse_id
+            values["connector_id"] = ev.connector_id or row["connector_id"] or 1
+        if ev.id_token is not None:
+            if row["id_token"] is None:
+                values["id_token"] = ev.id_token
+            elif row["id_token"] != ev.id_token:
+                values["stop_id_token"] = ev.id_token
+        if ev.kind == STARTED:
+            values["started_at"] = ev.timestamp
+        elif not started_before and (row["started_at"] is None or ev.timestamp < row["started_at"]):
+            values["started_at"] = ev.timestamp  # the earliest news until a Started arrives
+        never_started = ev.kind == ENDED and not started_before
+        if ev.offline or never_started:
+            values["offline"] = True
+        last_seq = row["last_seq_no"]
+        if created or last_seq is None or ev.seq_no >= last_seq:
+            values["last_seq_no"] = ev.seq_no
+            if ev.charging_state is not None:
+                values["charging_state"] = ev.charging_state
+        if ev.remote_start_id is not None:
+            values["remote_start_id"] = ev.remote_start_id
+        if ev.reservation_id is not None:
+            values["reservation_id"] = ev.reservation_id
+        # A stale transaction the server closed is reopened to take the station's real end.
+        finished = row["status"] == COMPLETED and row["closed_by"] != "server"
+        if ev.kind == ENDED and not finished:
+            values.update(
+                status=COMPLETED,
+                stopped_at=ev.timestamp,
+                stop_reason=ev.stopped_reason or "Local",
+                closed_by="station",
+            )
+        return values
+
+    async def _announce(
+        self, ctx: StationContext, ev: TransactionEvent, outcome: EventOutcome
+    ) -> None:
+        tx = await self._transactions.get_by_pk(outcome.pk)
+        common = {"transaction_id": tx.id, "evse_id": tx.evse_id, "seq_no": ev.seq_no}
+        if outcome.created:
+            self._bus.publish(
+                "transaction.started",
+                ctx.station_id,
+                {
+                    **common,
+                    "connector_id": tx.connector_id,
+                    "id_token": tx.id_token,
+                    "meter_start_wh": tx.meter_start_wh,
+                    "started_at": tx.started_at.isoformat() if tx.started_at else None,
+                },
+            )
+        if outcome.ended:
+            self._bus.publish(
+                "transaction.ended",
+                ctx.station_id,
+                {
+                    **common,
+                    "energy_wh": tx.energy_wh,
+                    "stop_reason": tx.stop_reason,
+                    "stopped_at": ev.timestamp.isoformat(),
+                    "offline": tx.offline,
+                },
+            )
+            if self._transactions.on_ended is not None:
+                await self._transactions.on_ended(outcome.pk)
+        elif ev.samples and tx.status == ACTIVE:
+            update: dict[str, Any] = {**common, "meter_wh": tx.meter_last_wh}
+            running_cost = self._transactions.running_cost
+            if running_cost is not None and self._bus.subscriber_count:
+                update["cost"] = await running_cost(outcome.pk)
+            self._bus.publish("transaction.updated", ctx.station_id, update)
