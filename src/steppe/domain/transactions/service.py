@@ -183,10 +183,11 @@ class TransactionService:
                 "samples": len(samples),
             }
             if self.running_cost is not None and self._bus.subscriber_count:
-                update["cost"] = await self._running_cost(pk)  # only priced when someone listens
+                update["cost"] = await self.running_cost_of(pk)  # only priced when someone listens
             self._bus.publish("transaction.updated", ctx.station_id, update)
 
-    async def _running_cost(self, pk: int) -> dict[str, str] | None:
+    async def running_cost_of(self, pk: int) -> dict[str, str] | None:
+        """The running cost of an active transaction, recomputed at most every minute."""
         assert self.running_cost is not None
         now = time.monotonic()
         cached = self._costs.get(pk)
