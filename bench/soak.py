@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--meter-interval", type=float, default=1.0, help="seconds")
     parser.add_argument("--heartbeat", type=float, default=30.0, help="seconds")
+    parser.add_argument("--steppe-src", type=Path, help="run Steppe from this `src` directory")
     args = parser.parse_args(argv)
     raise_open_file_limit()
     duration = args.minutes * 60.0
