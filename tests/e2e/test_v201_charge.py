@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+
 import httpx
+import pytest
 from ocpp.v201 import call
 
-from steppe.app import Steppe
+from steppe.app import Steppe, running
 from tests.e2e.charger import connect_v201
 from tests.e2e.v201_steps import at, boot, event, register, register_value, transaction
 
 PASSWORD = "s3cret-passw0rd-201"
 TAG = {"idToken": "TAG-201", "type": "ISO14443"}
+
+
+@pytest.fixture
+async def steppe(database_url: str, make_steppe: Callable[..., Steppe]) -> AsyncIterator[Steppe]:
+    """A running Steppe on each database in turn: the event rules live in SQL."""
+    async with running(make_steppe(database_url=database_url)) as app:
+        yield app
 
 
 async def test_whole_charge_ends_with_the_right_energy(
