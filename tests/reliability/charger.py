@@ -24,6 +24,7 @@ PASSWORD = "reliability-password-1"
 ID_TAG = "RELIABLE-1"
 BASE = datetime(2026, 11, 1, tzinfo=UTC)
 METER_VALUES_PER_TRANSACTION = 3
+MAX_REFUSALS = 20  # CALLERRORs for one message before the charger reports it as refused
 
 
 def stamp(moment: datetime) -> str:
@@ -67,6 +68,7 @@ class CrashProofCharger:
         self.ledger = ledger
         self.ws: ClientConnection | None = None
         self.in_flight = False
+        self.last_error: list[Any] | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         cycle = 0
@@ -123,8 +125,10 @@ class CrashProofCharger:
 
     async def deliver(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send until a CALLRESULT arrives (a new message id each time, as many chargers do)."""
-        attempt = 0
+        attempt = refused = 0
         while True:
+            if refused >= MAX_REFUSALS:
+                raise AssertionError(f"{self.station_id}: {action} refused: {self.last_error}")
             if attempt:
                 self.ledger.resends += 1
                 await asyncio.sleep(random.uniform(0.05, 0.2))
@@ -135,7 +139,9 @@ class CrashProofCharger:
             except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError):
                 self.ws = None
                 continue
-            if answer is not None:
+            if answer is None:
+                refused += 1
+            else:
                 self.ledger.acks += 1
                 await asyncio.sleep(random.uniform(0.01, 0.04))  # stay under the rate limit
                 return answer
@@ -169,6 +175,9 @@ class CrashProofCharger:
                 while True:
                     frame = orjson.loads(await ws.recv())
                     if frame[0] in (3, 4) and frame[1] == message_id:
-                        return frame[2] if frame[0] == 3 else None
+                        if frame[0] == 3:
+                            return dict(frame[2])
+                        self.last_error = frame
+                        return None
         finally:
             self.in_flight = False
