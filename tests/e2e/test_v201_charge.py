@@ -36,6 +36,15 @@ async def test_whole_charge_ends_with_the_right_energy(
                 timestamp=at(0), connector_status="Occupied", evse_id=1, connector_id=1
             )
         )
+        for evse_id, connector_id in ((1, 2), (2, 1)):
+            await cp.call(
+                call.StatusNotification(
+                    timestamp=at(0),
+                    connector_status="Available",
+                    evse_id=evse_id,
+                    connector_id=connector_id,
+                )
+            )
         authorized = await cp.call(call.Authorize(id_token=TAG))
         assert authorized.id_token_info["status"] == "Accepted"
         started = await cp.call(
@@ -69,9 +78,11 @@ async def test_whole_charge_ends_with_the_right_energy(
         station = (await api.get("/api/v1/stations/CS-1")).json()
         assert station["ocpp_version"] == "2.0.1" and station["connected"] is True
         assert station["model"] == "DC60" and station["serial_number"] == "SN-201"
-        [connector] = station["connectors"]
-        assert connector["evse_id"] == 1 and connector["connector_id"] == 1
-        assert connector["status"] == "Occupied"
+        evses = [
+            (evse["id"], [(c["connector_id"], c["status"]) for c in evse["connectors"]])
+            for evse in station["evses"]
+        ]
+        assert evses == [(1, [(1, "Occupied"), (2, "Available")]), (2, [(1, "Available")])]
         ended = await cp.call(
             event(
                 "Ended",

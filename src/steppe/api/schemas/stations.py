@@ -122,6 +122,20 @@ class ConnectorOut(BaseModel):
         )
 
 
+class EvseOut(BaseModel):
+    """One EVSE (what charges one vehicle at a time) and its connectors."""
+
+    id: int
+    connectors: list[ConnectorOut]
+
+
+def _evses(connectors: list[ConnectorOut]) -> list[EvseOut]:
+    grouped: dict[int, list[ConnectorOut]] = {}
+    for c in connectors:
+        grouped.setdefault(c.evse_id, []).append(c)
+    return [EvseOut(id=evse_id, connectors=grouped[evse_id]) for evse_id in sorted(grouped)]
+
+
 class StationOut(BaseModel):
     id: str
     connected: bool
@@ -140,10 +154,12 @@ class StationOut(BaseModel):
     created_at: datetime | None
     updated_at: datetime | None
     connectors: list[ConnectorOut]
+    evses: list[EvseOut] = Field(description="the same connectors, grouped by EVSE")
 
     @classmethod
     def of(cls, s: Station, *, connected: bool, live_version: str | None) -> StationOut:
         version = live_version or s.ocpp_version
+        connectors = [ConnectorOut.of(c, version) for c in s.connectors]
         return cls(
             id=s.id,
             connected=connected,
@@ -169,7 +185,8 @@ class StationOut(BaseModel):
             last_boot_at=s.last_boot_at,
             created_at=s.created_at,
             updated_at=s.updated_at,
-            connectors=[ConnectorOut.of(c, version) for c in s.connectors],
+            connectors=connectors,
+            evses=_evses(connectors),
         )
 
 
