@@ -194,6 +194,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
             await asyncio.sleep(0.01)
         steppe.api_context.ready = True
+        demo_task = group.create_task(_demo(steppe), name="demo") if settings.demo else None
         log.info(
             "Steppe listening: OCPP on ws://%s:%d/ocpp/{station_id}, HTTP on http://%s:%d",
             settings.host,
@@ -205,6 +206,8 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             yield steppe
         finally:
             steppe.api_context.ready = False
+            if demo_task is not None:
+                demo_task.cancel()
             await steppe.ocpp.close()
             http.should_exit = True
             await http_task
@@ -212,6 +215,22 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             stale_task.cancel()
             committer_task.cancel()  # it commits what is still queued before it ends
     await steppe.db.close()
+
+
+async def _demo(steppe: Steppe) -> None:
+    """Simulated chargers against this server (`--demo`); a failure never stops the server."""
+    from steppe.simulator import demo
+
+    host = steppe.settings.host
+    local = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    url = f"ws://{local}:{steppe.ocpp_port}/ocpp"
+    versions = {v.value for v in steppe.ocpp.dispatcher.versions}
+    try:
+        report = await demo.run(steppe.services, url, steppe.settings.demo_stations, versions)
+    except Exception:
+        log.exception("the demo chargers stopped")
+        return
+    log.info("demo finished: %s", report.summary())
 
 
 async def _close_stale(steppe: Steppe) -> None:
