@@ -209,7 +209,6 @@ class TransactionEvents:
                 await self._transactions.on_ended(outcome.pk)
         elif ev.samples and tx.status == ACTIVE:
             update: dict[str, Any] = {**common, "meter_wh": tx.meter_last_wh}
-            running_cost = self._transactions.running_cost
-            if running_cost is not None and self._bus.subscriber_count:
-                update["cost"] = await running_cost(outcome.pk)
+            if self._transactions.running_cost is not None and self._bus.subscriber_count:
+                update["cost"] = await self._transactions.running_cost_of(outcome.pk)
             self._bus.publish("transaction.updated", ctx.station_id, update)
