@@ -111,3 +111,39 @@ async def test_database_outage_answers_internal_error_then_recovers(
         page = (await api.get("/api/v1/transactions", params={"station_id": "PG-OUT"})).json()
         assert len(page["items"]) == 2
         assert proxy.connections > 1  # the pool reconnected after the outage
+
+
+async def test_connections_killed_by_the_database_are_replaced(
+    postgres_database_url: str,
+    make_steppe: Callable[..., Steppe],
+    api_for: Callable[[Steppe], httpx.AsyncClient],
+) -> None:
+    """What a PostgreSQL restart does to open sessions (terminated by an administrator command):
+    the pool notices on the next use and connects again; nothing is acknowledged unstored."""
+    import asyncpg
+
+    name = urlsplit(postgres_database_url).path.lstrip("/")
+    admin_url = postgres_database_url.replace("postgresql+asyncpg://", "postgresql://")
+    app = make_steppe(database_url=postgres_database_url)
+    async with running(app), api_for(app) as api:
+        await register(api, "PG-KILL")
+        response = await api.post("/api/v1/id-tokens", json={"id_token": TAG, "status": "Accepted"})
+        assert response.status_code == 201
+        async with raw_station(app.ocpp_url, "PG-KILL") as ws:
+            for round_ in range(3):
+                admin = await asyncpg.connect(admin_url.rsplit("/", 1)[0] + "/postgres")
+                try:
+                    killed = await admin.fetchval(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                        name,
+                    )
+                finally:
+                    await admin.close()
+                assert killed >= 1
+                # The pool checks a connection before handing it out: no error even once.
+                message = frame(f"s{round_}", "StartTransaction", start(10 + round_))
+                answer = await exchange(ws, message, timeout=30)
+                assert answer[0] == 3, answer
+        page = (await api.get("/api/v1/transactions", params={"station_id": "PG-KILL"})).json()
+        assert len(page["items"]) == 3
