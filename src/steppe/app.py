@@ -94,7 +94,7 @@ def build(
 ) -> Steppe:
     """Wire every part together; nothing runs yet."""
     clock = clock or SystemClock()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, timeout=settings.database_timeout)
     committer = GroupCommitter(db, max_batch=settings.commit_max_batch)
     bus = EventBus()
     tokens = TokenService(db, clock)

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./steppe.db"
     migrate_on_start: bool = True
     commit_max_batch: int = Field(512, ge=1)
+    database_timeout: float = Field(
+        60.0, gt=0, description="seconds a PostgreSQL connect or statement may take"
+    )
 
     # Who may come in.
     admin_token: SecretStr | None = None

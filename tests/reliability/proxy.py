@@ -17,6 +17,8 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
         self._transports: set[asyncio.WriteTransport] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> int:
         """Listen on 127.0.0.1 (the same port again after a cut) and return the port."""
@@ -37,6 +39,14 @@ class TcpProxy:
 
     async def resume(self) -> None:
         await self.start()
+
+    def stall(self) -> None:
+        """Keep every connection open but forward nothing: a network that drops packets."""
+        self._flowing.clear()
+
+    def flow(self) -> None:
+        """Forward again what a stall held back."""
+        self._flowing.set()
 
     async def close(self) -> None:
         await self.cut()
@@ -61,10 +71,10 @@ class TcpProxy:
                 self._transports.discard(w.transport)
                 w.transport.abort()
 
-    @staticmethod
-    async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _copy(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError, OSError):
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         writer.transport.abort()

@@ -147,3 +147,27 @@ async def test_connections_killed_by_the_database_are_replaced(
                 assert answer[0] == 3, answer
         page = (await api.get("/api/v1/transactions", params={"station_id": "PG-KILL"})).json()
         assert len(page["items"]) == 3
+
+
+async def test_a_database_that_stops_answering_fails_writes_after_the_timeout(
+    proxied: tuple[str, TcpProxy],
+    make_steppe: Callable[..., Steppe],
+    api_for: Callable[[Steppe], httpx.AsyncClient],
+) -> None:
+    """Packets dropped, no reset: statements time out (`database_timeout`) into InternalError
+    rather than holding every write, and the server carries on once the network is back."""
+    url, proxy = proxied
+    app = make_steppe(database_url=url, database_timeout=1.0)
+    async with running(app), api_for(app) as api:
+        await register(api, "PG-STALL")
+        async with raw_station(app.ocpp_url, "PG-STALL") as ws:
+            proxy.stall()
+            try:
+                answer = await exchange(ws, frame("st1", "StatusNotification", STATUS), timeout=30)
+                assert answer[:3] == [4, "st1", "InternalError"], answer
+                assert await heartbeat_works(ws)
+            finally:
+                proxy.flow()
+            await until_acknowledged(ws, frame("st2", "StatusNotification", STATUS))
+        station = (await api.get("/api/v1/stations/PG-STALL")).json()
+        assert station["connectors"][0]["status"] == "Charging"

@@ -30,8 +30,12 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
-    """An engine for `url` with the settings Steppe relies on."""
+def create_engine(url: str, *, pool_size: int = 5, timeout: float | None = None) -> AsyncEngine:
+    """An engine for `url` with the settings Steppe relies on.
+
+    `timeout` bounds each PostgreSQL connect and statement, so a database that stops answering
+    (a dropped network, no reset) fails writes with StorageUnavailable instead of stalling them.
+    """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, poolclass=NullPool if ":memory:" in url else None)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
@@ -42,6 +46,7 @@ def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args={} if timeout is None else {"timeout": timeout, "command_timeout": timeout},
     )
 
 
@@ -57,9 +62,9 @@ def is_outage(exc: BaseException) -> bool:
 class Database:
     """One engine and the way to open a transaction on it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: float | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url)
+        self.engine = create_engine(url, timeout=timeout)
 
     @property
     def dialect(self) -> str:
