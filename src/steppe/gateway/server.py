@@ -142,6 +142,7 @@ class OcppServer:
         if old is not None:
             log.info("[%s] new connection replaces the old one", station_id)
             await old.close(REPLACED, "replaced by a new connection")
+        await self._services.stations.record_version(station_id, version.value)
         peer = client_address(ws)
         log.info("[%s] connected from %s with OCPP %s", station_id, peer, version.value)
         bus = self._services.bus

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from steppe.domain.events import EventBus
 from steppe.domain.ports import Clock
@@ -21,10 +22,12 @@ from steppe.domain.stations.models import (
     Verdict,
 )
 from steppe.domain.stations.passwords import PasswordVerifier, hash_password
-from steppe.errors import AlreadyExists, InvalidInput, NotFound
+from steppe.errors import AlreadyExists, InvalidInput, NotFound, StorageUnavailable
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import stations as repo
+
+log = logging.getLogger("steppe.domain")
 
 EDITABLE_FIELDS = frozenset(
     {
@@ -235,12 +238,21 @@ class StationService:
             row = await repo.get(conn, station_id)
         if row is None:
             raise NotFound(f"station {station_id!r} does not exist")
-        if row["ocpp_version"] != ocpp_version:
-            await self._record_version(station_id, ocpp_version)
         return StationContext(station_id, ocpp_version, Registration(row["registration"]))
 
+    async def record_version(self, station_id: str, ocpp_version: str) -> None:
+        """Remember the version a station connects with (it may switch on a reconnect); never
+        fails the connection: without a database, BootNotification records it later."""
+        try:
+            await self._record_version(station_id, ocpp_version)
+        except (StorageUnavailable, SQLAlchemyError, OSError) as exc:
+            log.warning("[%s] OCPP version not recorded: %s", station_id, exc)
+
     async def _record_version(self, station_id: str, ocpp_version: str) -> None:
-        """Remember the version a station connects with (it may switch on a reconnect)."""
+        async with self._db.connect() as conn:
+            row = await repo.get(conn, station_id)
+        if row is None or row["ocpp_version"] == ocpp_version:
+            return
         now = self._clock.now()
 
         async def write(batch: Batch) -> None:
