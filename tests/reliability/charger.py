@@ -35,18 +35,13 @@ def stamp(moment: datetime) -> str:
 class Ledger:
     """What the server acknowledged, as the chargers saw it."""
 
-    starts: dict[tuple[str, int], int] = field(default_factory=dict)  # (station, cycle) -> tx id
-    meter_start: dict[int, int] = field(default_factory=dict)  # tx id -> meterStart
-    samples: dict[int, set[datetime]] = field(default_factory=lambda: defaultdict(set))
-    stops: dict[int, int] = field(default_factory=dict)  # tx id -> meterStop
+    starts: dict[tuple[str, int], str] = field(default_factory=dict)  # (station, cycle) -> tx id
+    meter_start: dict[str, int] = field(default_factory=dict)  # tx id -> meter start
+    samples: dict[str, set[datetime]] = field(default_factory=lambda: defaultdict(set))
+    stops: dict[str, int] = field(default_factory=dict)  # tx id -> meter stop
     acks: int = 0
     resends: int = 0
-
-    def stations_of(self) -> dict[str, set[int]]:
-        found: dict[str, set[int]] = defaultdict(set)
-        for (station_id, _cycle), tx in self.starts.items():
-            found[station_id].add(tx)
-        return found
+    refusals: int = 0  # CALLERROR answers (each message is then sent again)
 
 
 async def register(api: httpx.AsyncClient, station_ids: list[str]) -> None:
@@ -60,6 +55,9 @@ async def register(api: httpx.AsyncClient, station_ids: list[str]) -> None:
 
 class CrashProofCharger:
     """Charges in cycles (start, meter values, stop) until told to stop between two messages."""
+
+    subprotocol = "ocpp1.6"
+    boot: dict[str, Any] = {"chargePointVendor": "Reliable", "chargePointModel": "Crash"}
 
     def __init__(self, ocpp_url: str, station_id: str, number: int, ledger: Ledger) -> None:
         self.url = f"{ocpp_url}/{station_id}"
@@ -92,7 +90,7 @@ class CrashProofCharger:
                 "timestamp": stamp(begin),
             },
         )
-        tx = int(start["transactionId"])
+        tx = str(start["transactionId"])
         self.ledger.starts[(self.station_id, cycle)] = tx
         self.ledger.meter_start[tx] = meter_start
         for n in range(1, METER_VALUES_PER_TRANSACTION + 1):
@@ -104,7 +102,7 @@ class CrashProofCharger:
                 "MeterValues",
                 {
                     "connectorId": 1,
-                    "transactionId": tx,
+                    "transactionId": int(tx),
                     "meterValue": [{"timestamp": stamp(moment), "sampledValue": [sample]}],
                 },
             )
@@ -115,7 +113,7 @@ class CrashProofCharger:
         await self.deliver(
             "StopTransaction",
             {
-                "transactionId": tx,
+                "transactionId": int(tx),
                 "meterStop": meter_stop,
                 "timestamp": stamp(begin + timedelta(minutes=10)),
                 "reason": "EVDisconnected",
@@ -141,6 +139,7 @@ class CrashProofCharger:
                 continue
             if answer is None:
                 refused += 1
+                self.ledger.refusals += 1
             else:
                 self.ledger.acks += 1
                 await asyncio.sleep(random.uniform(0.01, 0.04))  # stay under the rate limit
@@ -151,13 +150,12 @@ class CrashProofCharger:
             return self.ws
         ws = await websockets.connect(
             self.url,
-            subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+            subprotocols=[self.subprotocol],  # type: ignore[list-item]
             additional_headers=basic_auth(self.station_id, PASSWORD),
             open_timeout=5,
             ping_interval=None,
         )
-        boot = {"chargePointVendor": "Reliable", "chargePointModel": "Crash"}
-        if await self._call(ws, "BootNotification", boot) is None:
+        if await self._call(ws, "BootNotification", self.boot) is None:
             await ws.close()
             raise ConnectionError("boot not acknowledged")
         self.ws = ws
@@ -181,3 +179,49 @@ class CrashProofCharger:
                         return None
         finally:
             self.in_flight = False
+
+
+class CrashProofCharger201(CrashProofCharger):
+    """The same cycles in OCPP 2.0.1: TransactionEvent Started, Updated x3, Ended, with seqNo."""
+
+    subprotocol = "ocpp2.0.1"
+    boot = {"chargingStation": {"vendorName": "Reliable", "model": "Crash"}, "reason": "PowerUp"}
+
+    async def _cycle(self, cycle: int, stop: asyncio.Event) -> None:
+        begin = BASE + timedelta(hours=cycle, seconds=self.number)
+        meter_start = 1_000_000 * cycle + 1000 * self.number
+        tx = f"T-{self.station_id}-{cycle}"
+        meter_stop = meter_start + 2000 + cycle
+        steps: list[tuple[str, int, str, int]] = [
+            ("Started", 0, "Transaction.Begin", meter_start),
+            *(("Updated", n, "Sample.Periodic", meter_start + 500 * n) for n in (1, 2, 3)),
+            ("Ended", 4, "Transaction.End", meter_stop),
+        ]
+        for kind, seq_no, context, wh in steps:
+            if stop.is_set() and kind != "Started":
+                return
+            moment = begin + timedelta(minutes=10 if kind == "Ended" else seq_no)
+            value = {"value": wh, "measurand": "Energy.Active.Import.Register", "context": context}
+            info: dict[str, Any] = {"transactionId": tx, "chargingState": "Charging"}
+            payload: dict[str, Any] = {
+                "eventType": kind,
+                "timestamp": stamp(moment),
+                "triggerReason": "MeterValuePeriodic",
+                "seqNo": seq_no,
+                "transactionInfo": info,
+                "meterValue": [{"timestamp": stamp(moment), "sampledValue": [value]}],
+            }
+            if kind == "Started":
+                payload["triggerReason"] = "Authorized"
+                payload["idToken"] = {"idToken": ID_TAG, "type": "ISO14443"}
+                payload["evse"] = {"id": 1, "connectorId": 1}
+            if kind == "Ended":
+                payload["triggerReason"] = "EVCommunicationLost"
+                info.update(chargingState="Idle", stoppedReason="EVDisconnected")
+            await self.deliver("TransactionEvent", payload)
+            self.ledger.samples[tx].add(moment)
+            if kind == "Started":
+                self.ledger.starts[(self.station_id, cycle)] = tx
+                self.ledger.meter_start[tx] = meter_start
+            elif kind == "Ended":
+                self.ledger.stops[tx] = meter_stop
