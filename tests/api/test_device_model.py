@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import httpx
-from ocpp.v201 import call
+from ocpp.routing import after, on
+from ocpp.v201 import ChargePoint as V201ChargePoint
+from ocpp.v201 import call, call_result
+from ocpp.v201.enums import Action
 
 from steppe.app import Steppe, running
 from tests.e2e.charger import connect_v201
@@ -138,3 +142,45 @@ async def test_notify_report_is_stored_and_readable(
         missing = await api.get("/api/v1/stations/NOPE/device-model")
         assert missing.status_code == 404
         assert missing.json()["error"]["code"]
+
+
+class ReportingCharger(V201ChargePoint):
+    """Answers GetBaseReport, then sends its inventory as NotifyReport with the same request id."""
+
+    asked: tuple[int, str] = (0, "")
+
+    @on(Action.get_base_report)
+    async def get_base_report(self, request_id: int, report_base: str) -> Any:
+        self.asked = (request_id, report_base)
+        return call_result.GetBaseReport(status="Accepted")
+
+    @after(Action.get_base_report)
+    async def send_report(self, request_id: int, report_base: str) -> None:
+        await self.call(
+            call.NotifyReport(
+                request_id=request_id, generated_at=at(0), seq_no=0, report_data=REPORT_1
+            )
+        )
+
+
+async def test_get_base_report_fills_the_device_model(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """The operator asks for a base report; the station's NotifyReport lands in the device model."""
+    await register(api, "CS-REPORT", PASSWORD, "TAG-REPORT")
+    async with connect_v201(steppe.ocpp_url, "CS-REPORT", PASSWORD, cls=ReportingCharger) as cp:
+        await boot(cp)
+        answer = await api.post(
+            "/api/v1/stations/CS-REPORT/commands/get-base-report",
+            json={"report_base": "FullInventory"},
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "Accepted"
+        assert cp.asked[0] > 0 and cp.asked[1] == "FullInventory"
+        for _ in range(50):
+            model = (await api.get("/api/v1/stations/CS-REPORT/device-model")).json()
+            if model["items"]:
+                break
+            await asyncio.sleep(0.05)
+        names = {row["variable"] for row in model["items"]}
+        assert {"HeartbeatInterval", "Power"} <= names

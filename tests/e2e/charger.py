@@ -44,6 +44,7 @@ async def connect_v201(
     password: str,
     *,
     subprotocols: tuple[str, ...] = ("ocpp2.0.1",),
+    cls: type[ChargePoint201] = ChargePoint201,
 ) -> AsyncIterator[ChargePoint201]:
     """A connected 2.0.1 ChargePoint (Basic auth) whose reader runs until the block ends."""
     async with websockets.connect(
@@ -52,7 +53,7 @@ async def connect_v201(
         additional_headers=basic_auth(station_id, password),
         open_timeout=5,
     ) as ws:
-        cp = ChargePoint201(station_id, ws)
+        cp = cls(station_id, ws)
         reader = asyncio.create_task(cp.start())
         try:
             yield cp

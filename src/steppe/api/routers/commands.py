@@ -29,6 +29,7 @@ VERSIONS = {
     "set-variables": "2.0.1 only (1.6: set-configuration)",
     "get-diagnostics": "1.6 GetDiagnostics; 2.0.1 GetLog",
     "get-log": "GetLog (1.6 security extension, 2.0.1)",
+    "get-base-report": "2.0.1 only: the station answers with NotifyReport (see device-model)",
 }
 
 

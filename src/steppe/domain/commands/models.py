@@ -154,6 +154,13 @@ class GetLog(CommandParams):
     request_id: int | None = None
 
 
+class GetBaseReport(CommandParams):
+    report_base: Literal["ConfigurationInventory", "FullInventory", "SummaryInventory"] = (
+        "FullInventory"
+    )
+    request_id: int | None = None
+
+
 class DataTransfer(CommandParams):
     vendor_id: str = Field(..., max_length=255)
     message_id: str | None = None
@@ -182,5 +189,6 @@ COMMANDS: dict[str, type[CommandParams]] = {
     "update-firmware": UpdateFirmware,
     "get-diagnostics": GetLog,
     "get-log": GetLog,
+    "get-base-report": GetBaseReport,
     "data-transfer": DataTransfer,
 }

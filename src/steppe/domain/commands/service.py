@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from steppe.domain.commands.models import CommandParams as Params
 from steppe.domain.commands.models import (
+    GetBaseReport,
     GetLog,
     RemoteStart,
     SetConfiguration,
@@ -199,7 +200,10 @@ class CommandService:
             if params.id_token_type is None:
                 with contextlib.suppress(NotFound):
                     updates["id_token_type"] = (await self._tokens.get(params.id_token)).type
-        if isinstance(params, UpdateFirmware | GetLog) and params.request_id is None:
+        if (
+            isinstance(params, UpdateFirmware | GetLog | GetBaseReport)
+            and params.request_id is None
+        ):
             updates["request_id"] = secrets.randbelow(2**31 - 1) + 1
         return params.model_copy(update=updates) if updates else params
 

@@ -18,6 +18,7 @@ Encoder = Callable[[Any], OutgoingCall]
 INSTEAD = {
     "get-variables": "get-configuration",
     "set-variables": "set-configuration",
+    "get-base-report": "get-configuration",
 }
 
 

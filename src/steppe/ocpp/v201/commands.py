@@ -227,6 +227,11 @@ def _log(p: m.GetLog) -> OutgoingCall:
     return OutgoingCall("GetLog", _drop_none(payload))
 
 
+def _base_report(p: m.GetBaseReport) -> OutgoingCall:
+    payload = {"requestId": _require(p.request_id, "request_id"), "reportBase": p.report_base}
+    return OutgoingCall("GetBaseReport", payload)
+
+
 def _data_transfer(p: m.DataTransfer) -> OutgoingCall:
     payload = {"vendorId": p.vendor_id, "messageId": p.message_id, "data": p.data}
     return OutgoingCall("DataTransfer", _drop_none(payload))
@@ -252,6 +257,7 @@ ENCODERS: dict[str, Encoder] = {
     "update-firmware": _firmware,
     "get-diagnostics": _log,
     "get-log": _log,
+    "get-base-report": _base_report,
     "data-transfer": _data_transfer,
 }
 LIST_RESULTS = {"GetVariables": "getVariableResult", "SetVariables": "setVariableResult"}
