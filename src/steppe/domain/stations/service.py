@@ -44,6 +44,9 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
+MAX_ADMITTED = 100_000
+
+
 class StationService:
     def __init__(
         self,
@@ -64,6 +67,9 @@ class StationService:
         self._heartbeat_interval = heartbeat_interval
         self._hash_cost = hash_cost
         self._verifier = PasswordVerifier()
+        # What the handshake just read of a station it let in, for `open_context` and
+        # `record_version` a moment later: a reconnect storm then costs one read per station.
+        self._admitted: dict[str, tuple[str, str | None]] = {}
 
     # --- operator side -------------------------------------------------------------------------
 
@@ -209,9 +215,15 @@ class StationService:
             return Verdict.NO_PASSWORD
         if password is None or not await self._verifier.verify(password, stored):
             return Verdict.WRONG_PASSWORD
+        self._remember_admitted(row)
         if row["registration"] == Registration.PENDING.value:
             return Verdict.ADMITTED_PENDING
         return Verdict.ACCEPTED
+
+    def _remember_admitted(self, row: Any) -> None:
+        if len(self._admitted) >= MAX_ADMITTED:
+            self._admitted.pop(next(iter(self._admitted)))
+        self._admitted[row["id"]] = (row["registration"], row["ocpp_version"])
 
     async def _admit_unknown(self, station_id: str, password: str | None) -> None:
         """Record a newcomer as pending; the password it presented becomes its password, so it
@@ -234,6 +246,9 @@ class StationService:
             pass  # two first connections raced; one row is all we need
 
     async def open_context(self, station_id: str, ocpp_version: str) -> StationContext:
+        admitted = self._admitted.get(station_id)
+        if admitted is not None:
+            return StationContext(station_id, ocpp_version, Registration(admitted[0]))
         async with self._db.connect() as conn:
             row = await repo.get(conn, station_id)
         if row is None:
@@ -249,10 +264,15 @@ class StationService:
             log.warning("[%s] OCPP version not recorded: %s", station_id, exc)
 
     async def _record_version(self, station_id: str, ocpp_version: str) -> None:
-        async with self._db.connect() as conn:
-            row = await repo.get(conn, station_id)
-        if row is None or row["ocpp_version"] == ocpp_version:
-            return
+        admitted = self._admitted.pop(station_id, None)
+        if admitted is not None:
+            if admitted[1] == ocpp_version:
+                return
+        else:
+            async with self._db.connect() as conn:
+                row = await repo.get(conn, station_id)
+            if row is None or row["ocpp_version"] == ocpp_version:
+                return
         now = self._clock.now()
 
         async def write(batch: Batch) -> None:
