@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -130,8 +129,10 @@ class Charger:
     async def close(self) -> None:
         if self.ws is not None:
             ws, self.ws = self.ws, None
-            with contextlib.suppress(OSError, TimeoutError, WebSocketException):
+            try:
                 await asyncio.wait_for(ws.close(), 10)
+            except (OSError, TimeoutError, WebSocketException):
+                ws.transport.abort()
 
     async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send one CALL and wait for its answer; raise CallError on a CALLERROR."""

@@ -202,9 +202,17 @@ class Fleet:
                 return False
         return True
 
-    async def close(self) -> None:
+    async def close(self, timeout: float = 30.0) -> None:
+        """Stop the background calls and close every socket; abort what lingers."""
         for task in self._background:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        sockets = [c.ws for c in self.chargers if c.ws is not None]
+        try:
+            async with asyncio.timeout(timeout):
+                await asyncio.gather(*self._background, return_exceptions=True)
+                await asyncio.gather(*(c.close() for c in self.chargers))
+        except TimeoutError:
+            self.tally.note_error(f"closing took over {timeout:.0f} s: sockets aborted")
+            for ws in sockets:
+                ws.transport.abort()
         self._background.clear()
-        await asyncio.gather(*(c.close() for c in self.chargers))

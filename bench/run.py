@@ -298,21 +298,28 @@ def main(argv: list[str] | None = None) -> int:
             except Unavailable as exc:
                 skipped[kind] = str(exc)
                 print(f"  {kind}: skipped: {exc}", flush=True)
+            except (RuntimeError, TimeoutError, OSError) as exc:  # keep the other servers' rows
+                skipped[f"{kind} throughput"] = f"failed: {exc}"
+                print(f"  {kind}: failed: {exc}", flush=True)
         if not args.skip_idle:
             print(f"idle: {connections} connections, all booting at once")
             for kind in ("steppe-sqlite", "baseline", "bare"):
                 if kind not in wanted:
                     continue
-                with running(kind, workdir, source=src) as server:
-                    rows.append(
-                        scenarios.idle(
-                            server,
-                            connections,
-                            hold_s=5.0 if args.quick else 20.0,
-                            heartbeat_s=10.0,
-                            processes=args.processes,
+                try:
+                    with running(kind, workdir, source=src) as server:
+                        rows.append(
+                            scenarios.idle(
+                                server,
+                                connections,
+                                hold_s=5.0 if args.quick else 20.0,
+                                heartbeat_s=10.0,
+                                processes=args.processes,
+                            )
                         )
-                    )
+                except (RuntimeError, TimeoutError, OSError) as exc:
+                    skipped[f"{kind} idle"] = f"failed: {exc}"
+                    print(f"  {kind}: failed: {exc}", flush=True)
         if args.profile:
             print("profile: steppe-sqlite under cProfile (its numbers are not reported)")
             prof = workdir / "throughput.prof"

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="untyped-decorator"
 """The baseline: a 1.6 central system written the obvious way on the `ocpp` library, with its
 defaults (`@on` handlers, its own schema validation, `websockets.serve` defaults, the standard
 asyncio loop) and in-memory answers. Any station id and any credentials are welcome."""
@@ -85,7 +86,7 @@ async def main(host: str, port: int) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):
             await StationHandler(station_id, ws, central).start()
 
-    async with websockets.serve(on_connect, host, port, subprotocols=["ocpp1.6"]) as server:
+    async with websockets.serve(on_connect, host, port, subprotocols=["ocpp1.6"]) as server:  # type: ignore[list-item]
         print("ready", flush=True)
         await server.serve_forever()
 
