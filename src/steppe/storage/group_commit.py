@@ -7,8 +7,9 @@ gathers, so batches grow with load and latency stays near one commit.
 
 Rules for an operation: it only talks to the database through the `Batch` it is given (no other
 side effects), because a failed batch is replayed one operation at a time to isolate the failing
-one. Bulk inserts that need no answer (meter samples) are deferred with `Batch.insert_later` and
-sent as one multi-row statement per table.
+one. Writes that need no answer (meter samples, boot details, connector states) are deferred with
+`Batch.insert_later`, `update_later` and `upsert_later` and sent as one executemany per kind of
+statement (`storage/deferred.py`).
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Boolean, DateTime, Table, TypeDecorator
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from steppe.errors import StorageUnavailable
 from steppe.storage.db import Database, is_outage
+from steppe.storage.deferred import INSERT, INSERT_IGNORE, UPDATE, UPSERT, DeferredWrites
 
 T = TypeVar("T")
 log = logging.getLogger("steppe.storage")
@@ -37,96 +37,35 @@ class Batch:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self._deferred: dict[tuple[Table, bool], list[Mapping[str, Any]]] = {}
+        self._deferred = DeferredWrites()
 
     def insert_later(
         self, table: Table, rows: Sequence[Mapping[str, Any]], *, skip_duplicates: bool = False
     ) -> None:
         """Insert `rows` at the end of the batch, in one statement with the other batches' rows."""
-        if rows:
-            self._deferred.setdefault((table, skip_duplicates), []).extend(rows)
+        kind = INSERT_IGNORE if skip_duplicates else INSERT
+        for row in rows:
+            self._deferred.add(kind, table, {}, row)
+
+    def update_later(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+        """Set `values` on the row of `table` whose key columns equal `key`, at the end of the
+        batch (nothing happens when there is no such row)."""
+        self._deferred.add(UPDATE, table, key, values)
+
+    def upsert_later(
+        self,
+        table: Table,
+        key: Mapping[str, Any],
+        values: Mapping[str, Any],
+        *,
+        overwrite: tuple[str, ...],
+    ) -> None:
+        """Insert a row of `table`, or where one with the same `key` (a unique key) exists, set
+        its `overwrite` columns from `values`; at the end of the batch."""
+        self._deferred.add(UPSERT, table, key, values, overwrite)
 
     async def flush(self) -> None:
-        dialect = self.conn.dialect.name
-        if dialect == "sqlite" and self._deferred:
-            await self._flush_sqlite()
-            return
-        for (table, skip_duplicates), rows in self._deferred.items():
-            if skip_duplicates:
-                insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-                statement: Any = insert(table).on_conflict_do_nothing()
-            else:
-                statement = table.insert()
-            await self.conn.execute(statement, list(rows))
-        self._deferred.clear()
-
-    async def _flush_sqlite(self) -> None:
-        """The same inserts straight through the driver: no statement building per batch and no
-        per-row type processing in Python beyond what `_SqliteInsert` precomputes."""
-        raw = await self.conn.get_raw_connection()
-        driver: Any = raw.driver_connection
-        for (table, skip_duplicates), rows in self._deferred.items():
-            by_shape: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
-            for row in rows:
-                by_shape.setdefault(tuple(row), []).append(row)
-            for columns, same in by_shape.items():
-                plan = _sqlite_plan(table, columns, skip_duplicates)
-                await driver.executemany(plan.sql, [plan.values(row) for row in same])
-        self._deferred.clear()
-
-
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    # The layout SQLAlchemy's SQLite DATETIME type writes and reads back (naive, here UTC).
-    if value is None:
-        return None
-    v = value.astimezone(UTC) if value.tzinfo is not None else value
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
-        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
-    )
-
-
-def _sqlite_bool(value: bool | None) -> int | None:
-    return None if value is None else int(value)
-
-
-class _SqliteInsert:
-    __slots__ = ("columns", "converters", "sql")
-
-    def __init__(self, table: Table, columns: tuple[str, ...], skip_duplicates: bool) -> None:
-        verb = "INSERT OR IGNORE" if skip_duplicates else "INSERT"
-        names = ", ".join(f'"{name}"' for name in columns)
-        marks = ", ".join("?" for _ in columns)
-        self.sql = f'{verb} INTO "{table.name}" ({names}) VALUES ({marks})'
-        self.columns = columns
-        self.converters: list[Callable[[Any], Any] | None] = []
-        for name in columns:
-            kind = table.c[name].type
-            if isinstance(kind, TypeDecorator):
-                kind = kind.impl_instance
-            if isinstance(kind, DateTime):
-                self.converters.append(_sqlite_datetime)
-            elif isinstance(kind, Boolean):
-                self.converters.append(_sqlite_bool)
-            else:
-                self.converters.append(None)
-
-    def values(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            row[name] if convert is None else convert(row[name])
-            for name, convert in zip(self.columns, self.converters, strict=True)
-        )
-
-
-_SQLITE_PLANS: dict[tuple[str, tuple[str, ...], bool], _SqliteInsert] = {}
-
-
-def _sqlite_plan(table: Table, columns: tuple[str, ...], skip_duplicates: bool) -> _SqliteInsert:
-    key = (table.name, columns, skip_duplicates)
-    plan = _SQLITE_PLANS.get(key)
-    if plan is None:
-        plan = _SQLITE_PLANS[key] = _SqliteInsert(table, columns, skip_duplicates)
-    return plan
+        await self._deferred.flush(self.conn)
 
 
 class _Item(Generic[T]):

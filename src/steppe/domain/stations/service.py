@@ -23,9 +23,11 @@ from steppe.domain.stations.models import (
 )
 from steppe.domain.stations.passwords import PasswordVerifier, hash_password
 from steppe.errors import AlreadyExists, InvalidInput, NotFound, StorageUnavailable
+from steppe.storage.coalesced_reads import CoalescedReader
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import stations as repo
+from steppe.storage.tables.core import connectors, stations
 
 log = logging.getLogger("steppe.domain")
 
@@ -45,6 +47,8 @@ EDITABLE_FIELDS = frozenset(
 
 
 MAX_ADMITTED = 100_000
+# What a StatusNotification sets on a connector (its standard, format and power stay).
+CONNECTOR_STATE = ("status", "error_code", "info", "vendor_error_code", "status_at", "updated_at")
 
 
 class StationService:
@@ -70,6 +74,8 @@ class StationService:
         # What the handshake just read of a station it let in, for `open_context` and
         # `record_version` a moment later: a reconnect storm then costs one read per station.
         self._admitted: dict[str, tuple[str, str | None]] = {}
+        # Handshakes and boots arriving together read their stations with one query.
+        self._reads: CoalescedReader[str] = CoalescedReader(db, repo.by_ids)
 
     # --- operator side -------------------------------------------------------------------------
 
@@ -191,8 +197,7 @@ class StationService:
         """Decide at the handshake whether this station may connect with this password, over
         this transport: profile 2 needs TLS, profile 3 also a client certificate whose common
         name is the station id (its password is then optional)."""
-        async with self._db.connect() as conn:
-            row = await repo.get(conn, station_id)
+        row = await self._reads.get(station_id)
         if row is None:
             if not self._accept_unknown:
                 return Verdict.UNKNOWN
@@ -276,40 +281,37 @@ class StationService:
         now = self._clock.now()
 
         async def write(batch: Batch) -> None:
-            await repo.update(
-                batch.conn, station_id, {"ocpp_version": ocpp_version, "updated_at": now}
+            batch.update_later(
+                stations, {"id": station_id}, {"ocpp_version": ocpp_version, "updated_at": now}
             )
 
         await self._committer.write(write)
         self._bus.publish("station.version", station_id, {"ocpp_version": ocpp_version})
 
     async def boot(self, ctx: StationContext, info: BootInfo) -> BootResult:
-        now = self._clock.now()
-
-        async def write(batch: Batch) -> str | None:
-            row = await repo.get(batch.conn, ctx.station_id)
-            if row is None:
-                return None
-            await repo.update(
-                batch.conn,
-                ctx.station_id,
-                {
-                    "ocpp_version": ctx.ocpp_version,
-                    "vendor": info.vendor,
-                    "model": info.model,
-                    "serial_number": info.serial_number,
-                    "firmware_version": info.firmware_version,
-                    "iccid": info.iccid,
-                    "imsi": info.imsi,
-                    "last_boot_at": now,
-                    "updated_at": now,
-                },
-            )
-            return str(row["registration"])
-
-        registration = await self._committer.write(write)
-        if registration is None:
+        # The registration is read fresh (an operator may have accepted the station since it
+        # connected); boots arriving together share the read and the write.
+        row = await self._reads.get(ctx.station_id)
+        if row is None:
             raise NotFound(f"station {ctx.station_id!r} does not exist")
+        registration = row["registration"]
+        now = self._clock.now()
+        details = {
+            "ocpp_version": ctx.ocpp_version,
+            "vendor": info.vendor,
+            "model": info.model,
+            "serial_number": info.serial_number,
+            "firmware_version": info.firmware_version,
+            "iccid": info.iccid,
+            "imsi": info.imsi,
+            "last_boot_at": now,
+            "updated_at": now,
+        }
+
+        async def write(batch: Batch) -> None:
+            batch.update_later(stations, {"id": ctx.station_id}, details)
+
+        await self._committer.write(write)
         ctx.registration = Registration(registration)
         self._bus.publish(
             "station.booted",
@@ -341,25 +343,24 @@ class StationService:
 
         async def write(batch: Batch) -> None:
             if evse_id == 0:
-                await repo.update(
-                    batch.conn,
-                    ctx.station_id,
+                batch.update_later(
+                    stations,
+                    {"id": ctx.station_id},
                     {"status": status, "error_code": error_code, "updated_at": now},
                 )
                 return
-            await repo.upsert_connector(
-                batch.conn,
-                ctx.station_id,
-                evse_id,
-                connector_id,
+            batch.upsert_later(
+                connectors,
+                {"station_id": ctx.station_id, "evse_id": evse_id, "connector_id": connector_id},
                 {
                     "status": status,
                     "error_code": error_code,
                     "info": info,
                     "vendor_error_code": vendor_error_code,
                     "status_at": at,
+                    "updated_at": now,
                 },
-                updated_at=now,
+                overwrite=CONNECTOR_STATE,
             )
 
         await self._committer.write(write)

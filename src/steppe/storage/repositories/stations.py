@@ -21,6 +21,12 @@ async def get(conn: AsyncConnection, station_id: str) -> Row | None:
     return result.mappings().first()
 
 
+async def by_ids(conn: AsyncConnection, station_ids: Sequence[str]) -> dict[str, Row]:
+    """The rows of the given stations that exist, by id."""
+    result = await conn.execute(select(stations).where(stations.c.id.in_(station_ids)))
+    return {row["id"]: row for row in result.mappings()}
+
+
 async def list_page(
     conn: AsyncConnection,
     *,

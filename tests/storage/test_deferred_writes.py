@@ -1,0 +1,108 @@
+"""Deferred writes: updates and upserts left to the end of a group commit land as written, in
+order, on SQLite and PostgreSQL, and one batch's failure leaves the other operations' rows."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from steppe.storage import migrator
+from steppe.storage.db import Database
+from steppe.storage.group_commit import Batch, GroupCommitter
+from steppe.storage.repositories import stations as repo
+from steppe.storage.tables.core import connectors, stations
+
+NOW = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+STATE = ("status", "error_code", "status_at", "updated_at")
+
+
+async def _committed(database_url: str) -> tuple[Database, GroupCommitter, asyncio.Task[None]]:
+    db = Database(database_url)
+    await migrator.upgrade(db.engine)
+    async with db.begin() as conn:
+        await repo.insert_many(
+            conn,
+            [{"id": f"CS-{i}", "created_at": NOW, "updated_at": NOW} for i in range(3)],
+        )
+    committer = GroupCommitter(db)
+    return db, committer, asyncio.create_task(committer.run())
+
+
+def _status(station_id: str, status: str, at: datetime):  # type: ignore[no-untyped-def]
+    async def op(batch: Batch) -> None:
+        batch.upsert_later(
+            connectors,
+            {"station_id": station_id, "evse_id": 1, "connector_id": 1},
+            {"status": status, "error_code": "NoError", "status_at": at, "updated_at": at},
+            overwrite=STATE,
+        )
+
+    return op
+
+
+async def test_upserts_in_one_batch_apply_in_order_and_keep_other_columns(
+    database_url: str,
+) -> None:
+    db, committer, runner = await _committed(database_url)
+    async with db.begin() as conn:
+        await repo.upsert_connector(
+            conn, "CS-0", 1, 1, {"standard": "GBT_DC", "status": "Unknown"}, updated_at=NOW
+        )
+    later = [NOW + timedelta(seconds=i) for i in range(4)]
+    # Queued together: one batch; the last status of each connector must win.
+    await asyncio.gather(
+        committer.write(_status("CS-0", "Preparing", later[0])),
+        committer.write(_status("CS-1", "Available", later[1])),
+        committer.write(_status("CS-0", "Charging", later[2])),
+        committer.write(_status("CS-1", "Faulted", later[3])),
+    )
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    assert committer.batches == 1
+    async with db.connect() as conn:
+        rows = {(r["station_id"]): r for r in await repo.connectors_of_many(conn, ["CS-0", "CS-1"])}
+    assert rows["CS-0"]["status"] == "Charging"
+    assert rows["CS-0"]["standard"] == "GBT_DC"  # not among the overwritten columns
+    assert rows["CS-0"]["status_at"] == later[2]
+    assert rows["CS-1"]["status"] == "Faulted"
+    await db.close()
+
+
+async def test_updates_set_values_and_a_missing_row_is_left_alone(database_url: str) -> None:
+    db, committer, runner = await _committed(database_url)
+
+    async def op(batch: Batch) -> None:
+        batch.update_later(stations, {"id": "CS-2"}, {"vendor": "Steppe", "last_boot_at": NOW})
+        batch.update_later(stations, {"id": "NO-SUCH"}, {"vendor": "Nobody", "last_boot_at": NOW})
+        batch.update_later(stations, {"id": "CS-2"}, {"ocpp_version": "2.0.1"})
+
+    await committer.write(op)
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    async with db.connect() as conn:
+        row = await repo.get(conn, "CS-2")
+        missing = await repo.get(conn, "NO-SUCH")
+    assert row is not None
+    assert (row["vendor"], row["last_boot_at"], row["ocpp_version"]) == ("Steppe", NOW, "2.0.1")
+    assert missing is None
+    await db.close()
+
+
+async def test_a_failing_deferred_row_fails_only_its_operation(database_url: str) -> None:
+    """A status for a station that does not exist breaks the foreign key at flush time: the
+    batch is replayed one operation at a time and only that operation fails."""
+    db, committer, runner = await _committed(database_url)
+    results = await asyncio.gather(
+        committer.write(_status("CS-0", "Available", NOW)),
+        committer.write(_status("GHOST", "Available", NOW)),
+        committer.write(_status("CS-1", "Available", NOW)),
+        return_exceptions=True,
+    )
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], Exception)
+    async with db.connect() as conn:
+        found = await repo.connectors_of_many(conn, ["CS-0", "CS-1", "GHOST"])
+    assert sorted(r["station_id"] for r in found) == ["CS-0", "CS-1"]
+    await db.close()
