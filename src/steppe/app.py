@@ -30,7 +30,7 @@ from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
 from steppe.gateway.registry import ConnectionRegistry
-from steppe.gateway.server import OcppServer
+from steppe.gateway.server import LISTEN_BACKLOG, OcppServer
 from steppe.ocpp.dispatcher import VersionHandlers
 from steppe.ocpp.v16.handlers import V16Handlers
 from steppe.ocpp.v16.security import CertificateDelivery, Routable, V16Security
@@ -52,7 +52,7 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    sock.listen(4096)
+    sock.listen(LISTEN_BACKLOG)
     sock.setblocking(False)
     return sock
 

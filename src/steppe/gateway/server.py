@@ -29,6 +29,12 @@ log = logging.getLogger("steppe.gateway")
 
 # Frames a connection may hold unread; chargers send one call at a time, so a few suffice.
 MAX_QUEUE = 4
+# Connections the kernel may hold before Steppe accepts them (capped by net.core.somaxconn).
+# A reconnect storm arrives all at once: with a short queue the excess SYNs are dropped and each
+# charger waits out TCP's retransmission back-off (1, 3, 7, 15, 31 s) before trying again. The
+# event loop listens again on the socket it is given (by default with a queue of 100), so the
+# server passes it too.
+LISTEN_BACKLOG = 4096
 REPLACED = 4000  # private-use close code: a newer connection of the same station took over
 POLICY_VIOLATION = 1008  # a station that keeps sending past its message rate limit
 
@@ -125,6 +131,7 @@ class OcppServer:
             ping_timeout=s.ping_timeout,
             close_timeout=s.close_timeout,
             server_header=None,
+            backlog=LISTEN_BACKLOG,
         )
 
     async def _handle(self, ws: ServerConnection) -> None:
