@@ -45,15 +45,22 @@ class Event:
         }
 
 
-class Subscription:
-    __slots__ = ("accepts", "queue")
+def _every_type(_type: str) -> bool:
+    return True
 
-    def __init__(self, accepts: Callable[[Event], bool], size: int) -> None:
+
+class Subscription:
+    __slots__ = ("accepts", "queue", "wants")
+
+    def __init__(
+        self, accepts: Callable[[Event], bool], size: int, wants: Callable[[str], bool]
+    ) -> None:
         self.accepts = accepts
+        self.wants = wants
         self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=size)
 
     def offer(self, event: Event) -> None:
-        if not self.accepts(event):
+        if not self.wants(event.type) or not self.accepts(event):
             return
         if self.queue.full():
             self.queue.get_nowait()
@@ -72,18 +79,31 @@ class EventBus:
         self._queue_size = queue_size
         self.published = 0
 
-    def publish(self, type_: str, station_id: str | None, data: dict[str, Any]) -> Event:
-        event = Event(type_, station_id, data, id=next(self._ids))
+    def listening(self, type_: str) -> bool:
+        """Whether any subscriber wants events of this type (else publishing them is free, and
+        a publisher may skip working out their data)."""
+        return any(s.wants(type_) for s in self._subscriptions)
+
+    def publish(self, type_: str, station_id: str | None, data: dict[str, Any]) -> None:
+        """Hand an event to every subscriber that wants it; nothing is built when none does."""
         self.published += 1
-        for subscription in tuple(self._subscriptions):
+        takers = [s for s in self._subscriptions if s.wants(type_)]
+        if not takers:
+            return
+        event = Event(type_, station_id, data, id=next(self._ids))
+        for subscription in takers:
             subscription.offer(event)
-        return event
 
     @asynccontextmanager
     async def subscribe(
-        self, accepts: Callable[[Event], bool] = lambda _e: True
+        self,
+        accepts: Callable[[Event], bool] = lambda _e: True,
+        *,
+        wants: Callable[[str], bool] = _every_type,
     ) -> AsyncIterator[Subscription]:
-        subscription = Subscription(accepts, self._queue_size)
+        """Receive events; `wants` is asked first, with the type alone (it may change its mind
+        over time), then `accepts` with the whole event."""
+        subscription = Subscription(accepts, self._queue_size, wants)
         self._subscriptions.add(subscription)
         try:
             yield subscription

@@ -207,8 +207,8 @@ class TransactionEvents:
             )
             if self._transactions.on_ended is not None:
                 await self._transactions.on_ended(outcome.pk)
-        elif ev.samples and tx.status == ACTIVE:
+        elif ev.samples and tx.status == ACTIVE and self._bus.listening("transaction.updated"):
             update: dict[str, Any] = {**common, "meter_wh": tx.meter_last_wh}
-            if self._transactions.running_cost is not None and self._bus.subscriber_count:
+            if self._transactions.running_cost is not None:
                 update["cost"] = await self._transactions.running_cost_of(outcome.pk)
             self._bus.publish("transaction.updated", ctx.station_id, update)

@@ -174,7 +174,7 @@ class TransactionService:
             batch.insert_later(meter_values, rows, skip_duplicates=True)
 
         await self._committer.write(write)
-        if ocpp_id is not None and pk is not None:
+        if ocpp_id is not None and pk is not None and self._bus.listening("transaction.updated"):
             readings = energy_register_wh(tuple(samples))
             update: dict[str, Any] = {
                 "transaction_id": ocpp_id,
@@ -182,7 +182,7 @@ class TransactionService:
                 "meter_wh": readings[-1][1] if readings else None,
                 "samples": len(samples),
             }
-            if self.running_cost is not None and self._bus.subscriber_count:
+            if self.running_cost is not None:
                 update["cost"] = await self.running_cost_of(pk)  # only priced when someone listens
             self._bus.publish("transaction.updated", ctx.station_id, update)
 

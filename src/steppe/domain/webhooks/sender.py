@@ -34,12 +34,15 @@ class WebhookSender:
     async def run(self) -> None:
         """Until cancelled: record events, send what is due."""
         async with (
-            self._bus.subscribe(lambda e: e.type in PUBLIC_TYPES) as subscription,
+            self._bus.subscribe(wants=self._wants) as subscription,
             httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client,
             asyncio.TaskGroup() as group,
         ):
             group.create_task(self._record(subscription.queue), name="webhook-record")
             group.create_task(self._send_loop(client), name="webhook-send")
+
+    def _wants(self, event_type: str) -> bool:
+        return event_type in PUBLIC_TYPES and self._service.wanted(event_type)
 
     async def _record(self, queue: asyncio.Queue) -> None:  # type: ignore[type-arg]
         while True:

@@ -100,6 +100,7 @@ class WebhookService:
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self._active: builtins.list[Webhook] | None = None  # cached; reset on every change
+        self._wanted: dict[str, bool] = {}  # event type -> some active webhook wants it
 
     async def create(
         self,
@@ -129,6 +130,7 @@ class WebhookService:
         async with self._db.begin() as conn:
             await repo.insert(conn, values)
         self._active = None
+        self._wanted.clear()
         return Webhook.from_row(values)
 
     async def list(self) -> list[Webhook]:
@@ -148,6 +150,7 @@ class WebhookService:
             if await repo.delete(conn, webhook_id) == 0:
                 raise NotFound(f"webhook {webhook_id!r} does not exist")
         self._active = None
+        self._wanted.clear()
 
     async def deliveries(
         self, webhook_id: str, *, before: datetime | None = None, limit: int = 100
@@ -156,6 +159,16 @@ class WebhookService:
         async with self._db.connect() as conn:
             rows = await repo.deliveries_of(conn, webhook_id, before=before, limit=limit)
         return [Delivery.from_row(row) for row in rows]
+
+    def wanted(self, event_type: str) -> bool:
+        """Whether an active webhook wants this type of event; True until the webhooks are
+        loaded (the first event loads them)."""
+        if self._active is None:
+            return True
+        known = self._wanted.get(event_type)
+        if known is None:
+            known = self._wanted[event_type] = any(h.wants(event_type) for h in self._active)
+        return known
 
     async def enqueue(self, event: Event) -> int:
         """Write one pending delivery per webhook that wants `event`; how many were written."""
