@@ -106,3 +106,33 @@ async def test_a_failing_deferred_row_fails_only_its_operation(database_url: str
         found = await repo.connectors_of_many(conn, ["CS-0", "CS-1", "GHOST"])
     assert sorted(r["station_id"] for r in found) == ["CS-0", "CS-1"]
     await db.close()
+
+
+async def test_a_batch_mixing_deferred_and_direct_writes_lands_whole(database_url: str) -> None:
+    """On an SQLite file a batch of deferred writes only goes through the file's own writer;
+    one operation that needs the connection sends the whole batch the usual way, and every
+    operation's rows land either way."""
+    db, committer, runner = await _committed(database_url)
+
+    async def direct(batch: Batch) -> str:
+        await repo.update(batch.conn, "CS-2", {"vendor": "Direct"})
+        return "direct"
+
+    results = await asyncio.gather(
+        committer.write(_status("CS-0", "Available", NOW)),
+        committer.write(direct),
+        committer.write(_status("CS-1", "Charging", NOW)),
+    )
+    only_deferred = await committer.write(_status("CS-2", "Faulted", NOW))
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    assert results == [None, "direct", None] and only_deferred is None
+    async with db.connect() as conn:
+        found = {
+            r["station_id"]: r["status"]
+            for r in await repo.connectors_of_many(conn, ["CS-0", "CS-1", "CS-2"])
+        }
+        station = await repo.get(conn, "CS-2")
+    assert found == {"CS-0": "Available", "CS-1": "Charging", "CS-2": "Faulted"}
+    assert station is not None and station["vendor"] == "Direct"
+    await db.close()

@@ -12,15 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from steppe.errors import StorageUnavailable
-
-SQLITE_PRAGMAS = (
-    # WAL lets the API read while the gateway writes; FULL syncs every commit to disk, so an
-    # acknowledged message survives a power cut, not only a crash of the process.
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=FULL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
-)
+from steppe.storage.sqlite_writer import SQLITE_PRAGMAS, SqliteWriter
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -65,6 +57,11 @@ class Database:
     def __init__(self, url: str, *, timeout: float | None = None) -> None:
         self.url = url
         self.engine = create_engine(url, timeout=timeout)
+        # The group committer's own connection for batches of deferred writes (SQLite files).
+        self.writer: SqliteWriter | None = None
+        database = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            self.writer = SqliteWriter(database)
 
     @property
     def dialect(self) -> str:
@@ -95,4 +92,6 @@ class Database:
             raise
 
     async def close(self) -> None:
+        if self.writer is not None:
+            await self.writer.close()
         await self.engine.dispose()

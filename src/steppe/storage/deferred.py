@@ -55,6 +55,14 @@ class DeferredWrites:
     def clear(self) -> None:
         self._rows.clear()
 
+    def sqlite_work(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        """Each statement with its converted rows, for the SQLite writer."""
+        work = []
+        for plan, rows in self._rows.items():
+            sql, convert = _sqlite_statement(plan)
+            work.append((sql, [convert(row) for row in rows]))
+        return work
+
     async def flush(self, conn: AsyncConnection) -> None:
         if not self._rows:
             return

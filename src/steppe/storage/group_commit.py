@@ -30,14 +30,25 @@ T = TypeVar("T")
 log = logging.getLogger("steppe.storage")
 
 
+class NeedsConnection(Exception):
+    """An operation asked for the batch's connection in a batch that has none."""
+
+
 class Batch:
     """The open transaction an operation writes through."""
 
-    __slots__ = ("_deferred", "conn")
+    __slots__ = ("_conn", "_deferred")
 
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
+    def __init__(self, conn: AsyncConnection | None) -> None:
+        self._conn = conn
         self._deferred = DeferredWrites()
+
+    @property
+    def conn(self) -> AsyncConnection:
+        """The connection, in the batch's transaction, for statements that need an answer."""
+        if self._conn is None:
+            raise NeedsConnection
+        return self._conn
 
     def insert_later(
         self, table: Table, rows: Sequence[Mapping[str, Any]], *, skip_duplicates: bool = False
@@ -66,6 +77,9 @@ class Batch:
 
     async def flush(self) -> None:
         await self._deferred.flush(self.conn)
+
+    def sqlite_work(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        return self._deferred.sqlite_work()
 
 
 class _Item(Generic[T]):
@@ -123,10 +137,12 @@ class GroupCommitter:
         if not live:
             return
         try:
-            async with self._db.begin() as conn:
-                batch = Batch(conn)
-                results = [await item.op(batch) for item in live]
-                await batch.flush()
+            results = await self._only_deferred(live)
+            if results is None:
+                async with self._db.begin() as conn:
+                    batch = Batch(conn)
+                    results = [await item.op(batch) for item in live]
+                    await batch.flush()
         except Exception as exc:
             await self._fail(live, exc)
             return
@@ -135,6 +151,21 @@ class GroupCommitter:
         for item, result in zip(live, results, strict=True):
             if not item.future.done():
                 item.future.set_result(result)
+
+    async def _only_deferred(self, live: list[_Item[Any]]) -> list[Any] | None:
+        """Commit the batch through the SQLite writer when every operation in it only defers
+        writes; None (nothing written) when there is no writer or one operation needs the
+        connection, and the batch is then run again the usual way (operations are replayable)."""
+        writer = self._db.writer
+        if writer is None:
+            return None
+        batch = Batch(None)
+        try:
+            results = [await item.op(batch) for item in live]
+        except NeedsConnection:
+            return None
+        await writer.commit(batch.sqlite_work())
+        return results
 
     async def _fail(self, items: list[_Item[Any]], exc: Exception) -> None:
         if is_outage(exc):
