@@ -78,7 +78,9 @@ def basic_auth(station_id: str, password: str) -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # Microseconds: a charger answered within a millisecond sends its next reading with a new
+    # timestamp (samples are unique per station, EVSE, time and measurand).
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def meter_value(transaction_id: int, energy_wh: int) -> dict[str, Any]:
