@@ -132,7 +132,7 @@ def build(
     ocpp = OcppServer(settings, services, handlers, schemas, registry)
     api_context = ApiContext(settings=settings, services=services, commands=registry, db=db)
     api_context.extras["security"] = _security(settings, services, db, committer, handlers, ocpp)
-    operator_api.install(settings, services, db, ocpp, schemas, api_context)
+    operator_api.install(settings, services, db, committer, ocpp, schemas, api_context)
     return Steppe(settings, db, committer, services, registry, ocpp, api_context)
 
 

@@ -21,6 +21,7 @@ from steppe.gateway.server import OcppServer
 from steppe.ocpp.codecs import command_encoders
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.storage.db import Database
+from steppe.storage.group_commit import GroupCommitter
 from steppe.storage.repositories import transactions as transaction_rows
 
 ROLES = {"admin": Role.ADMIN, "operator": Role.OPERATOR, "viewer": Role.VIEWER}
@@ -36,6 +37,7 @@ class OperatorApi:
     registry: ConnectionRegistry
     services: Services
     db: Database
+    committer: GroupCommitter
 
     async def resolve_key(self, token: str) -> Principal | None:
         key = await self.keys.resolve(token)
@@ -55,6 +57,10 @@ class OperatorApi:
             out.sample("steppe_commands_total", count, command=command, outcome=outcome)
         out.metric("steppe_events_published_total", "counter", "Events published on the bus.")
         out.sample("steppe_events_published_total", self.services.bus.published)
+        out.metric("steppe_commits_total", "counter", "Group commits of station writes.")
+        out.sample("steppe_commits_total", self.committer.batches)
+        out.metric("steppe_committed_writes_total", "counter", "Station writes committed.")
+        out.sample("steppe_committed_writes_total", self.committer.operations)
         out.metric("steppe_webhook_attempts_total", "counter", "Webhook delivery tries by result.")
         out.sample("steppe_webhook_attempts_total", self.sender.sent, result="delivered")
         out.sample("steppe_webhook_attempts_total", self.sender.failed, result="failed")
@@ -69,6 +75,7 @@ def install(
     settings: Settings,
     services: Services,
     db: Database,
+    committer: GroupCommitter,
     ocpp: OcppServer,
     schemas: SchemaRegistry,
     context: ApiContext,
@@ -93,7 +100,9 @@ def install(
         retry_delay=settings.webhook_retry_delay,
     )
     sender = WebhookSender(webhooks, services.bus, timeout=settings.webhook_timeout)
-    operator = OperatorApi(keys, commands, webhooks, sender, metrics, ocpp.registry, services, db)
+    operator = OperatorApi(
+        keys, commands, webhooks, sender, metrics, ocpp.registry, services, db, committer
+    )
     context.extras.update(
         {
             "key_resolver": operator.resolve_key,

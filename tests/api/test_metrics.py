@@ -62,6 +62,9 @@ async def test_metrics_follow_a_charger(steppe: Steppe, api: httpx.AsyncClient) 
         assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
         text = response.text
     assert value(text, "steppe_connected_stations") == 1
+    # The boot was written through the group committer.
+    assert value(text, "steppe_committed_writes_total") >= 1
+    assert 1 <= value(text, "steppe_commits_total") <= value(text, "steppe_committed_writes_total")
     assert value(text, 'steppe_ocpp_messages_total{action="Heartbeat",result="ok"}') == 2
     assert value(text, 'steppe_ocpp_messages_total{action="BootNotification",result="ok"}') == 1
     error_code = answers[-1][2]
