@@ -25,8 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from steppe.errors import StorageUnavailable
 from steppe.storage.db import Database, is_outage
 from steppe.storage.deferred import INSERT, INSERT_IGNORE, UPDATE, UPSERT, DeferredWrites
+from steppe.storage.sqlite_writer import Work
 
 T = TypeVar("T")
+# Batches of deferred writes only that may be on their way to the SQLite writer at once.
+PIPELINE = 2
 log = logging.getLogger("steppe.storage")
 
 
@@ -107,20 +110,63 @@ class GroupCommitter:
         return await future
 
     async def run(self) -> None:
-        """Commit batches until cancelled; what is queued at cancellation is still committed."""
+        """Commit batches until cancelled; what is queued at cancellation is still committed.
+
+        A batch of deferred writes only, bound for the SQLite writer, does not hold up the next
+        one: up to `PIPELINE` of them are on their way to disk while the next batch gathers and
+        is prepared. The writer applies them in order; a batch that needs the connection waits
+        until those before it are on disk."""
         current: asyncio.Future[None] | None = None
+        inflight: set[asyncio.Task[None]] = set()
         try:
             while True:
                 items = [await self._queue.get()]
                 self._take_waiting(items)
+                ready = await self._prepare(items)
+                if ready is not None:
+                    while len(inflight) >= PIPELINE:
+                        await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                    task = asyncio.get_running_loop().create_task(self._write_ready(*ready))
+                    inflight.add(task)
+                    task.add_done_callback(inflight.discard)
+                    continue
+                if inflight:
+                    await asyncio.wait(inflight)
                 # A commit under way is never cut short: cancellation waits for it below.
                 current = asyncio.ensure_future(self._commit(items))
                 await asyncio.shield(current)
                 current = None
         finally:
+            if inflight:
+                await asyncio.gather(*inflight, return_exceptions=True)
             if current is not None:
                 await asyncio.gather(current, return_exceptions=True)
             await self._drain()
+
+    async def _prepare(
+        self, items: list[_Item[Any]]
+    ) -> tuple[list[_Item[Any]], list[Any], Work] | None:
+        """Run the operations of a batch bound for the SQLite writer, without writing; None when
+        the batch must take the usual way (no writer, an operation needs the connection or
+        fails: the usual way replays the operations and isolates the failure)."""
+        if self._db.writer is None:
+            return None
+        live = [item for item in items if not item.future.done()]
+        batch = Batch(None)
+        try:
+            results = [await item.op(batch) for item in live]
+        except Exception:
+            return None
+        return live, results, batch.sqlite_work()
+
+    async def _write_ready(self, live: list[_Item[Any]], results: list[Any], work: Work) -> None:
+        assert self._db.writer is not None
+        try:
+            await self._db.writer.commit(work)
+        except Exception as exc:
+            await self._fail(live, exc)
+            return
+        self._done(live, results)
 
     def _take_waiting(self, items: list[_Item[Any]]) -> None:
         while len(items) < self._max_batch and not self._queue.empty():
@@ -146,6 +192,9 @@ class GroupCommitter:
         except Exception as exc:
             await self._fail(live, exc)
             return
+        self._done(live, results)
+
+    def _done(self, live: list[_Item[Any]], results: list[Any]) -> None:
         self.batches += 1
         self.operations += len(live)
         for item, result in zip(live, results, strict=True):
