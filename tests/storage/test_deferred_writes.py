@@ -136,3 +136,29 @@ async def test_a_batch_mixing_deferred_and_direct_writes_lands_whole(database_ur
     assert found == {"CS-0": "Available", "CS-1": "Charging", "CS-2": "Faulted"}
     assert station is not None and station["vendor"] == "Direct"
     await db.close()
+
+
+async def test_pipelined_batches_land_in_the_order_they_were_written(database_url: str) -> None:
+    """One write per batch, so on an SQLite file several batches are on their way at once:
+    the connector ends with the last status written, and each write's time is kept."""
+    db = Database(database_url)
+    await migrator.upgrade(db.engine)
+    async with db.begin() as conn:
+        await repo.insert(conn, {"id": "CS-0", "created_at": NOW, "updated_at": NOW})
+    committer = GroupCommitter(db, max_batch=1)
+    runner = asyncio.create_task(committer.run())
+    statuses = [f"S{i:02d}" for i in range(40)]
+    await asyncio.gather(
+        *(
+            committer.write(_status("CS-0", s, NOW + timedelta(seconds=i)))
+            for i, s in enumerate(statuses)
+        )
+    )
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    assert committer.batches == 40
+    async with db.connect() as conn:
+        (row,) = await repo.connectors_of(conn, "CS-0")
+    assert row["status"] == statuses[-1]
+    assert row["status_at"] == NOW + timedelta(seconds=39)
+    await db.close()
