@@ -61,6 +61,9 @@ class PasswordVerifier:
         self._key = secrets.token_bytes(32)
         self._passed: dict[str, bytes] = {}
         self._slots = asyncio.Semaphore(max_parallel)
+        # Checks under way, so the same password against the same hash is hashed once even
+        # when a storm of handshakes asks at the same moment.
+        self._checking: dict[tuple[str, bytes], asyncio.Future[bool]] = {}
 
     def _tag(self, password: str) -> bytes:
         return hmac.new(self._key, password.encode(), hashlib.sha256).digest()
@@ -70,10 +73,24 @@ class PasswordVerifier:
         known = self._passed.get(stored)
         if known is not None and hmac.compare_digest(known, tag):
             return True
-        async with self._slots:
-            ok = await asyncio.to_thread(check_password, password, stored)
+        key = (stored, tag)
+        running = self._checking.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._checking[key] = future
+        try:
+            async with self._slots:
+                ok = await asyncio.to_thread(check_password, password, stored)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: the others waiting re-raise it themselves
+            raise
+        finally:
+            del self._checking[key]
         if ok:
             if len(self._passed) >= MAX_REMEMBERED:
                 self._passed.clear()
             self._passed[stored] = tag
+        future.set_result(ok)
         return ok
