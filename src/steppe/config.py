@@ -55,7 +55,7 @@ class Settings(BaseSettings):
         None, ge=0, le=65535, description="with TLS on, a plain ws:// port for profile 1"
     )
     operator_name: str = Field("Steppe", description="O= of the certificates Steppe signs")
-    handshake_timeout: float = Field(10.0, gt=0, description="seconds to finish the handshake")
+    handshake_timeout: float = Field(30.0, gt=0, description="seconds to finish the handshake")
     max_connections_per_ip: int = Field(1000, ge=1)
     auth_lockout_failures: int = Field(10, ge=1, description="failed logins before a lockout")
     auth_lockout_seconds: float = Field(60.0, ge=0)
