@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -258,6 +259,10 @@ async def serve(settings: Settings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     async with running(build(settings)):
+        # What start-up made (modules, tables, compiled schemas) lives as long as the process:
+        # leave it out of the collector's full passes, which would otherwise walk it each time
+        # and pause every connection for tens of milliseconds.
+        gc.freeze()
         await stop.wait()
         log.info("shutting down")
     return 0
