@@ -15,7 +15,7 @@ from steppe.domain.keys.service import KeyService
 from steppe.domain.services import Services
 from steppe.domain.webhooks.sender import WebhookSender
 from steppe.domain.webhooks.service import WebhookService
-from steppe.gateway.metrics import Exposition, GatewayMetrics, MeteredDispatcher, write_gateway
+from steppe.gateway.metrics import Exposition, GatewayMetrics, write_gateway
 from steppe.gateway.registry import ConnectionRegistry
 from steppe.gateway.server import OcppServer
 from steppe.ocpp.codecs import command_encoders
@@ -82,7 +82,7 @@ def install(
 ) -> OperatorApi:
     """Build the parts, count the gateway's messages, and hand the API what it needs."""
     metrics = GatewayMetrics()
-    ocpp.dispatcher = MeteredDispatcher(ocpp.dispatcher, metrics)
+    ocpp.metrics = metrics
     keys = KeyService(db, services.clock)
     commands = CommandService(
         db,

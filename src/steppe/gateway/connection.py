@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
@@ -11,8 +12,10 @@ from websockets.exceptions import ConnectionClosed
 
 from steppe.domain.stations.models import StationContext
 from steppe.errors import CommandTimeout, Conflict, StationNotConnected
+from steppe.gateway.limits import Admission, MessageThrottle
+from steppe.gateway.metrics import GatewayMetrics
 from steppe.ocpp.dispatcher import Dispatcher
-from steppe.ocpp.errors import OcppError
+from steppe.ocpp.errors import ErrorKind, OcppError
 from steppe.ocpp.session import (
     CallAnswered,
     CallFailed,
@@ -26,6 +29,7 @@ from steppe.ocpp.versions import OcppVersion
 
 log = logging.getLogger("steppe.gateway")
 frames = logging.getLogger("steppe.ocpp.frames")
+POLICY_VIOLATION = 1008  # a station that keeps sending past its message rate limit
 
 
 class CallRejected(Conflict):
@@ -38,7 +42,17 @@ class CallRejected(Conflict):
 
 
 class StationConnection:
-    __slots__ = ("_lock", "_waiter", "ctx", "default_timeout", "dispatcher", "session", "ws")
+    __slots__ = (
+        "_lock",
+        "_waiter",
+        "ctx",
+        "default_timeout",
+        "dispatcher",
+        "metrics",
+        "session",
+        "throttle",
+        "ws",
+    )
 
     def __init__(
         self,
@@ -48,12 +62,16 @@ class StationConnection:
         dispatcher: Dispatcher,
         *,
         default_timeout: float,
+        throttle: MessageThrottle | None = None,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.ws = ws
         self.session = session
         self.ctx = ctx
         self.dispatcher = dispatcher
         self.default_timeout = default_timeout
+        self.throttle = throttle
+        self.metrics = metrics
         self._lock: asyncio.Lock | None = None
         self._waiter: asyncio.Future[dict[str, Any]] | None = None
 
@@ -91,17 +109,42 @@ class StationConnection:
             self._abandon()
 
     async def _answer(self, call: IncomingCall) -> str:
+        throttle = self.throttle
+        if throttle is not None:
+            verdict = throttle.admit()
+            if verdict is not Admission.ALLOW:
+                return await self._refuse(call, verdict)
+        metrics = self.metrics
+        started = time.perf_counter()
         try:
             payload = await self.dispatcher.handle(
                 self.session.version, self.ctx, call.action, call.payload
             )
         except OcppError as error:
+            if metrics is not None:
+                metrics.observe(call.action, error.kind.value, time.perf_counter() - started)
+                metrics.error(error.kind.value)
             return self.session.fail(call, error)
+        if metrics is not None:
+            metrics.observe(call.action, "ok", time.perf_counter() - started)
         try:
             return self.session.answer(call, payload)
         except OcppError as error:
             log.error("[%s] invalid answer to %s: %s", self.station_id, call.action, error)
             return self.session.fail(call, error)
+
+    async def _refuse(self, call: IncomingCall, verdict: Admission) -> str:
+        """A call past the station's message rate: a CALLERROR, and for a station that keeps
+        pushing, the connection closed."""
+        if verdict is Admission.CLOSE:
+            log.warning("[%s] closed: keeps sending past the message rate limit", self.station_id)
+            await self.ws.close(POLICY_VIOLATION, "message rate limit exceeded")
+        return self.session.fail(
+            call,
+            OcppError(
+                ErrorKind.GENERIC, "rate limit exceeded: message not processed, send it again later"
+            ),
+        )
 
     def _settle(self, event: object) -> None:
         waiter = self._waiter

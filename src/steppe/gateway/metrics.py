@@ -1,16 +1,9 @@
-"""Counters for the metrics endpoint, kept by wrapping the dispatcher: a dict increment and a
-bucket increment per message, no locks (one event loop)."""
+"""Counters for the metrics endpoint, kept by each connection as it answers: a dict increment and
+a bucket increment per message, no locks (one event loop)."""
 
 from __future__ import annotations
 
-import time
 from bisect import bisect_left
-from typing import Any
-
-from steppe.domain.stations.models import StationContext
-from steppe.ocpp.dispatcher import Dispatcher
-from steppe.ocpp.errors import OcppError
-from steppe.ocpp.versions import OcppVersion
 
 # Upper bounds (seconds) of the handling latency histogram.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -33,31 +26,6 @@ class GatewayMetrics:
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
-
-
-class MeteredDispatcher(Dispatcher):
-    """The dispatcher, counting each call it handles and how long the handling took."""
-
-    def __init__(self, inner: Dispatcher, metrics: GatewayMetrics) -> None:
-        self._inner = inner
-        self._metrics = metrics
-
-    @property
-    def versions(self) -> tuple[OcppVersion, ...]:
-        return self._inner.versions
-
-    async def handle(
-        self, version: OcppVersion, ctx: StationContext, action: str, payload: dict[str, Any]
-    ) -> dict[str, Any]:
-        started = time.perf_counter()
-        try:
-            answer = await self._inner.handle(version, ctx, action, payload)
-        except OcppError as error:
-            self._metrics.observe(action, error.kind.value, time.perf_counter() - started)
-            self._metrics.error(error.kind.value)
-            raise
-        self._metrics.observe(action, "ok", time.perf_counter() - started)
-        return answer
 
 
 def _labels(**labels: str) -> str:

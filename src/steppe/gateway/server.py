@@ -12,15 +12,14 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 
 from steppe.config import Settings
 from steppe.domain.services import Services
-from steppe.domain.stations.models import StationContext
 from steppe.gateway.auth import Handshake, client_address
 from steppe.gateway.connection import StationConnection
 from steppe.gateway.identity import station_id_from_path
-from steppe.gateway.limits import Admission, ConnectionCounter, Lockout, MessageThrottle
+from steppe.gateway.limits import ConnectionCounter, Lockout, MessageThrottle
+from steppe.gateway.metrics import GatewayMetrics
 from steppe.gateway.registry import ConnectionRegistry
 from steppe.gateway.tls import server_context
 from steppe.ocpp.dispatcher import Dispatcher, VersionHandlers
-from steppe.ocpp.errors import ErrorKind, OcppError
 from steppe.ocpp.session import RpcSession
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
@@ -36,35 +35,6 @@ MAX_QUEUE = 4
 # server passes it too.
 LISTEN_BACKLOG = 4096
 REPLACED = 4000  # private-use close code: a newer connection of the same station took over
-POLICY_VIOLATION = 1008  # a station that keeps sending past its message rate limit
-
-
-class ThrottledDispatcher(Dispatcher):
-    """One connection's view of the dispatcher: calls past the station's message rate limit are
-    answered with a CALLERROR; a station that keeps pushing is disconnected."""
-
-    def __init__(self, inner: Dispatcher, throttle: MessageThrottle, ws: ServerConnection) -> None:
-        self._inner = inner
-        self._throttle = throttle
-        self._ws = ws
-
-    @property
-    def versions(self) -> tuple[OcppVersion, ...]:
-        return self._inner.versions
-
-    async def handle(
-        self, version: OcppVersion, ctx: StationContext, action: str, payload: dict[str, Any]
-    ) -> dict[str, Any]:
-        verdict = self._throttle.admit()
-        if verdict is Admission.ALLOW:
-            return await self._inner.handle(version, ctx, action, payload)
-        if verdict is Admission.CLOSE:
-            log.warning("[%s] closed: keeps sending past the message rate limit", ctx.station_id)
-            await self._ws.close(POLICY_VIOLATION, "message rate limit exceeded")
-        raise OcppError(
-            ErrorKind.GENERIC,
-            "rate limit exceeded: message not processed, send it again later",
-        )
 
 
 class OcppServer:
@@ -81,6 +51,8 @@ class OcppServer:
         self._schemas = schemas
         self.registry = registry
         self.dispatcher = Dispatcher(handlers, schemas)
+        # Counts of handled calls, kept when the operator API is installed.
+        self.metrics: GatewayMetrics | None = None
         newest_first = sorted(handlers, key=lambda v: v.value, reverse=True)
         self.subprotocols = tuple(v.subprotocol for v in newest_first)
         self.tls = server_context(settings)
@@ -142,9 +114,15 @@ class OcppServer:
         ctx = await self._services.stations.open_context(station_id, version.value)
         session = RpcSession(version, self._schemas, call_timeout=self._settings.call_timeout)
         s = self._settings
-        throttle = MessageThrottle(s.max_messages_per_second, s.message_burst)
-        dispatcher = ThrottledDispatcher(self.dispatcher, throttle, ws)
-        connection = StationConnection(ws, session, ctx, dispatcher, default_timeout=s.call_timeout)
+        connection = StationConnection(
+            ws,
+            session,
+            ctx,
+            self.dispatcher,
+            default_timeout=s.call_timeout,
+            throttle=MessageThrottle(s.max_messages_per_second, s.message_burst),
+            metrics=self.metrics,
+        )
         old = self.registry.replace(connection)
         if old is not None:
             log.info("[%s] new connection replaces the old one", station_id)
