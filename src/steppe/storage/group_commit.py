@@ -145,7 +145,7 @@ class GroupCommitter:
 
     async def _prepare(
         self, items: list[_Item[Any]]
-    ) -> tuple[list[_Item[Any]], list[Any], Work] | None:
+    ) -> tuple[list[_Item[Any]], list[Any], Callable[[], Work]] | None:
         """Run the operations of a batch bound for the SQLite writer, without writing; None when
         the batch must take the usual way (no writer, an operation needs the connection or
         fails: the usual way replays the operations and isolates the failure)."""
@@ -157,9 +157,11 @@ class GroupCommitter:
             results = [await item.op(batch) for item in live]
         except Exception:
             return None
-        return live, results, batch.sqlite_work()
+        return live, results, batch.sqlite_work
 
-    async def _write_ready(self, live: list[_Item[Any]], results: list[Any], work: Work) -> None:
+    async def _write_ready(
+        self, live: list[_Item[Any]], results: list[Any], work: Callable[[], Work]
+    ) -> None:
         assert self._db.writer is not None
         try:
             await self._db.writer.commit(work)
@@ -213,7 +215,7 @@ class GroupCommitter:
             results = [await item.op(batch) for item in live]
         except NeedsConnection:
             return None
-        await writer.commit(batch.sqlite_work())
+        await writer.commit(batch.sqlite_work)
         return results
 
     async def _fail(self, items: list[_Item[Any]], exc: Exception) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -40,8 +41,10 @@ class SqliteWriter:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steppe-sqlite-writer")
         self._conn: sqlite3.Connection | None = None
 
-    async def commit(self, work: Work) -> None:
-        """Apply `work` (statements, each with its rows) in one transaction, durably."""
+    async def commit(self, work: Callable[[], Work]) -> None:
+        """Apply what `work()` gives (statements, each with its rows) in one transaction,
+        durably. `work` runs on the writer's thread: turning rows into SQLite values is done
+        there, off the event loop."""
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(self._thread, self._apply, work)
@@ -56,11 +59,12 @@ class SqliteWriter:
             self._conn = conn
         return self._conn
 
-    def _apply(self, work: Work) -> None:
+    def _apply(self, work: Callable[[], Work]) -> None:
+        statements = work()
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for sql, rows in work:
+            for sql, rows in statements:
                 conn.executemany(sql, rows)
             conn.execute("COMMIT")
         except BaseException:
