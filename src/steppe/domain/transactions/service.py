@@ -167,7 +167,11 @@ class TransactionService:
         samples: Sequence[Sample],
     ) -> None:
         """Store samples, attached to the transaction when the charger names one we know."""
-        pk = await self.resolve(ctx, ocpp_id) if ocpp_id is not None else None
+        pk = None
+        if ocpp_id is not None:
+            pk = ctx.transactions.get(ocpp_id)  # known on this connection: no await
+            if pk is None:
+                pk = await self.resolve(ctx, ocpp_id)
         rows = [sample.as_row(ctx.station_id, evse_id, pk) for sample in samples]
 
         async def write(batch: Batch) -> None:
