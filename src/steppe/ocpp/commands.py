@@ -6,8 +6,9 @@ picks the codec of the station's live version.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from steppe.domain.commands.models import CommandParams
 
@@ -30,3 +31,23 @@ class CommandCodec(Protocol):
     def status_of(self, command: str, response: dict[str, Any]) -> str:
         """The charger's status in its answer (e.g. "Accepted"), or "OK" for answers without one."""
         ...
+
+
+Encoder = Callable[[Any], OutgoingCall]
+
+
+class TableCodec:
+    """A codec made of a table of encoders, one per command this version has; `instead` names
+    the command to use for one this version lacks."""
+
+    version: ClassVar[str]
+    encoders: ClassVar[Mapping[str, Encoder]]
+    instead: ClassVar[Mapping[str, str]]
+
+    def encode(self, command: str, params: CommandParams) -> OutgoingCall:
+        encoder = self.encoders.get(command)
+        if encoder is None:
+            instead = self.instead.get(command)
+            hint = f"; use {instead}" if instead else ""
+            raise CommandNotAvailable(f"{command} does not exist in OCPP {self.version}{hint}")
+        return encoder(params)

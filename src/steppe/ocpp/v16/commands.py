@@ -7,14 +7,12 @@ A 1.6 charger numbers its connectors across the station, so `connector_id` (or, 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from steppe.domain.commands import models as m
-from steppe.ocpp.commands import CommandNotAvailable, OutgoingCall
+from steppe.ocpp.commands import CommandNotAvailable, Encoder, OutgoingCall, TableCodec
 from steppe.ocpp.timestamps import format_timestamp
 
-Encoder = Callable[[Any], OutgoingCall]
 INSTEAD = {
     "get-variables": "get-configuration",
     "set-variables": "set-configuration",
@@ -228,18 +226,13 @@ ENCODERS: dict[str, Encoder] = {
 }
 
 
-class V16Commands:
+class V16Commands(TableCodec):
     """The 1.6 `CommandCodec`."""
 
+    version = "1.6"
+    encoders = ENCODERS
+    instead = INSTEAD
     commands = frozenset(ENCODERS)
-
-    def encode(self, command: str, params: m.CommandParams) -> OutgoingCall:
-        encoder = ENCODERS.get(command)
-        if encoder is None:
-            instead = INSTEAD.get(command)
-            hint = f"; use {instead}" if instead else ""
-            raise CommandNotAvailable(f"{command} does not exist in OCPP 1.6{hint}")
-        return encoder(params)
 
     def status_of(self, command: str, response: dict[str, Any]) -> str:
         status = response.get("status")

@@ -6,14 +6,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from steppe.domain.commands import models as m
-from steppe.ocpp.commands import CommandNotAvailable, OutgoingCall
+from steppe.ocpp.commands import CommandNotAvailable, Encoder, OutgoingCall, TableCodec
 from steppe.ocpp.timestamps import format_timestamp
 
-Encoder = Callable[[Any], OutgoingCall]
 INSTEAD = {
     "get-configuration": "get-variables",
     "set-configuration": "set-variables",
@@ -263,18 +261,13 @@ ENCODERS: dict[str, Encoder] = {
 LIST_RESULTS = {"GetVariables": "getVariableResult", "SetVariables": "setVariableResult"}
 
 
-class V201Commands:
+class V201Commands(TableCodec):
     """The 2.0.1 `CommandCodec`."""
 
+    version = "2.0.1"
+    encoders = ENCODERS
+    instead = INSTEAD
     commands = frozenset(ENCODERS)
-
-    def encode(self, command: str, params: m.CommandParams) -> OutgoingCall:
-        encoder = ENCODERS.get(command)
-        if encoder is None:
-            instead = INSTEAD.get(command)
-            hint = f"; use {instead}" if instead else ""
-            raise CommandNotAvailable(f"{command} does not exist in OCPP 2.0.1{hint}")
-        return encoder(params)
 
     def status_of(self, command: str, response: dict[str, Any]) -> str:
         status = response.get("status")
