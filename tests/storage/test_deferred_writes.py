@@ -135,6 +135,10 @@ async def test_a_batch_mixing_deferred_and_direct_writes_lands_whole(database_ur
         station = await repo.get(conn, "CS-2")
     assert found == {"CS-0": "Available", "CS-1": "Charging", "CS-2": "Faulted"}
     assert station is not None and station["vendor"] == "Direct"
+    if db.writer is not None:  # SQLite file: only the deferred-only batch went to the writer
+        assert db.writer.commits == 1
+    else:
+        assert database_url.startswith("postgresql")
     await db.close()
 
 

@@ -133,7 +133,8 @@ class GroupCommitter:
                 if inflight:
                     await asyncio.wait(inflight)
                 # A commit under way is never cut short: cancellation waits for it below.
-                current = asyncio.ensure_future(self._commit(items))
+                # `_prepare` already found that this batch cannot go to the writer.
+                current = asyncio.ensure_future(self._commit(items, try_writer=False))
                 await asyncio.shield(current)
                 current = None
         finally:
@@ -149,15 +150,28 @@ class GroupCommitter:
         """Run the operations of a batch bound for the SQLite writer, without writing; None when
         the batch must take the usual way (no writer, an operation needs the connection or
         fails: the usual way replays the operations and isolates the failure)."""
+        live = [item for item in items if not item.future.done()]
+        try:
+            dry = await self._dry_run(live)
+        except Exception:
+            return None
+        if dry is None:
+            return None
+        results, batch = dry
+        return live, results, batch.sqlite_work
+
+    async def _dry_run(self, live: list[_Item[Any]]) -> tuple[list[Any], Batch] | None:
+        """The operations' results and deferred writes, from a batch without a connection; None
+        when there is no SQLite writer or an operation needs the connection (operations are
+        replayable, so the batch can then run again the usual way)."""
         if self._db.writer is None:
             return None
-        live = [item for item in items if not item.future.done()]
         batch = Batch(None)
         try:
             results = [await item.op(batch) for item in live]
-        except Exception:
+        except NeedsConnection:
             return None
-        return live, results, batch.sqlite_work
+        return results, batch
 
     async def _write_ready(
         self, live: list[_Item[Any]], results: list[Any], work: Callable[[], Work]
@@ -180,12 +194,17 @@ class GroupCommitter:
             self._take_waiting(items)
             await asyncio.shield(self._commit(items))
 
-    async def _commit(self, items: list[_Item[Any]]) -> None:
+    async def _commit(self, items: list[_Item[Any]], *, try_writer: bool = True) -> None:
         live = [item for item in items if not item.future.done()]
         if not live:
             return
         try:
-            results = await self._only_deferred(live)
+            results: list[Any] | None = None
+            dry = await self._dry_run(live) if try_writer else None
+            if dry is not None:
+                assert self._db.writer is not None
+                results, dry_batch = dry
+                await self._db.writer.commit(dry_batch.sqlite_work)
             if results is None:
                 async with self._db.begin() as conn:
                     batch = Batch(conn)
@@ -202,21 +221,6 @@ class GroupCommitter:
         for item, result in zip(live, results, strict=True):
             if not item.future.done():
                 item.future.set_result(result)
-
-    async def _only_deferred(self, live: list[_Item[Any]]) -> list[Any] | None:
-        """Commit the batch through the SQLite writer when every operation in it only defers
-        writes; None (nothing written) when there is no writer or one operation needs the
-        connection, and the batch is then run again the usual way (operations are replayable)."""
-        writer = self._db.writer
-        if writer is None:
-            return None
-        batch = Batch(None)
-        try:
-            results = [await item.op(batch) for item in live]
-        except NeedsConnection:
-            return None
-        await writer.commit(batch.sqlite_work)
-        return results
 
     async def _fail(self, items: list[_Item[Any]], exc: Exception) -> None:
         if is_outage(exc):

@@ -40,6 +40,7 @@ class SqliteWriter:
         self._path = path
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steppe-sqlite-writer")
         self._conn: sqlite3.Connection | None = None
+        self.commits = 0
 
     async def commit(self, work: Callable[[], Work]) -> None:
         """Apply what `work()` gives (statements, each with its rows) in one transaction,
@@ -50,6 +51,7 @@ class SqliteWriter:
             await loop.run_in_executor(self._thread, self._apply, work)
         except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk, I/O
             raise StorageUnavailable(str(exc)) from exc
+        self.commits += 1
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
