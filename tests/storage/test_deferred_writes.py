@@ -4,13 +4,15 @@ order, on SQLite and PostgreSQL, and one batch's failure leaves the other operat
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import select
 
 from steppe.storage import migrator
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import stations as repo
-from steppe.storage.tables.core import connectors, stations
+from steppe.storage.tables.core import connectors, meter_values, stations
 
 NOW = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
 STATE = ("status", "error_code", "status_at", "updated_at")
@@ -165,4 +167,64 @@ async def test_pipelined_batches_land_in_the_order_they_were_written(database_ur
         (row,) = await repo.connectors_of(conn, "CS-0")
     assert row["status"] == statuses[-1]
     assert row["status_at"] == NOW + timedelta(seconds=39)
+    await db.close()
+
+
+async def test_inserted_rows_keep_every_value_and_skip_only_true_duplicates(
+    database_url: str,
+) -> None:
+    """Rows travel to SQLite as one JSON array: strings that need escaping, integers past 2**53,
+    NULLs and datetimes given in another zone must read back exactly as through the ORM."""
+    db, committer, runner = await _committed(database_url)
+    almaty = timezone(timedelta(hours=5))
+    odd = 'quote " back\\slash \u00e9\u049b \U0001f50c'
+    samples = [
+        {
+            "station_id": "CS-0",
+            "evse_id": 1,
+            "transaction_id": 2**62 + 7,
+            "timestamp": datetime(2026, 11, 1, 13, 30, 0, 123456, tzinfo=almaty),
+            "measurand": "Energy.Active.Import.Register",
+            "phase": "",
+            "location": "",
+            "context": "Sample.Periodic",
+            "unit": "Wh",
+            "value": odd,
+        },
+        {
+            "station_id": "CS-0",
+            "evse_id": 1,
+            "transaction_id": None,
+            "timestamp": NOW,  # whole seconds: no fraction in the text either way
+            "measurand": "Voltage",
+            "phase": "L1-N",
+            "location": "Outlet",
+            "context": "",
+            "unit": "V",
+            "value": "229.5",
+        },
+    ]
+    duplicate = {**samples[1], "value": "999"}
+
+    async def op(batch: Batch) -> None:
+        batch.insert_later(meter_values, samples, skip_duplicates=True)
+
+    async def again(batch: Batch) -> None:
+        batch.insert_later(meter_values, [duplicate], skip_duplicates=True)
+
+    await asyncio.gather(committer.write(op), committer.write(again))
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    async with db.connect() as conn:
+        rows = (
+            (await conn.execute(select(meter_values).order_by(meter_values.c.id))).mappings().all()
+        )
+    assert len(rows) == 2  # the duplicate key was skipped, not a new row
+    first, second = rows
+    assert first["value"] == odd
+    assert first["transaction_id"] == 2**62 + 7
+    assert first["timestamp"] == datetime(2026, 11, 1, 8, 30, 0, 123456, tzinfo=UTC)
+    assert second["transaction_id"] is None
+    assert second["timestamp"] == NOW
+    assert second["value"] == "229.5"
     await db.close()

@@ -11,7 +11,9 @@ connector wins. Different kinds run in the order each was first used; an operati
 on one kind of deferred write seeing another, nor read back what it deferred.
 
 On SQLite the statements go straight to the driver with the few type conversions Steppe's
-tables need precomputed; on PostgreSQL they are SQLAlchemy Core statements run as executemany.
+tables need precomputed; the rows of an insert or upsert travel as one JSON array that the
+statement unpacks with json_each, so SQLite inserts them all in one step (in the array's order).
+On PostgreSQL they are SQLAlchemy Core statements run as executemany.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Boolean, DateTime, Table, TypeDecorator, and_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -56,11 +59,11 @@ class DeferredWrites:
         self._rows.clear()
 
     def sqlite_work(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
-        """Each statement with its converted rows, for the SQLite writer."""
+        """Each statement with its parameters, for the SQLite writer."""
         work = []
         for plan, rows in self._rows.items():
-            sql, convert = _sqlite_statement(plan)
-            work.append((sql, [convert(row) for row in rows]))
+            sql, params = _sqlite_statement(plan)
+            work.append((sql, params(rows)))
         return work
 
     async def flush(self, conn: AsyncConnection) -> None:
@@ -70,8 +73,8 @@ class DeferredWrites:
             raw = await conn.get_raw_connection()
             driver: Any = raw.driver_connection
             for plan, rows in self._rows.items():
-                sql, convert = _sqlite_statement(plan)
-                await driver.executemany(sql, [convert(row) for row in rows])
+                sql, params = _sqlite_statement(plan)
+                await driver.executemany(sql, params(rows))
         else:
             for plan, rows in self._rows.items():
                 statement, names = _core_statement(plan, conn.dialect.name)
@@ -86,11 +89,9 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
     # The layout SQLAlchemy's SQLite DATETIME type writes and reads back (naive, here UTC).
     if value is None:
         return None
-    v = value.astimezone(UTC) if value.tzinfo is not None else value
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d} "
-        f"{v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
-    )
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
 
 
 def _sqlite_bool(value: bool | None) -> int | None:
@@ -108,26 +109,49 @@ def _converter(table: Table, name: str) -> Callable[[Any], Any] | None:
     return None
 
 
-def _row_converter(table: Table, columns: Sequence[str]) -> Callable[[tuple[Any, ...]], Any]:
-    converters = [_converter(table, name) for name in columns]
-    if all(c is None for c in converters):
-        return lambda row: row
-    pairs = tuple(enumerate(converters))
+Row = tuple[Any, ...]
+Params = Callable[[list[Row]], list[Row]]
 
-    def convert(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(row[i] if c is None else c(row[i]) for i, c in pairs)
+
+def _row_converter(table: Table, columns: Sequence[str]) -> Callable[[Row], Sequence[Any]]:
+    pairs = [(i, c) for i, name in enumerate(columns) if (c := _converter(table, name)) is not None]
+    if not pairs:
+        return lambda row: row
+
+    def convert(row: Row) -> list[Any]:
+        out = list(row)
+        for i, c in pairs:
+            out[i] = c(out[i])
+        return out
 
     return convert
+
+
+def _bulk(convert: Callable[[Row], Sequence[Any]]) -> Params:
+    """All rows as one JSON array: the statement reads them with json_each, so the whole kind is
+    one step of the SQLite engine instead of one per row."""
+
+    def params(rows: list[Row]) -> list[Row]:
+        return [(orjson.dumps([convert(row) for row in rows]),)]
+
+    return params
+
+
+def _each(convert: Callable[[Row], Sequence[Any]]) -> Params:
+    def params(rows: list[Row]) -> list[Row]:
+        return [tuple(convert(row)) for row in rows]
+
+    return params
 
 
 def _quoted(names: Sequence[str]) -> list[str]:
     return [f'"{name}"' for name in names]
 
 
-_SQLITE: dict[Kind, tuple[str, Callable[[tuple[Any, ...]], Any]]] = {}
+_SQLITE: dict[Kind, tuple[str, Params]] = {}
 
 
-def _sqlite_statement(plan: Kind) -> tuple[str, Callable[[tuple[Any, ...]], Any]]:
+def _sqlite_statement(plan: Kind) -> tuple[str, Params]:
     found = _SQLITE.get(plan)
     if found is not None:
         return found
@@ -141,21 +165,21 @@ def _sqlite_statement(plan: Kind) -> tuple[str, Callable[[tuple[Any, ...]], Any]
         order = (*range(len(keys), len(keys) + len(values)), *range(len(keys)))
         inner = _row_converter(table, (*values, *keys))
 
-        def convert(row: tuple[Any, ...]) -> Any:
+        def convert(row: Row) -> Sequence[Any]:
             return inner(tuple(row[i] for i in order))
 
-        found = (sql, convert)
+        found = (sql, _each(convert))
     else:
         columns = (*keys, *values)
         verb = "INSERT OR IGNORE" if kind == INSERT_IGNORE else "INSERT"
-        sql = (
-            f"{verb} INTO {name} ({', '.join(_quoted(columns))}) "
-            f"VALUES ({', '.join('?' for _ in columns)})"
-        )
+        fields = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+        # Rows are inserted in the array's order; `WHERE true` keeps ON CONFLICT unambiguous.
+        head = f"{verb} INTO {name} ({', '.join(_quoted(columns))})"
+        sql = f"{head} SELECT {fields} FROM json_each(?) WHERE true ORDER BY key"  # noqa: S608
         if kind == UPSERT:
             sets = ", ".join(f"{c} = excluded.{c}" for c in _quoted(overwrite))
             sql += f" ON CONFLICT ({', '.join(_quoted(keys))}) DO UPDATE SET {sets}"
-        found = (sql, _row_converter(table, columns))
+        found = (sql, _bulk(_row_converter(table, columns)))
     _SQLITE[plan] = found
     return found
 
