@@ -7,11 +7,11 @@ import logging
 import time
 from typing import Any
 
-from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from steppe.domain.stations.models import StationContext
 from steppe.errors import CommandTimeout, Conflict, StationNotConnected
+from steppe.gateway.fastpath import OcppServerConnection
 from steppe.gateway.limits import Admission, MessageThrottle
 from steppe.gateway.metrics import GatewayMetrics
 from steppe.ocpp.dispatcher import Dispatcher
@@ -56,7 +56,7 @@ class StationConnection:
 
     def __init__(
         self,
-        ws: ServerConnection,
+        ws: OcppServerConnection,
         session: RpcSession,
         ctx: StationContext,
         dispatcher: Dispatcher,
@@ -89,7 +89,8 @@ class StationConnection:
         ws = self.ws
         debug = frames.isEnabledFor(logging.DEBUG)
         try:
-            async for raw in ws:
+            while True:
+                raw = await ws.next_message()
                 if debug:
                     frames.debug("[%s] <- %s", self.station_id, raw)
                 event = session.receive(raw)
@@ -102,7 +103,7 @@ class StationConnection:
                     continue
                 if debug:
                     frames.debug("[%s] -> %s", self.station_id, text)
-                await ws.send(text)
+                await ws.send_text(text)
         except ConnectionClosed:
             pass
         finally:
@@ -181,7 +182,7 @@ class StationConnection:
                 if frames.isEnabledFor(logging.DEBUG):
                     frames.debug("[%s] -> %s", self.station_id, text)
                 try:
-                    await self.ws.send(text)
+                    await self.ws.send_text(text)
                 except ConnectionClosed as exc:
                     raise StationNotConnected(f"station {self.station_id!r} went away") from exc
                 try:

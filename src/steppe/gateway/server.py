@@ -6,7 +6,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Coroutine, Mapping
-from typing import Any
+from typing import Any, cast
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
@@ -14,6 +14,7 @@ from steppe.config import Settings
 from steppe.domain.services import Services
 from steppe.gateway.auth import Handshake, client_address
 from steppe.gateway.connection import StationConnection
+from steppe.gateway.fastpath import OcppServerConnection
 from steppe.gateway.identity import station_id_from_path
 from steppe.gateway.limits import ConnectionCounter, Lockout, MessageThrottle
 from steppe.gateway.metrics import GatewayMetrics
@@ -104,9 +105,11 @@ class OcppServer:
             close_timeout=s.close_timeout,
             server_header=None,
             backlog=LISTEN_BACKLOG,
+            create_connection=OcppServerConnection,
         )
 
-    async def _handle(self, ws: ServerConnection) -> None:
+    async def _handle(self, websocket: ServerConnection) -> None:
+        ws = cast(OcppServerConnection, websocket)  # `serve` makes them (create_connection)
         station_id = station_id_from_path(ws.request.path if ws.request else "")
         if station_id is None or ws.subprotocol is None:  # pragma: no cover - handshake refused
             return
