@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     src: Path | None = args.steppe_src
 
     counts = [5, 20] if args.quick else [10, 50, 200]
-    duration, sweep, warmup = (3.0, 2.0, 1.0) if args.quick else (15.0, 8.0, 3.0)
+    duration, sweep, warmup = (3.0, 2.0, 1.0) if args.quick else (15.0, 6.0, 2.0)
     connections = min(args.connections, 300) if args.quick else args.connections
     main_count = max(counts)
     wanted = [s for s in args.servers.split(",") if s]
