@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -50,3 +52,22 @@ async def exchange(ws: ClientConnection, frame: str | bytes, timeout: float = 5)
 async def heartbeat_works(ws: ClientConnection, message_id: str = "hb") -> bool:
     answer = await exchange(ws, f'[2,"{message_id}","Heartbeat",{{}}]')
     return answer[0] == 3 and answer[1] == message_id and "currentTime" in answer[2]
+
+
+async def raw_handshake(
+    host: str, port: int, station_id: str
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A plain TCP stream through the WebSocket handshake (ocpp1.6, Basic auth), written out by
+    hand so a test decides every byte that follows."""
+    reader, writer = await asyncio.open_connection(host, port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    auth = basic_auth(station_id, PASSWORD)["Authorization"]
+    request = (
+        f"GET /ocpp/{station_id} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Sec-WebSocket-Protocol: ocpp1.6\r\nAuthorization: {auth}\r\n\r\n"
+    )
+    writer.write(request.encode())
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer

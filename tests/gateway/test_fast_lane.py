@@ -5,7 +5,6 @@ anything unusual to websockets."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 import struct
 from collections.abc import AsyncIterator
@@ -18,7 +17,7 @@ import orjson
 
 from steppe.app import Steppe
 from steppe.gateway.fastpath import OcppServerConnection
-from tests.gateway.rawclient import BOOT, PASSWORD, heartbeat_works, raw_station, register
+from tests.gateway.rawclient import BOOT, heartbeat_works, raw_handshake, raw_station, register
 
 TEXT, BINARY, CONT, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
 
@@ -83,21 +82,19 @@ class RawSocket:
 
 
 @asynccontextmanager
-async def raw_tcp_station(ocpp_url: str, station_id: str) -> AsyncIterator[RawSocket]:
-    url = urlsplit(f"{ocpp_url}/{station_id}")
-    reader, writer = await asyncio.open_connection(url.hostname, url.port)
-    token = base64.b64encode(f"{station_id}:{PASSWORD}".encode()).decode()
-    key = base64.b64encode(os.urandom(16)).decode()
-    request = (
-        f"GET {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nUpgrade: websocket\r\n"
-        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        f"Sec-WebSocket-Protocol: ocpp1.6\r\nAuthorization: Basic {token}\r\n\r\n"
-    )
-    writer.write(request.encode())
-    response = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-    assert response.startswith(b"HTTP/1.1 101"), response
+async def booted(
+    steppe: Steppe, api: httpx.AsyncClient, station_id: str
+) -> AsyncIterator[RawSocket]:
+    """A registered station on a raw TCP stream, booted."""
+    await register(api, station_id)
+    url = urlsplit(steppe.ocpp_url)
+    assert url.hostname is not None and url.port is not None
+    reader, writer = await raw_handshake(url.hostname, url.port, station_id)
+    ws = RawSocket(reader, writer)
     try:
-        yield RawSocket(reader, writer)
+        await ws.send(text(BOOT))
+        assert (await ws.answer())[2]["status"] == "Accepted"
+        yield ws
     finally:
         writer.close()
 
@@ -111,10 +108,7 @@ def server_side(steppe: Steppe, station_id: str) -> OcppServerConnection:
 async def test_frames_cut_anywhere_or_sent_together_are_answered_in_order(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
-    await register(api, "FL-1")
-    async with raw_tcp_station(steppe.ocpp_url, "FL-1") as ws:
-        await ws.send(text(BOOT))
-        assert (await ws.answer())[2]["status"] == "Accepted"
+    async with booted(steppe, api, "FL-1") as ws:
         # Three calls in one TCP write.
         await ws.send(heartbeat("a") + heartbeat("b") + heartbeat("c"))
         assert [(await ws.answer())[1] for _ in range(3)] == ["a", "b", "c"]
@@ -140,10 +134,7 @@ async def test_frames_cut_anywhere_or_sent_together_are_answered_in_order(
 async def test_a_ping_between_calls_is_answered_and_the_lane_carries_on(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
-    await register(api, "FL-2")
-    async with raw_tcp_station(steppe.ocpp_url, "FL-2") as ws:
-        await ws.send(text(BOOT))
-        await ws.answer()
+    async with booted(steppe, api, "FL-2") as ws:
         await ws.send(heartbeat("before") + frame(PING, b"are-you-there") + heartbeat("after"))
         seen = [await ws.read_frame() for _ in range(3)]
         assert (PONG, b"are-you-there") in seen
@@ -155,10 +146,7 @@ async def test_a_ping_between_calls_is_answered_and_the_lane_carries_on(
 async def test_a_fragmented_call_goes_to_websockets_and_is_answered(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
-    await register(api, "FL-3")
-    async with raw_tcp_station(steppe.ocpp_url, "FL-3") as ws:
-        await ws.send(text(BOOT))
-        await ws.answer()
+    async with booted(steppe, api, "FL-3") as ws:
         assert server_side(steppe, "FL-3").fast_lane
         call = b'[2,"split","Heartbeat",{}]'
         await ws.send(frame(TEXT, call[:10], fin=False) + frame(CONT, call[10:]))
@@ -173,7 +161,7 @@ async def test_bad_frames_close_only_their_connection_with_the_right_code(
 ) -> None:
     """Text that is not UTF-8 closes with 1007 once the calls before it are answered (as
     websockets does); a protocol error (unmasked frame, reserved bit) closes with 1002."""
-    await register(api, "FL-4", "FL-5", "FL-6", "FL-OK")
+    await register(api, "FL-OK")
     cases = [
         ("FL-4", frame(TEXT, b'[2,"u","Heartbeat",{"x":"\xff\xfe"}]'), 1007),
         ("FL-5", frame(TEXT, b'[2,"m","Heartbeat",{}]', masked=False), 1002),
@@ -181,9 +169,7 @@ async def test_bad_frames_close_only_their_connection_with_the_right_code(
     ]
     async with raw_station(steppe.ocpp_url, "FL-OK") as other:
         for station_id, bad, code in cases:
-            async with raw_tcp_station(steppe.ocpp_url, station_id) as ws:
-                await ws.send(text(BOOT))
-                await ws.answer()
+            async with booted(steppe, api, station_id) as ws:
                 if code == 1007:
                     await ws.send(heartbeat("fine") + bad)
                     assert (await ws.answer())[1] == "fine"

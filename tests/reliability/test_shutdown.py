@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import os
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +17,7 @@ from steppe.app import Steppe, running
 from steppe.storage.db import Database
 from steppe.storage.tables.core import meter_values
 from tests.e2e.charger import basic_auth
-from tests.gateway.rawclient import PASSWORD, exchange, raw_station, register
+from tests.gateway.rawclient import PASSWORD, exchange, raw_handshake, raw_station, register
 from tests.reliability.charger import BASE, stamp
 from tests.reliability.process import ServerProcess
 
@@ -101,17 +99,7 @@ async def test_sigterm_under_load_finishes_commits_closes_1001_and_exits_0(
 
 async def open_and_go_silent(host: str, port: int, station_id: str) -> asyncio.StreamWriter:
     """A station that finishes the WebSocket handshake, then never reads nor answers again."""
-    reader, writer = await asyncio.open_connection(host, port)
-    key = base64.b64encode(os.urandom(16)).decode()
-    auth = basic_auth(station_id, PASSWORD)["Authorization"]
-    request = (
-        f"GET /ocpp/{station_id} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-        f"Sec-WebSocket-Protocol: ocpp1.6\r\nAuthorization: {auth}\r\n\r\n"
-    )
-    writer.write(request.encode())
-    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-    assert head.startswith(b"HTTP/1.1 101"), head
+    _reader, writer = await raw_handshake(host, port, station_id)
     return writer
 
 
