@@ -9,10 +9,10 @@ pragmas as every other connection (WAL, synchronous=FULL: the commit is on disk 
 returns). A batch of a single kind (the usual case under load: meter values only) is a single
 statement, committed on its own.
 
-The thread shares the GIL with the event loop. Each time it enters SQLite it lets go of the GIL,
-and taking it back means waiting until the busy event loop yields, up to the interpreter's switch
-interval. So a batch takes the GIL back as few times as it can: inserts carry all their rows as one
-JSON array read with json_each (`storage/deferred.py`), not one step per row.
+The thread shares the GIL and the cores with the event loop. Each time it enters SQLite it lets go
+of the GIL and must take it back from a busy event loop, so a batch enters SQLite as few times as
+it can: inserts carry all their rows as one JSON array read with json_each
+(`storage/deferred.py`), not one step per row.
 
 Only the group committer writes through it, one batch at a time, so it never races itself; other
 writers (the API) take their turn through SQLite's own lock and busy timeout, as before.
