@@ -26,11 +26,11 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Apply every migration the database lacks."""
+async def upgrade(engine: AsyncEngine, target: str = "head") -> None:
+    """Apply every migration the database lacks (up to `target`, by default all)."""
 
     def _run(connection: Connection) -> None:
-        command.upgrade(_config(connection), "head")
+        command.upgrade(_config(connection), target)
 
     async with engine.begin() as conn:
         await conn.run_sync(_run)

@@ -132,10 +132,11 @@ meter_values = Table(
     Column("context", String(24), nullable=False, server_default=""),
     Column("unit", String(12), nullable=False, server_default=""),
     Column("value", String(40), nullable=False),
+    # Led by the timestamp: new samples land at the index's right-hand edge (migration 0006).
     UniqueConstraint(
+        "timestamp",
         "station_id",
         "evse_id",
-        "timestamp",
         "measurand",
         "phase",
         "location",
