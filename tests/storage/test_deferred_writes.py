@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
+import orjson
 from sqlalchemy import select
 
 from steppe.storage import migrator
 from steppe.storage.db import Database
+from steppe.storage.deferred import INSERT_IGNORE, DeferredWrites
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import stations as repo
 from steppe.storage.tables.core import connectors, meter_values, stations
@@ -228,3 +230,27 @@ async def test_inserted_rows_keep_every_value_and_skip_only_true_duplicates(
     assert second["timestamp"] == NOW
     assert second["value"] == "229.5"
     await db.close()
+
+
+def test_rows_of_one_kind_reach_sqlite_as_one_statement_with_one_parameter() -> None:
+    """The SQLite writer gets each kind of inserted row as one JSON array, so SQLite inserts a
+    whole batch of samples in one step, not one step per row (ADR 0009)."""
+    deferred = DeferredWrites()
+    for second in range(3):
+        row = {
+            "station_id": "CS-0",
+            "evse_id": 1,
+            "transaction_id": 7,
+            "timestamp": NOW + timedelta(seconds=second),
+            "measurand": "Energy.Active.Import.Register",
+            "phase": "",
+            "location": "",
+            "context": "",
+            "unit": "Wh",
+            "value": str(second),
+        }
+        deferred.add(INSERT_IGNORE, meter_values, {}, row)
+    ((sql, params),) = deferred.sqlite_work()
+    assert "json_each" in sql
+    assert len(params) == 1
+    assert [r[-1] for r in orjson.loads(params[0][0])] == ["0", "1", "2"]
