@@ -1,4 +1,4 @@
-"""A simulated OCPP 1.6 charger on a raw `websockets` client, and the tally its calls feed."""
+"""A simulated OCPP 1.6 charger on the lean WebSocket client, and the tally its calls feed."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import WebSocketException
 
 from bench.histogram import Histogram
+from bench.wsclient import ClientSocket, connect
 
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 ENERGY_STEP_WH = 10
@@ -111,7 +110,7 @@ class Charger:
         self.url = f"{url}/{station_id}"
         self.password = password
         self.tally = tally
-        self.ws: ClientConnection | None = None
+        self.ws: ClientSocket | None = None
         self.transaction_id: int | None = None
         self.energy_wh = 0
         self.meter_values_acked = 0
@@ -120,12 +119,9 @@ class Charger:
     async def connect(self, open_timeout: float) -> None:
         self.ws = await connect(
             self.url,
-            subprotocols=["ocpp1.6"],  # type: ignore[list-item]
-            additional_headers={"Authorization": basic_auth(self.station_id, self.password)},
-            compression=None,
+            subprotocol="ocpp1.6",
+            headers={"Authorization": basic_auth(self.station_id, self.password)},
             open_timeout=open_timeout,
-            ping_interval=None,
-            max_queue=4,
         )
 
     async def close(self) -> None:
@@ -133,8 +129,9 @@ class Charger:
             ws, self.ws = self.ws, None
             try:
                 await asyncio.wait_for(ws.close(), 10)
-            except (OSError, TimeoutError, WebSocketException):
-                ws.transport.abort()
+            except (OSError, TimeoutError):
+                if ws.transport is not None:
+                    ws.transport.abort()
 
     async def call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send one CALL and wait for its answer; raise CallError on a CALLERROR."""
@@ -145,7 +142,7 @@ class Charger:
         await ws.send(orjson.dumps([CALL, message_id, action, payload]), text=True)
         self.tally.sent += 1
         while True:
-            frame = orjson.loads(await ws.recv(decode=False))
+            frame = orjson.loads(await ws.recv())
             kind = frame[0]
             if kind == CALL:  # the server asks something: answer politely and keep waiting
                 self.tally.server_calls += 1

@@ -214,5 +214,6 @@ class Fleet:
         except TimeoutError:
             self.tally.note_error(f"closing took over {timeout:.0f} s: sockets aborted")
             for ws in sockets:
-                ws.transport.abort()
+                if ws.transport is not None:
+                    ws.transport.abort()
         self._background.clear()
