@@ -35,6 +35,11 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
+    # Checkpoint when the WAL holds 10,000 pages (about 40 MB) rather than 1,000: the pages
+    # samples keep dirtying (each open transaction's end of the transaction index) are copied
+    # to the database file once per checkpoint, so a tenth as many checkpoints copy them a
+    # tenth as often. Measured alone: 50-row sample inserts 12 % faster.
+    "PRAGMA wal_autocheckpoint=10000",
 )
 
 Work = list[tuple[str, list[tuple[Any, ...]]]]
