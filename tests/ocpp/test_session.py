@@ -108,16 +108,23 @@ def test_schema_failures_name_the_rule_that_failed(
     assert "BootNotification" in answer[3]
 
 
-def test_integers_beyond_64_bits_are_refused_before_they_reach_storage() -> None:
-    """A connectorId of 2**70 is a PropertyConstraintViolation, not an internal error."""
-    raw = frame(
-        2,
-        "m-2",
-        "StatusNotification",
-        {"connectorId": 2**63, "errorCode": "NoError", "status": "Available"},
-    )
-    answer = error_of(session().receive(raw))
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["text", "binary"])
+def test_integers_beyond_64_bits_are_refused_before_they_reach_storage(as_bytes: bool) -> None:
+    """A connectorId of 2**63 is a PropertyConstraintViolation, not an internal error; 2**63 - 1
+    and 19 digits inside a string are not refused."""
+
+    def status(connector: int, info: str = "") -> str | bytes:
+        payload = {"connectorId": connector, "errorCode": "NoError", "status": "Available"}
+        if info:
+            payload["info"] = info
+        raw = frame(2, "m-2", "StatusNotification", payload)
+        return raw.encode() if as_bytes else raw
+
+    answer = error_of(session().receive(status(2**63)))
     assert answer[2] == "PropertyConstraintViolation"
+    assert "64-bit" in answer[3]
+    assert type(session().receive(status(2**63 - 1))) is IncomingCall
+    assert type(session().receive(status(1, info="9" * 25))) is IncomingCall
 
 
 def test_unknown_actions_pass_through_for_the_dispatcher_to_refuse() -> None:

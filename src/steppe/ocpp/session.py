@@ -13,7 +13,6 @@ Steppe's own calls go out with `start_call()`: one in flight at a time (OCPP-J s
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections import OrderedDict
@@ -37,9 +36,17 @@ from steppe.ocpp.versions import OcppVersion
 
 # Integers the database can hold (signed 64-bit); JSON allows any size.
 _INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-# 19 digits in a row may be such an integer; only then is the payload walked.
-_LONG_DIGITS = re.compile(r"\d{19}")
-_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+# Only an integer of 19 or more digits can be outside that range, and only then is the payload
+# walked. To find a run of 19 digits, every byte of the frame becomes "0" (an ASCII digit) or
+# " " (anything else) and the run is searched for as a plain substring: a fifth of the cost of a
+# regular expression over the frame, which was a fifth of the OCPP layer's time per message.
+_DIGIT_BYTES = bytes(0x30 if 0x30 <= c <= 0x39 else 0x20 for c in range(256))
+_NINETEEN_DIGITS = b"0" * 19
+
+
+def _long_digit_run(raw: str | bytes) -> bool:
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    return _NINETEEN_DIGITS in data.translate(_DIGIT_BYTES)
 
 
 def _oversized_int(value: object) -> bool:
@@ -166,10 +173,7 @@ class RpcSession:
                 registry.validate_request(self.version, call.action, call.payload)
             except OcppError as error:
                 return Reply(self._error_text(call, error))
-        long_digits = (
-            _LONG_DIGITS.search(raw) if isinstance(raw, str) else _LONG_DIGITS_BYTES.search(raw)
-        )
-        if long_digits and _oversized_int(call.payload):
+        if _long_digit_run(raw) and _oversized_int(call.payload):
             too_big = OcppError(
                 ErrorKind.PROPERTY_CONSTRAINT, "an integer is outside the signed 64-bit range"
             )
