@@ -7,12 +7,14 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from steppe.storage import migrator
 from steppe.storage.db import Database
-from steppe.storage.deferred import INSERT_IGNORE, DeferredWrites
+from steppe.storage.deferred import INSERT, INSERT_IGNORE, DeferredWrites
 from steppe.storage.group_commit import Batch, GroupCommitter
+from steppe.storage.pg_writer import PgWriter
 from steppe.storage.repositories import stations as repo
 from steppe.storage.tables.core import connectors, meter_values, stations
 
@@ -113,9 +115,9 @@ async def test_a_failing_deferred_row_fails_only_its_operation(database_url: str
 
 
 async def test_a_batch_mixing_deferred_and_direct_writes_lands_whole(database_url: str) -> None:
-    """On an SQLite file a batch of deferred writes only goes through the file's own writer;
-    one operation that needs the connection sends the whole batch the usual way, and every
-    operation's rows land either way."""
+    """A batch of deferred writes only goes through the database's own writer; one operation
+    that needs the connection sends the whole batch the usual way, and every operation's rows
+    land either way."""
     db, committer, runner = await _committed(database_url)
 
     async def direct(batch: Batch) -> str:
@@ -139,16 +141,15 @@ async def test_a_batch_mixing_deferred_and_direct_writes_lands_whole(database_ur
         station = await repo.get(conn, "CS-2")
     assert found == {"CS-0": "Available", "CS-1": "Charging", "CS-2": "Faulted"}
     assert station is not None and station["vendor"] == "Direct"
-    if db.writer is not None:  # SQLite file: only the deferred-only batch went to the writer
-        assert db.writer.commits == 1
-    else:
-        assert database_url.startswith("postgresql")
+    # Only the deferred-only batch went to the writer (the SQLite file's or PostgreSQL's own).
+    assert db.writer is not None
+    assert db.writer.commits == 1
     await db.close()
 
 
 async def test_pipelined_batches_land_in_the_order_they_were_written(database_url: str) -> None:
-    """One write per batch, so on an SQLite file several batches are on their way at once:
-    the connector ends with the last status written, and each write's time is kept."""
+    """One write per batch, so several batches are on their way to the writer at once: the
+    connector ends with the last status written, and each write's time is kept."""
     db = Database(database_url)
     await migrator.upgrade(db.engine)
     async with db.begin() as conn:
@@ -175,8 +176,9 @@ async def test_pipelined_batches_land_in_the_order_they_were_written(database_ur
 async def test_inserted_rows_keep_every_value_and_skip_only_true_duplicates(
     database_url: str,
 ) -> None:
-    """Rows travel to SQLite as one JSON array: strings that need escaping, integers past 2**53,
-    NULLs and datetimes given in another zone must read back exactly as through the ORM."""
+    """Rows travel to SQLite as one JSON array and to PostgreSQL as one array per column:
+    strings that need escaping, integers past 2**53, NULLs and datetimes given in another zone
+    must read back exactly as through the ORM."""
     db, committer, runner = await _committed(database_url)
     almaty = timezone(timedelta(hours=5))
     odd = 'quote " back\\slash \u00e9\u049b \U0001f50c'
@@ -254,3 +256,67 @@ def test_rows_of_one_kind_reach_sqlite_as_one_statement_with_one_parameter() -> 
     assert "json_each" in sql
     assert len(params) == 1
     assert [r[-1] for r in orjson.loads(params[0][0])] == ["0", "1", "2"]
+
+
+def test_rows_of_one_kind_reach_postgresql_as_one_statement_with_one_parameter() -> None:
+    """PostgreSQL's writer sends a kind of inserted rows as one statement whose one argument is
+    a JSON array of the rows, unpacked in their order; a kind with a column type it does not
+    convert is left to the usual way."""
+    deferred = DeferredWrites()
+    for second in range(3):
+        deferred.add(INSERT_IGNORE, meter_values, {}, _sample(NOW + timedelta(seconds=second)))
+    writer = PgWriter(create_async_engine("postgresql+asyncpg://nobody@127.0.0.1/none"))
+    assert writer.accepts(deferred)
+    ((sql, args),) = writer.work(deferred)
+    assert "json_array_elements(" in sql and "ON CONFLICT DO NOTHING" in sql
+    assert "varchar" not in sql.lower()  # an explicit cast to varchar(n) would cut long values
+    ((text,),) = args
+    assert [row[-1] for row in orjson.loads(text)] == ["0", "1", "2"]
+
+    other = MetaData()
+    documents = Table("documents", other, Column("id", Integer), Column("body", JSON))
+    deferred.add(INSERT, documents, {}, {"id": 1, "body": {"a": 1}})
+    assert not writer.accepts(deferred)
+
+
+async def test_a_value_too_long_for_its_column_fails_its_write_on_postgresql(
+    postgres_database_url: str,
+) -> None:
+    """Through PostgreSQL's writer a sample value longer than its column is refused, as through
+    SQLAlchemy, not cut to fit; the other operations of the batch land."""
+    db, committer, runner = await _committed(postgres_database_url)
+    long_value = "1" * 41  # the value column holds 40 characters
+
+    def op(row: dict[str, object]):  # type: ignore[no-untyped-def]
+        async def write(batch: Batch) -> None:
+            batch.insert_later(meter_values, [row], skip_duplicates=True)
+
+        return write
+
+    results = await asyncio.gather(
+        committer.write(op(_sample(NOW, value="5"))),
+        committer.write(op(_sample(NOW + timedelta(seconds=1), value=long_value))),
+        return_exceptions=True,
+    )
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    assert results[0] is None and isinstance(results[1], Exception)
+    async with db.connect() as conn:
+        values = (await conn.execute(select(meter_values.c.value))).scalars().all()
+    assert values == ["5"]
+    await db.close()
+
+
+def _sample(at: datetime, value: str | None = None) -> dict[str, object]:
+    return {
+        "station_id": "CS-0",
+        "evse_id": 1,
+        "transaction_id": 7,
+        "timestamp": at,
+        "measurand": "Energy.Active.Import.Register",
+        "phase": "",
+        "location": "",
+        "context": "",
+        "unit": "Wh",
+        "value": str(at.second - NOW.second) if value is None else value,
+    }

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from steppe.errors import StorageUnavailable
+from steppe.storage.pg_writer import PgWriter
 from steppe.storage.sqlite_writer import SQLITE_PRAGMAS, SqliteWriter
 
 
@@ -57,11 +58,14 @@ class Database:
     def __init__(self, url: str, *, timeout: float | None = None) -> None:
         self.url = url
         self.engine = create_engine(url, timeout=timeout)
-        # The group committer's own connection for batches of deferred writes (SQLite files).
-        self.writer: SqliteWriter | None = None
+        # The group committer's own way in for batches of deferred writes only: a connection
+        # on a thread of its own for an SQLite file, asyncpg without SQLAlchemy for PostgreSQL.
+        self.writer: SqliteWriter | PgWriter | None = None
         database = self.engine.url.database
         if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
             self.writer = SqliteWriter(database)
+        elif self.engine.dialect.name == "postgresql":
+            self.writer = PgWriter(self.engine)
 
     @property
     def dialect(self) -> str:

@@ -58,6 +58,10 @@ class DeferredWrites:
     def clear(self) -> None:
         self._rows.clear()
 
+    def kinds(self) -> list[tuple[Kind, list[tuple[Any, ...]]]]:
+        """Each kind of statement with its rows, in the order the kinds were first used."""
+        return list(self._rows.items())
+
     def sqlite_work(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
         """Each statement with its parameters, for the SQLite writer."""
         work = []

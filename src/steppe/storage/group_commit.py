@@ -25,10 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from steppe.errors import StorageUnavailable
 from steppe.storage.db import Database, is_outage
 from steppe.storage.deferred import INSERT, INSERT_IGNORE, UPDATE, UPSERT, DeferredWrites
-from steppe.storage.sqlite_writer import Work
 
 T = TypeVar("T")
-# Batches of deferred writes only that may be on their way to the SQLite writer at once.
+# Batches of deferred writes only that may be on their way to the database's writer at once.
 PIPELINE = 2
 log = logging.getLogger("steppe.storage")
 
@@ -81,8 +80,9 @@ class Batch:
     async def flush(self) -> None:
         await self._deferred.flush(self.conn)
 
-    def sqlite_work(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
-        return self._deferred.sqlite_work()
+    @property
+    def deferred(self) -> DeferredWrites:
+        return self._deferred
 
 
 class _Item(Generic[T]):
@@ -100,6 +100,8 @@ class GroupCommitter:
         self._db = db
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Item[Any]] = asyncio.Queue()
+        writer = db.writer
+        self._pipeline = PIPELINE if writer is None else writer.pipeline
         self.batches = 0
         self.operations = 0
 
@@ -112,9 +114,9 @@ class GroupCommitter:
     async def run(self) -> None:
         """Commit batches until cancelled; what is queued at cancellation is still committed.
 
-        A batch of deferred writes only, bound for the SQLite writer, does not hold up the next
-        one: up to `PIPELINE` of them are on their way to disk while the next batch gathers and
-        is prepared. The writer applies them in order; a batch that needs the connection waits
+        A batch of deferred writes only, bound for the database's writer, does not hold up the
+        next one: up to `PIPELINE` of them are on their way to disk while the next batch gathers
+        and is prepared. The writer applies them in order; a batch that needs the connection waits
         until those before it are on disk."""
         current: asyncio.Future[None] | None = None
         inflight: set[asyncio.Task[None]] = set()
@@ -124,7 +126,7 @@ class GroupCommitter:
                 self._take_waiting(items)
                 ready = await self._prepare(items)
                 if ready is not None:
-                    while len(inflight) >= PIPELINE:
+                    while len(inflight) >= self._pipeline:
                         await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     task = asyncio.get_running_loop().create_task(self._write_ready(*ready))
                     inflight.add(task)
@@ -146,10 +148,11 @@ class GroupCommitter:
 
     async def _prepare(
         self, items: list[_Item[Any]]
-    ) -> tuple[list[_Item[Any]], list[Any], Callable[[], Work]] | None:
-        """Run the operations of a batch bound for the SQLite writer, without writing; None when
-        the batch must take the usual way (no writer, an operation needs the connection or
-        fails: the usual way replays the operations and isolates the failure)."""
+    ) -> tuple[list[_Item[Any]], list[Any], DeferredWrites] | None:
+        """Run the operations of a batch bound for the database's writer, without writing; None
+        when the batch must take the usual way (no writer, an operation needs the connection or
+        fails, a kind of write the writer does not take: the usual way replays the operations
+        and isolates a failure)."""
         live = [item for item in items if not item.future.done()]
         try:
             dry = await self._dry_run(live)
@@ -158,27 +161,31 @@ class GroupCommitter:
         if dry is None:
             return None
         results, batch = dry
-        return live, results, batch.sqlite_work
+        return live, results, batch.deferred
 
     async def _dry_run(self, live: list[_Item[Any]]) -> tuple[list[Any], Batch] | None:
         """The operations' results and deferred writes, from a batch without a connection; None
-        when there is no SQLite writer or an operation needs the connection (operations are
-        replayable, so the batch can then run again the usual way)."""
-        if self._db.writer is None:
+        when there is no writer, an operation needs the connection or the writer does not take
+        one of the kinds of write (operations are replayable, so the batch can then run again
+        the usual way)."""
+        writer = self._db.writer
+        if writer is None:
             return None
         batch = Batch(None)
         try:
             results = [await item.op(batch) for item in live]
         except NeedsConnection:
             return None
+        if not writer.accepts(batch.deferred):
+            return None
         return results, batch
 
     async def _write_ready(
-        self, live: list[_Item[Any]], results: list[Any], work: Callable[[], Work]
+        self, live: list[_Item[Any]], results: list[Any], deferred: DeferredWrites
     ) -> None:
         assert self._db.writer is not None
         try:
-            await self._db.writer.commit(work)
+            await self._db.writer.commit(deferred)
         except Exception as exc:
             await self._fail(live, exc)
             return
@@ -204,7 +211,7 @@ class GroupCommitter:
             if dry is not None:
                 assert self._db.writer is not None
                 results, dry_batch = dry
-                await self._db.writer.commit(dry_batch.sqlite_work)
+                await self._db.writer.commit(dry_batch.deferred)
             if results is None:
                 async with self._db.begin() as conn:
                     batch = Batch(conn)

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from steppe.errors import StorageUnavailable
+from steppe.storage.deferred import DeferredWrites
 
 SQLITE_PRAGMAS = (
     # WAL lets the API read while the gateway writes; FULL syncs every commit to disk, so an
@@ -48,19 +49,23 @@ Work = list[tuple[str, list[tuple[Any, ...]]]]
 class SqliteWriter:
     """One connection to an SQLite file, used from one thread of its own."""
 
+    pipeline = 2  # batches on their way at once (the thread applies them in order)
+
     def __init__(self, path: str) -> None:
         self._path = path
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steppe-sqlite-writer")
         self._conn: sqlite3.Connection | None = None
         self.commits = 0
 
-    async def commit(self, work: Callable[[], Work]) -> None:
-        """Apply what `work()` gives (statements, each with its rows) in one transaction,
-        durably. `work` runs on the writer's thread: turning rows into SQLite values is done
-        there, off the event loop."""
+    def accepts(self, deferred: DeferredWrites) -> bool:
+        return True  # every kind of deferred write has its SQLite statement
+
+    async def commit(self, deferred: DeferredWrites) -> None:
+        """Apply the batch's deferred writes in one transaction, durably. Turning rows into
+        SQLite values is done on the writer's thread, off the event loop."""
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self._thread, self._apply, work)
+            await loop.run_in_executor(self._thread, self._apply, deferred.sqlite_work)
         except sqlite3.OperationalError as exc:  # locked past the busy timeout, disk, I/O
             raise StorageUnavailable(str(exc)) from exc
         self.commits += 1
