@@ -115,28 +115,33 @@ class GroupCommitter:
         """Commit batches until cancelled; what is queued at cancellation is still committed.
 
         A batch of deferred writes only, bound for the database's writer, does not hold up the
-        next one: up to `PIPELINE` of them are on their way to disk while the next batch gathers
-        and is prepared. The writer applies them in order; a batch that needs the connection waits
-        until those before it are on disk."""
+        next one: up to the writer's `pipeline` of them are on their way to disk at once. A batch
+        is closed only when it can go (a place is free): what arrives meanwhile joins it, so no
+        commit is spent on the few writes that came in just after the last one left. The writer
+        applies batches in order; a batch that needs the connection waits until those before it
+        are on disk."""
         current: asyncio.Future[None] | None = None
         inflight: set[asyncio.Task[None]] = set()
+        items: list[_Item[Any]] = []
         try:
             while True:
                 items = [await self._queue.get()]
+                while len(inflight) >= self._pipeline:
+                    await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                 self._take_waiting(items)
                 ready = await self._prepare(items)
                 if ready is not None:
-                    while len(inflight) >= self._pipeline:
-                        await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
                     task = asyncio.get_running_loop().create_task(self._write_ready(*ready))
                     inflight.add(task)
                     task.add_done_callback(inflight.discard)
+                    items = []
                     continue
                 if inflight:
                     await asyncio.wait(inflight)
                 # A commit under way is never cut short: cancellation waits for it below.
                 # `_prepare` already found that this batch cannot go to the writer.
                 current = asyncio.ensure_future(self._commit(items, try_writer=False))
+                items = []
                 await asyncio.shield(current)
                 current = None
         finally:
@@ -144,6 +149,8 @@ class GroupCommitter:
                 await asyncio.gather(*inflight, return_exceptions=True)
             if current is not None:
                 await asyncio.gather(current, return_exceptions=True)
+            if items:  # taken from the queue, not yet on its way
+                await asyncio.shield(self._commit(items))
             await self._drain()
 
     async def _prepare(
