@@ -23,6 +23,10 @@ from steppe.ocpp.versions import SUPPORTED_SUBPROTOCOLS, OcppVersion
 
 REGISTRY = SchemaRegistry()
 BOOT16 = {"chargePointVendor": "V", "chargePointModel": "M"}
+METER = {
+    "connectorId": 1,
+    "meterValue": [{"timestamp": "2026-11-01T08:30:00Z", "sampledValue": [{"value": "10"}]}],
+}
 
 
 def session(version: OcppVersion = OcppVersion.V16, **kwargs: object) -> RpcSession:
@@ -185,3 +189,19 @@ def test_frames_round_trip_and_errors_carry_minus_one_without_an_id() -> None:
     assert orjson.loads(encode_error(None, "GenericError", "x"))[1] == "-1"
     with pytest.raises(FrameError):
         parse_frame(frame(2, "x" * 37, "Heartbeat", {}))
+
+
+def test_an_empty_answer_is_judged_by_its_own_action_every_time() -> None:
+    """The verdict on `{}` is remembered only for actions whose answer schema accepts it: an
+    empty BootNotification answer (status and interval required) is refused each time, an
+    empty MeterValues answer is accepted each time."""
+    s = session()
+    for attempt in range(3):
+        boot = s.receive(frame(2, f"b-{attempt}", "BootNotification", BOOT16))
+        assert type(boot) is IncomingCall
+        with pytest.raises(OcppError) as refused:
+            s.answer(boot, {})
+        assert refused.value.kind is ErrorKind.OCCURRENCE_CONSTRAINT
+        meter = s.receive(frame(2, f"m-{attempt}", "MeterValues", METER))
+        assert type(meter) is IncomingCall
+        assert orjson.loads(s.answer(meter, {})) == [3, f"m-{attempt}", {}]

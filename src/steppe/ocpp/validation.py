@@ -52,6 +52,12 @@ class SchemaRegistry:
             version: self._list_actions(version) for version in OcppVersion
         }
         self._compiled: dict[tuple[OcppVersion, str], Validator | None] = {}
+        # By (version, action): the hot path looks its validators up without building names.
+        self._requests: dict[tuple[OcppVersion, str], Validator | None] = {}
+        self._responses: dict[tuple[OcppVersion, str], Validator | None] = {}
+        # Actions whose schema accepts an empty answer: most answers to a charger are `{}`, and
+        # the verdict on `{}` cannot change, so it is reached once per action, not per message.
+        self._empty_answer_ok: set[tuple[OcppVersion, str]] = set()
 
     def _list_actions(self, version: OcppVersion) -> frozenset[str]:
         names = [entry.name for entry in self._dirs[version].iterdir()]
@@ -95,15 +101,29 @@ class SchemaRegistry:
 
     def validate_request(self, version: OcppVersion, action: str, payload: dict[str, Any]) -> None:
         """Raise the OcppError naming what is wrong with a request payload."""
-        validator = self._validator(version, _request_file(version, action))
+        key = (version, action)
+        try:
+            validator = self._requests[key]
+        except KeyError:
+            validator = self._requests[key] = self._validator(
+                version, _request_file(version, action)
+            )
         if validator is not None:
             _run(validator, payload, action)
 
     def validate_response(self, version: OcppVersion, action: str, payload: dict[str, Any]) -> None:
         """Raise the OcppError naming what is wrong with a response payload."""
-        validator = self._validator(version, f"{action}Response.json")
+        key = (version, action)
+        if not payload and key in self._empty_answer_ok:
+            return
+        try:
+            validator = self._responses[key]
+        except KeyError:
+            validator = self._responses[key] = self._validator(version, f"{action}Response.json")
         if validator is not None:
             _run(validator, payload, action)
+        if not payload:
+            self._empty_answer_ok.add(key)
 
 
 def _run(validator: Validator, payload: dict[str, Any], action: str) -> None:
