@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
-from sqlalchemy import JSON, Column, Integer, MetaData, Table, select
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, Table, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from steppe.storage import migrator
@@ -274,9 +274,13 @@ def test_rows_of_one_kind_reach_postgresql_as_one_statement_with_one_parameter()
     assert [row[-1] for row in orjson.loads(text)] == ["0", "1", "2"]
 
     other = MetaData()
+    naive = Table("naive", other, Column("id", Integer), Column("at", DateTime()))
+    deferred.add(INSERT, naive, {}, {"id": 1, "at": datetime(2026, 11, 1)})
+    assert not writer.accepts(deferred)  # an offset would be dropped by a naive column
     documents = Table("documents", other, Column("id", Integer), Column("body", JSON))
-    deferred.add(INSERT, documents, {}, {"id": 1, "body": {"a": 1}})
-    assert not writer.accepts(deferred)
+    only_json = DeferredWrites()
+    only_json.add(INSERT, documents, {}, {"id": 1, "body": {"a": 1}})
+    assert not writer.accepts(only_json)
 
 
 async def test_a_value_too_long_for_its_column_fails_its_write_on_postgresql(

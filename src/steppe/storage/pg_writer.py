@@ -8,9 +8,10 @@ of a single kind is that statement alone, committed by itself (and durable, with
 default `synchronous_commit`); otherwise the statements run in one transaction.
 
 Batches reach the database one at a time and in the order they were prepared (a FIFO lock), as
-with the SQLite writer: the next batch is prepared while one is on its way, and the last status
-of a connector still wins. A kind with a column type this module does not convert (JSON, say) is
-not accepted, and its batch takes the usual SQLAlchemy way.
+with the SQLite writer, so the last status of a connector still wins; one batch is in flight at a
+time (`pipeline`), which measured faster here than preparing the next while one is on its way.
+A kind with a column type this module does not convert (JSON, a naive timestamp, a native enum)
+is not accepted, and its batch takes the usual SQLAlchemy way.
 """
 
 from __future__ import annotations
@@ -23,7 +24,17 @@ from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, Numeric, String, Table, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    TypeDecorator,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from steppe.errors import StorageUnavailable
@@ -52,7 +63,11 @@ def _column(table: Table, name: str) -> tuple[str, Callable[[Any], Any] | None] 
     sql_type = table.c[name].type
     inner = sql_type.impl_instance if isinstance(sql_type, TypeDecorator) else sql_type
     if isinstance(inner, DateTime):
-        return ("timestamptz" if inner.timezone else "timestamp"), _utc
+        # Only zone-aware columns (UtcDateTime): a JSON time with an offset cast to a naive
+        # timestamp would lose the offset.
+        return ("timestamptz", _utc) if inner.timezone else None
+    if isinstance(inner, Enum):
+        return None  # a native enum takes no text without a cast to its own type
     if isinstance(inner, Boolean):
         return "boolean", None
     if isinstance(inner, BigInteger):
