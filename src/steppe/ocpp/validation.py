@@ -1,7 +1,9 @@
 """Validation against the official OCA JSON schemas shipped in the `ocpp` package.
 
 Each schema is compiled once (fastjsonschema turns it into Python code) on first use, or all at
-once by `warm()`, and then runs inline in the event loop: no thread hop per message.
+once by `warm()`, and then runs inline in the event loop: no thread hop per message. Where a
+native check agrees with it, that check runs first and fastjsonschema only for what it refuses
+(ocpp/quick_check.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import fastjsonschema
 
 from steppe.ocpp.errors import ErrorKind, OcppError
+from steppe.ocpp.quick_check import QuickCheck, compile_quick
 from steppe.ocpp.versions import OcppVersion
 
 Validator = Callable[[dict[str, Any]], Any]
@@ -87,7 +90,8 @@ class SchemaRegistry:
         validator: Validator | None = None
         if path.is_file():
             schema = json.loads(path.read_text(encoding="utf-8"))
-            validator = fastjsonschema.compile(schema, formats=_FORMATS)
+            full: Validator = fastjsonschema.compile(schema, formats=_FORMATS)
+            validator = _with_quick_check(full, compile_quick(schema, _FORMATS))
         self._compiled[key] = validator
         return validator
 
@@ -124,6 +128,18 @@ class SchemaRegistry:
             _run(validator, payload, action)
         if not payload:
             self._empty_answer_ok.add(key)
+
+
+def _with_quick_check(full: Validator, quick: QuickCheck | None) -> Validator:
+    """`full` behind the native yes/no check where there is one (ocpp/quick_check.py)."""
+    if quick is None:
+        return full
+
+    def validate(payload: dict[str, Any]) -> None:
+        if not quick(payload):
+            full(payload)  # raises, naming the rule; or accepts what the quick check did not
+
+    return validate
 
 
 def _run(validator: Validator, payload: dict[str, Any], action: str) -> None:
