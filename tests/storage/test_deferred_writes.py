@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, Table, select
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, Table, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from steppe.storage import migrator
@@ -324,3 +324,37 @@ def _sample(at: datetime, value: str | None = None) -> dict[str, object]:
         "unit": "Wh",
         "value": str(at.second - NOW.second) if value is None else value,
     }
+
+
+async def test_postgresql_writer_reconnects_after_its_connection_is_killed(
+    postgres_database_url: str,
+) -> None:
+    """The writer keeps one connection; when PostgreSQL ends it (a restart, an administrator),
+    the next batch connects afresh instead of failing, and no acknowledged row is missing."""
+    db, committer, runner = await _committed(postgres_database_url)
+
+    def op(row: dict[str, object]):  # type: ignore[no-untyped-def]
+        async def write(batch: Batch) -> None:
+            batch.insert_later(meter_values, [row], skip_duplicates=True)
+
+        return write
+
+    await committer.write(op(_sample(NOW, value="1")))
+    assert isinstance(db.writer, PgWriter)
+    driver = await db.writer._connected()
+    async with db.begin() as conn:
+        await conn.execute(
+            text("SELECT pg_terminate_backend(:pid)"), {"pid": driver.get_server_pid()}
+        )
+    for _ in range(100):  # the writer's socket sees the end shortly after
+        if driver.is_closed():
+            break
+        await asyncio.sleep(0.01)
+    await committer.write(op(_sample(NOW + timedelta(seconds=1), value="2")))
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    async with db.connect() as conn:
+        values = (await conn.execute(select(meter_values.c.value))).scalars().all()
+    assert sorted(values) == ["1", "2"]
+    assert db.writer.commits == 2
+    await db.close()
