@@ -82,8 +82,10 @@ def _column(table: Table, name: str) -> tuple[str, Callable[[Any], Any] | None] 
     return None
 
 
-def _converted(converters: list[Callable[[Any], Any] | None], rows: list[Row]) -> list[Row]:
-    pairs = [(i, c) for i, c in enumerate(converters) if c is not None]
+Conversions = list[tuple[int, Callable[[Any], Any]]]  # (column index, converter), built once
+
+
+def _converted(pairs: Conversions, rows: list[Row]) -> list[Row]:
     if not pairs:
         return rows
     out = []
@@ -108,8 +110,8 @@ def statement(plan: Kind) -> tuple[str, Args] | None:
     found: tuple[str, Args] | None = None
     if all(d is not None for d in described):
         types = [d[0] for d in described if d is not None]
-        converters = [d[1] for d in described if d is not None]
-        found = _build(kind, table.name, keys, values, overwrite, types, converters)
+        pairs = [(i, d[1]) for i, d in enumerate(described) if d is not None and d[1] is not None]
+        found = _build(kind, table.name, keys, values, overwrite, types, pairs)
     _STATEMENTS[plan] = found
     return found
 
@@ -121,7 +123,7 @@ def _build(
     values: tuple[str, ...],
     overwrite: tuple[str, ...],
     types: list[str],
-    converters: list[Callable[[Any], Any] | None],
+    converters: Conversions,
 ) -> tuple[str, Args]:
     quoted = [f'"{name}"' for name in (*keys, *values)]
     if kind == UPDATE:
