@@ -119,6 +119,68 @@ def throughput(
     return rows
 
 
+@dataclass
+class Loaded:
+    """A server with its main fleet connected, booted and in transactions, ready to measure."""
+
+    server: Server
+    generator: LoadGenerator
+    setup: Result
+
+
+def load(server: Server, chargers: int, *, processes: int, prefix: str = "MAIN-") -> Loaded:
+    """Connect `chargers` stations to `server` and start their transactions; the caller closes
+    the generator (`Loaded.generator.close()`, or `terminate()` after a failure)."""
+    ids = servers.station_ids(prefix, chargers)
+    servers.register(server, ids)
+    generator = LoadGenerator(_plan(server, mode="closed"), ids, processes)
+    try:
+        setup = generator.setup()
+    except BaseException:
+        generator.terminate()
+        raise
+    return Loaded(server, generator, setup)
+
+
+def alternating(
+    loaded: dict[str, Loaded], *, rounds: int, warmup_s: float, duration_s: float
+) -> list[Row]:
+    """The closed MeterValues loop on every server in turn, round after round, the order
+    rotated each round: a drift in the machine's speed during the run then falls on every
+    server alike instead of on whichever was measured at that moment. Each server's row holds
+    all its rounds (rate over their total measured time) and each round's rate."""
+    names = list(loaded)
+    results: dict[str, list[Result]] = {name: [] for name in names}
+    cpu = dict.fromkeys(names, 0.0)
+    for index in range(rounds):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            entry = loaded[name]
+            before = entry.server.cpu_seconds()
+            result = entry.generator.measure(warmup_s, duration_s)
+            cpu[name] += entry.server.cpu_seconds() - before
+            results[name].append(result)
+            print(
+                f"  {name:<16} {result.chargers:>5} chargers, round {index + 1}: "
+                f"{result.rate:>9.0f} msgs/s",
+                flush=True,
+            )
+    rows: list[Row] = []
+    for name in names:
+        tally = Tally()
+        for result in results[name]:
+            tally.merge(result.tally)
+        measured = sum(r.duration_s for r in results[name])
+        merged = Result(tally, measured, loaded[name].setup.chargers)
+        row = _row("throughput", loaded[name].server, merged, loaded[name].setup)
+        # Server CPU (all its processes) per answered message, warm-ups included.
+        row.extra["server_cpu_us_per_msg"] = round(cpu[name] / max(1, tally.answered) * 1e6, 1)
+        row.extra["measure_s"] = measured
+        row.extra["round_msgs_per_s"] = [round(r.rate, 1) for r in results[name]]
+        rows.append(row)
+    return rows
+
+
 def latency(
     server: Server,
     rate: float,

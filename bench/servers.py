@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,13 +55,25 @@ class Server:
     admin_token: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
+    def _processes(self) -> list[psutil.Process]:
+        """The server's process and the processes it started (a writer process, say)."""
+        main = psutil.Process(self.proc.pid)
+        return [main, *main.children(recursive=True)]
+
     def rss_bytes(self) -> int:
-        rss: int = psutil.Process(self.proc.pid).memory_info().rss
-        return rss
+        total = 0
+        for process in self._processes():
+            with suppress(psutil.Error):
+                total += process.memory_info().rss
+        return total
 
     def cpu_seconds(self) -> float:
-        times = psutil.Process(self.proc.pid).cpu_times()
-        return float(times.user + times.system)
+        total = 0.0
+        for process in self._processes():
+            with suppress(psutil.Error):
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
 
     def alive(self) -> bool:
         return self.proc.poll() is None
