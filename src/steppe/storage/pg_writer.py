@@ -230,10 +230,8 @@ class PgWriter:
                 await conn.close()
 
     async def close(self) -> None:
-        async with self._turn:
-            conn, self._conn, self._driver = self._conn, None, None
-            if conn is not None:
-                await conn.close()
+        async with self._turn:  # after the batch under way, if any
+            await self._drop()
 
 
 async def _apply(driver: asyncpg.Connection, work: list[Statement]) -> None:
