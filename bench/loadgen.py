@@ -88,7 +88,7 @@ async def _worker(
             conn.send(("done", fleet.take_tally(with_chargers=True)))
         elif kind == "close":
             await fleet.close()
-            conn.send(("closed", fleet.take_tally()))
+            conn.send(("closed", fleet.take_tally(with_chargers=True)))
             return
 
 

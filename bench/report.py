@@ -38,6 +38,11 @@ def markdown(report: dict[str, Any]) -> str:
             )
         elif r["scenario"] == "latency":
             notes = f"paced at {e['offered_msgs_per_s']} msgs/s"
+        elif r["scenario"] == "durability":
+            notes = (
+                f"after kill -9: {e['acked']:,} MeterValues answered, {e['stored']:,} stored, "
+                f"{e['missing']} missing"
+            )
         else:
             notes = f"{e.get('server_cpu_us_per_msg', '-')} µs server CPU per message"
         lines.append(

@@ -24,6 +24,7 @@ from typing import Any
 import psutil
 
 from bench import scenarios
+from bench.durability import Ledger
 from bench.loadgen import raise_open_file_limit
 from bench.scenarios import Row, running
 from bench.servers import Unavailable
@@ -148,7 +149,20 @@ def targets(rows: list[Row], main_count: int, connections: int) -> list[Target]:
                 all_in and boot < TARGET_BOOT_S,
             )
         )
-    errors = sum(r.errors for r in rows if r.server.startswith("steppe"))
+    for db in ("sqlite", "postgres"):
+        audit = _find(rows, "durability", f"steppe-{db}")
+        name = f"every answered MeterValues stored after kill -9, {db}"
+        if audit is None:
+            out.append(Target(name, "0 missing", "-", None))
+            continue
+        e = audit.extra
+        measured = f"{e['missing']} of {e['acked']:,} missing"
+        if e["unexpected"]:
+            measured += f", {e['unexpected']} unexpected"
+        out.append(Target(name, "0 missing", measured, audit.errors == 0))
+    errors = sum(
+        r.errors for r in rows if r.server.startswith("steppe") and r.scenario != "durability"
+    )
     out.append(Target("no CALLERROR or failure from Steppe", "0", str(errors), errors == 0))
     bare = _find(rows, "throughput", "bare", main_count)
     best = max(
@@ -179,6 +193,9 @@ def table(rows: list[Row], goals: list[Target]) -> str:
             notes = f"booted {e['booted']} in {e['boot_s']} s, {e['kb_per_connection']} KB/conn"
         elif r.scenario == "latency":
             notes = f"offered {r.extra['offered_msgs_per_s']} msgs/s"
+        elif r.scenario == "durability":
+            e = r.extra
+            notes = f"after kill -9: {e['acked']} answered, {e['stored']} stored"
         rate = "-" if r.msgs_per_s is None else f"{r.msgs_per_s:.0f}"
         lines.append(
             f"{r.scenario:<11} {r.server:<16} {r.chargers:>8} {rate:>9} {r.p50_ms or 0:>8.2f} "
@@ -285,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{main_count} in {rounds} rounds of {duration / rounds:g} s, servers in turn"
         )
         loaded: dict[str, scenarios.Loaded] = {}
+        ledgers = {kind: Ledger() for kind in wanted}
         with ExitStack() as stack:
             for kind in wanted:
                 try:
@@ -297,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
                             sweep_duration_s=sweep,
                             warmup_s=warmup,
                             processes=args.processes,
+                            ledger=ledgers[kind],
                         )
                         entry = scenarios.load(server, main_count, processes=args.processes)
                         own.callback(entry.generator.terminate)
@@ -320,8 +339,8 @@ def main(argv: list[str] | None = None) -> int:
                     again = sqlite.generator.measure(warmup, duration / rounds)
                     top = again.rate
                     print(f"  steppe-sqlite    closed loop just before: {top:.0f} msgs/s")
-                for entry in loaded.values():
-                    entry.generator.close()
+                for kind, entry in loaded.items():
+                    ledgers[kind].note(entry.generator.close().chargers)
                 if sqlite is not None and top <= 0:
                     skipped["steppe-sqlite latency"] = "the closed loop answered nothing"
                 elif sqlite is not None:
@@ -332,9 +351,13 @@ def main(argv: list[str] | None = None) -> int:
                         duration_s=duration,
                         warmup_s=warmup,
                         processes=args.processes,
+                        ledger=ledgers["steppe-sqlite"],
                     )
                     row.extra["max_msgs_per_s"] = round(top, 1)
                     rows.append(row)
+                for kind, entry in loaded.items():
+                    if kind.startswith("steppe"):
+                        rows.append(scenarios.audit(entry.server, ledgers[kind]))
             except (RuntimeError, TimeoutError, OSError) as exc:
                 skipped["throughput rounds"] = f"failed: {exc}"
                 print(f"  throughput rounds: failed: {exc}", flush=True)

@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import servers
+from bench import durability, servers
 from bench.charger import Tally
+from bench.durability import Ledger
 from bench.fleet import Plan
 from bench.loadgen import LoadGenerator, Result
 from bench.servers import Server
@@ -92,6 +93,7 @@ def throughput(
     warmup_s: float,
     processes: int,
     prefix: str = "TPUT-",
+    ledger: Ledger | None = None,
 ) -> list[Row]:
     """MeterValues in a closed loop (send, await the answer, repeat), one fleet size at a time.
 
@@ -109,7 +111,9 @@ def throughput(
             cpu_before = server.cpu_seconds()
             result = gen.measure(warmup_s, measure_s)
             cpu = server.cpu_seconds() - cpu_before
-            gen.close()
+            closing = gen.close()
+        if ledger is not None:
+            ledger.note(closing.chargers)
         row = _row("throughput", server, result, setup)
         # Server CPU (all its threads) per answered message, warm-up included on both sides.
         row.extra["server_cpu_us_per_msg"] = round(cpu / max(1, result.tally.answered) * 1e6, 1)
@@ -181,6 +185,27 @@ def alternating(
     return rows
 
 
+def audit(server: Server, ledger: Ledger) -> Row:
+    """Kill the server with SIGKILL and count, in its database, the MeterValues it answered."""
+    assert server.database_url is not None
+    server.kill()
+    found = durability.compare(ledger, durability.stored_samples(server.database_url))
+    row = Row(
+        "durability",
+        server.name,
+        len(ledger.acked),
+        errors=found.missing + found.unexpected,
+        answered=found.acked,
+        extra=found.as_extra(),
+    )
+    print(
+        f"  {server.name:<16} after kill -9: {found.acked} MeterValues answered, "
+        f"{found.stored} stored, {found.missing} missing",
+        flush=True,
+    )
+    return row
+
+
 def latency(
     server: Server,
     rate: float,
@@ -189,6 +214,7 @@ def latency(
     duration_s: float,
     warmup_s: float,
     processes: int,
+    ledger: Ledger | None = None,
 ) -> Row:
     """MeterValues sent at a fixed pace (open loop); latency from each planned send time."""
     ids = servers.station_ids("LAT-", chargers)
@@ -196,7 +222,9 @@ def latency(
     with LoadGenerator(_plan(server, mode="paced", rate=rate), ids, processes) as gen:
         setup = gen.setup()
         result = gen.measure(warmup_s, duration_s)
-        gen.close()
+        closing = gen.close()
+    if ledger is not None:
+        ledger.note(closing.chargers)
     row = _row("latency", server, result, setup)
     row.extra["offered_msgs_per_s"] = round(rate, 1)
     print(

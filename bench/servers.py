@@ -53,6 +53,7 @@ class Server:
     log_path: Path
     http_url: str | None = None
     admin_token: str | None = None
+    database_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     def _processes(self) -> list[psutil.Process]:
@@ -88,6 +89,12 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(10)
         return self.proc.returncode
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, as a power cut or the kernel's OOM killer would."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -177,6 +184,7 @@ def start_steppe(
         log_path,
         http_url=f"http://127.0.0.1:{http_port}",
         admin_token=token,
+        database_url=database_url,
     )
     deadline = time.monotonic() + 60
     with httpx.Client(timeout=2) as client:
