@@ -192,6 +192,10 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
         committer_task = group.create_task(steppe.committer.run(), name="group-commit")
         webhook_task = group.create_task(operator_api.background(steppe.api_context), name="hooks")
         stale_task = group.create_task(_close_stale(steppe), name="stale-transactions")
+        cdrs = steppe.services.cdrs
+        pricing_task = (
+            group.create_task(cdrs.pricing.run(), name="pricing") if cdrs is not None else None
+        )
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
@@ -216,6 +220,8 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             await http_task
             webhook_task.cancel()
             stale_task.cancel()
+            if pricing_task is not None:  # what it has not priced stays queued for the next start
+                pricing_task.cancel()
             committer_task.cancel()  # it commits what is still queued before it ends
     await steppe.db.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -225,6 +226,19 @@ async def charge(steppe: Steppe, station_id: str) -> int:
     return tx_id
 
 
+async def priced(api: httpx.AsyncClient, station_id: str, within_s: float = 10.0) -> dict[str, Any]:
+    """The station's one CDR, once the pricing worker has made it (it runs after the stop is
+    answered)."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        items = (await api.get("/api/v1/cdrs", params={"station_id": station_id})).json()["items"]
+        if items:
+            [cdr] = items
+            return cdr  # type: ignore[no-any-return]
+        assert asyncio.get_running_loop().time() < deadline, "no CDR made"
+        await asyncio.sleep(0.02)
+
+
 async def test_a_real_charge_ends_with_a_cdr_and_a_cost(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
@@ -239,6 +253,7 @@ async def test_a_real_charge_ends_with_a_cdr_and_a_cost(
     ).status_code == 200
 
     tx_id = await charge(steppe, "KZ-ALA-1")
+    cdr = await priced(api, "KZ-ALA-1")
 
     # 23:00-00:00: 4 kWh night at 60, 12 % VAT; 00:00-01:00: 4 kWh at 60, 16 %;
     # 01:00-01:30 parked: 30 min at 600/h, 16 %; FLAT 100 at 12 % (the start's date).
@@ -248,8 +263,6 @@ async def test_a_real_charge_ends_with_a_cdr_and_a_cost(
     listed = (await api.get("/api/v1/transactions", params={"station_id": "KZ-ALA-1"})).json()
     assert listed["items"][0]["cost"] == tx["cost"]
 
-    page = (await api.get("/api/v1/cdrs", params={"station_id": "KZ-ALA-1"})).json()
-    [cdr] = page["items"]
     assert cdr["transaction_id"] == str(tx_id) and cdr["total_energy_wh"] == 8000
     assert cdr["total_cost"] == tx["cost"]
     detail = (await api.get(f"/api/v1/cdrs/{cdr['id']}")).json()

@@ -2,8 +2,9 @@
 
 The cost comes from the stored transaction (start and stop times, energy, meter samples), the
 tariff that applied when it started and the station's time zone and country. Pricing runs after
-the stop is committed and never fails it: an error is logged and the CDR is left missing, to be
-made later with `create_for` (the API offers it), which is idempotent.
+the stop is committed and answered (`PricingWorker`, from a queue written in the stop's own
+commit) and never fails it: an error is logged and the transaction stays queued for the next
+start; `create_for` (the API offers it) makes a missing CDR at any time and is idempotent.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from steppe.domain.cdrs.models import Cdr, Cost
+from steppe.domain.cdrs.pricing import PricingWorker
 from steppe.domain.ports import Clock
 from steppe.domain.tariffs.engine import Costing, price
 from steppe.domain.tariffs.models import Tariff
@@ -77,13 +79,11 @@ class CdrService:
         self._committer = committer
         self._clock = clock
         self._tariffs = tariffs
+        self.pricing = PricingWorker(db, committer, self)
 
     async def transaction_ended(self, transaction_pk: int) -> None:
-        """Hook run after a stop is committed: make the CDR, never raise."""
-        try:
-            await self.create_for(transaction_pk)
-        except Exception:
-            log.exception("transaction %d: no CDR made, pricing failed", transaction_pk)
+        """Hook run after a transaction's end is committed: pricing follows; never raises."""
+        await self.pricing.transaction_ended(transaction_pk)
 
     async def running_cost(self, transaction_pk: int) -> dict[str, str] | None:
         """Cost so far of an active transaction, up to its last sample; None when unknown."""

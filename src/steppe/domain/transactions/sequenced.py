@@ -22,7 +22,12 @@ from steppe.domain.stations.models import StationContext
 from steppe.domain.tokens.models import Authorization
 from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.models import EventOutcome, TransactionEvent, meter_span
-from steppe.domain.transactions.service import ACTIVE, COMPLETED, TransactionService
+from steppe.domain.transactions.service import (
+    ACTIVE,
+    COMPLETED,
+    TransactionService,
+    price_later,
+)
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import transaction_events as events_repo
 from steppe.storage.repositories import transactions as repo
@@ -119,6 +124,8 @@ class TransactionEvents:
         values["updated_at"] = now
         await repo.update(conn, pk, values)
         ended = ev.kind == ENDED and values.get("status") == COMPLETED
+        if ended:
+            price_later(batch, pk, now)
         return EventOutcome(pk, duplicate=False, created=created, ended=ended)
 
     @staticmethod

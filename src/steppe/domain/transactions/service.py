@@ -25,6 +25,7 @@ from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import transactions as repo
 from steppe.storage.tables.core import meter_values
+from steppe.storage.tables.tariffs import pricing_queue
 
 ACTIVE = "active"
 COMPLETED = "completed"
@@ -33,6 +34,14 @@ MAX_REMEMBERED_PER_STATION = 64
 # (it reads the session's samples); in between the last figure is repeated.
 RUNNING_COST_EVERY = 60.0
 MAX_RUNNING_COSTS = 50_000
+
+
+def price_later(batch: Batch, pk: int, now: datetime) -> None:
+    """Queue a finished transaction for its CDR in the commit that finishes it: if the server
+    stops before pricing it, the next start still does."""
+    batch.insert_later(
+        pricing_queue, [{"transaction_pk": pk, "queued_at": now}], skip_duplicates=True
+    )
 
 
 def _check_energy(energy_wh: int | None, samples: Sequence[Sample]) -> str | None:
@@ -260,6 +269,7 @@ class TransactionService:
             if seq_no is not None:
                 values["last_seq_no"] = seq_no
             await repo.update(batch.conn, pk, values)
+            price_later(batch, pk, now)
             return pk, True
 
         pk, changed = await self._committer.write(write)

@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from steppe.storage.tables.tariffs import cdrs
+from steppe.storage.tables.tariffs import cdrs, pricing_queue
 
 
 async def insert_once(conn: AsyncConnection, values: Mapping[str, Any]) -> bool:
@@ -20,6 +20,24 @@ async def insert_once(conn: AsyncConnection, values: Mapping[str, Any]) -> bool:
     statement = insert(cdrs).values(**values).on_conflict_do_nothing()
     result = await conn.execute(statement)
     return bool(result.rowcount)
+
+
+async def queued(conn: AsyncConnection, *, limit: int, skip: Sequence[int] = ()) -> list[int]:
+    """Transactions waiting for their CDR, oldest queued first, leaving out `skip`."""
+    query = select(pricing_queue.c.transaction_pk).order_by(
+        pricing_queue.c.queued_at, pricing_queue.c.transaction_pk
+    )
+    if skip:
+        query = query.where(pricing_queue.c.transaction_pk.not_in(list(skip)))
+    rows = (await conn.execute(query.limit(limit))).all()
+    return [int(row[0]) for row in rows]
+
+
+async def dequeue(conn: AsyncConnection, transaction_pk: int) -> None:
+    """The transaction is priced (or has nothing to price): it leaves the queue."""
+    await conn.execute(
+        delete(pricing_queue).where(pricing_queue.c.transaction_pk == transaction_pk)
+    )
 
 
 async def get(conn: AsyncConnection, cdr_id: str) -> RowMapping | None:

@@ -48,3 +48,13 @@ cdrs = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_cdrs_station_stopped", "station_id", "stopped_at"),
 )
+
+# Transactions whose end is committed and whose CDR is not made yet: a row is written in the
+# same commit as the end and deleted in the same commit as the CDR (or once no tariff applies),
+# so a crash between the two leaves the transaction here to be priced after the restart.
+pricing_queue = Table(
+    "pricing_queue",
+    metadata,
+    Column("transaction_pk", BigInteger, primary_key=True, autoincrement=False),
+    Column("queued_at", UtcDateTime, nullable=False),
+)
