@@ -151,7 +151,7 @@ def targets(rows: list[Row], main_count: int, connections: int) -> list[Target]:
         )
     for db in ("sqlite", "postgres"):
         audit = _find(rows, "durability", f"steppe-{db}")
-        name = f"every answered MeterValues stored after kill -9, {db}"
+        name = f"durable after kill -9, {db}"
         if audit is None:
             out.append(Target(name, "0 missing", "-", None))
             continue
