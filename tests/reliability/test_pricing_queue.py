@@ -49,9 +49,11 @@ async def queued(app: Steppe) -> int:
 
 
 async def test_an_end_stored_before_a_stop_is_priced_after_the_restart(
-    make_steppe: Callable[..., Steppe], api_for: Callable[[Steppe], httpx.AsyncClient]
+    make_steppe: Callable[..., Steppe],
+    api_for: Callable[[Steppe], httpx.AsyncClient],
+    database_url: str,
 ) -> None:
-    first = make_steppe()
+    first = make_steppe(database_url=database_url)
     async with running(first) as app, api_for(app) as api:  # type: ignore[attr-defined]
         await station(api)
         await api.post("/api/v1/id-tokens", json={"id_token": "TAG-KZ", "status": "Accepted"})
@@ -69,7 +71,7 @@ async def test_an_end_stored_before_a_stop_is_priced_after_the_restart(
         assert (await api.get("/api/v1/cdrs")).json()["items"] == []
         assert await queued(app) == 2
 
-    second = make_steppe()
+    second = make_steppe(database_url=database_url)
     async with running(second) as app, api_for(app) as api:  # type: ignore[attr-defined]
         cdr = await priced(api, "KZ-ALA-1")
         assert cdr["transaction_id"] == str(tx_id)
