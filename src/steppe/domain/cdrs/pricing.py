@@ -39,10 +39,6 @@ class PricingWorker:
         self._failures: dict[int, int] = {}
         self._set_aside: set[int] = set()
 
-    @property
-    def running(self) -> bool:
-        return self._wake is not None
-
     async def transaction_ended(self, transaction_pk: int) -> None:
         """Hook run after a transaction's end is committed (and queued with it): wake the worker,
         or, where no worker runs (a tool, a test), price it now. Never raises."""
