@@ -3,19 +3,26 @@
 A transaction's end and its place in the pricing queue are one commit (`price_later`), so the
 charger's StopTransaction or TransactionEvent(Ended) is answered as soon as the end is stored,
 and a server stopped or killed before pricing leaves the transaction queued for its next start.
-The worker prices queued transactions oldest first, whenever a stop wakes it; each leaves the
-queue once its CDR exists or no tariff applies. A transaction whose pricing keeps failing is set
-aside (logged) until the next start, so one bad transaction cannot hold the others back.
+The worker prices queued transactions that are due, longest due first, whenever a stop wakes it
+and at least every `POLL_S`; each leaves the queue once its CDR exists or no tariff applies.
+
+A transaction whose pricing fails (a tariff that cannot be read, say) counts an attempt and is
+due again later, after 1 s, 5 s, 30 s, 5 min, 30 min, then every hour; it never leaves the queue
+by failing, and the others are priced meanwhile. When the database itself is away, nothing is
+counted: the worker pauses and tries again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from steppe.domain.ports import Clock
 from steppe.errors import NotFound
-from steppe.storage.db import Database
+from steppe.storage.db import Database, is_outage
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import cdrs as repo
 
@@ -24,20 +31,28 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("steppe.billing")
 PAGE = 100
-GIVE_UP_AFTER = 5  # failed attempts before a transaction is set aside until the next start
-RETRY_AFTER_S = (1.0, 5.0, 30.0)  # pause after a round with a failure (a database outage, say)
+POLL_S = 60.0  # the queue is looked at this often even when no stop wakes the worker
+RETRY_AFTER_S = (1.0, 5.0, 30.0, 300.0, 1800.0, 3600.0)  # after the 1st, 2nd, ... failure
+LOUD_AFTER = 5  # failed attempts after which each failure is logged as an error
+OUTAGE_PAUSE_S = (1.0, 5.0, 30.0)
+
+
+def retry_after(attempts: int) -> float:
+    """Seconds until a transaction that failed `attempts` times is due again."""
+    return RETRY_AFTER_S[min(attempts, len(RETRY_AFTER_S)) - 1]
 
 
 class PricingWorker:
     """Makes the CDRs of queued transactions; `run` is a background task of the server."""
 
-    def __init__(self, db: Database, committer: GroupCommitter, cdrs: CdrService) -> None:
+    def __init__(
+        self, db: Database, committer: GroupCommitter, clock: Clock, cdrs: CdrService
+    ) -> None:
         self._db = db
         self._committer = committer
+        self._clock = clock
         self._cdrs = cdrs
         self._wake: asyncio.Event | None = None
-        self._failures: dict[int, int] = {}
-        self._set_aside: set[int] = set()
 
     async def transaction_ended(self, transaction_pk: int) -> None:
         """Hook run after a transaction's end is committed (and queued with it): wake the worker,
@@ -63,48 +78,69 @@ class PricingWorker:
         await self._committer.write(done)
 
     async def run(self) -> None:
-        """Price what was left queued, then each transaction as it ends, until cancelled."""
+        """Price what is due, then wait for a stop, the next due time or the poll; until
+        cancelled."""
         wake = self._wake = asyncio.Event()
-        failed_rounds = 0
+        outages = 0
         try:
             while True:
                 wake.clear()
                 try:
-                    more, failed = await self.drain()
-                except Exception:
-                    log.exception("reading the pricing queue failed")
-                    more, failed = True, True
-                if failed:
-                    await asyncio.sleep(RETRY_AFTER_S[min(failed_rounds, len(RETRY_AFTER_S) - 1)])
-                    failed_rounds += 1
+                    more = await self.drain()
+                    pause = 0.0 if more else await self._idle_for()
+                except Exception as exc:
+                    if not is_outage(exc):
+                        log.exception("the pricing queue could not be read")
+                    else:
+                        log.warning("pricing paused, the database is away: %s", exc)
+                    await asyncio.sleep(OUTAGE_PAUSE_S[min(outages, len(OUTAGE_PAUSE_S) - 1)])
+                    outages += 1
                     continue
-                failed_rounds = 0
-                if not more:
-                    await wake.wait()
+                outages = 0
+                if pause > 0:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(pause):
+                            await wake.wait()
         finally:
             self._wake = None
 
-    async def drain(self) -> tuple[bool, bool]:
-        """Price one page of the queue: (whether more may be queued, whether any failed)."""
+    async def drain(self) -> bool:
+        """Price one page of what is due; True when a whole page was due (there may be more).
+        An outage is raised (nothing counted); any other failure postpones that transaction."""
         async with self._db.connect() as conn:
-            pks = await repo.queued(conn, limit=PAGE, skip=sorted(self._set_aside))
-        failed = False
-        for pk in pks:
+            due = await repo.due(conn, now=self._clock.now(), limit=PAGE)
+        for pk, attempts in due:
             try:
                 await self.price(pk)
-            except Exception:
-                failed = True
-                count = self._failures[pk] = self._failures.get(pk, 0) + 1
-                log.exception("transaction %d: pricing failed (attempt %d)", pk, count)
-                if count >= GIVE_UP_AFTER:
-                    self._set_aside.add(pk)
-                    del self._failures[pk]
-                    log.error(
-                        "transaction %d: set aside after %d failed attempts; it stays queued for"
-                        " the next start, or POST /api/v1/cdrs makes its CDR",
-                        pk,
-                        count,
-                    )
-            else:
-                self._failures.pop(pk, None)
-        return len(pks) == PAGE, failed
+            except Exception as exc:
+                if is_outage(exc):
+                    raise
+                await self._postpone(pk, attempts + 1)
+        return len(due) == PAGE
+
+    async def _postpone(self, pk: int, attempts: int) -> None:
+        wait = retry_after(attempts)
+        level = logging.ERROR if attempts >= LOUD_AFTER else logging.WARNING
+        log.log(
+            level,
+            "transaction %d: pricing failed (attempt %d), tried again in %g s; it stays queued,"
+            " and POST /api/v1/cdrs makes its CDR at any time",
+            pk,
+            attempts,
+            wait,
+            exc_info=True,
+        )
+        due_at = self._clock.now() + timedelta(seconds=wait)
+
+        async def later(batch: Batch) -> None:
+            await repo.postpone(batch.conn, pk, attempts=attempts, due_at=due_at)
+
+        await self._committer.write(later)
+
+    async def _idle_for(self) -> float:
+        """Seconds until the next queued transaction is due, at most POLL_S."""
+        async with self._db.connect() as conn:
+            due_at = await repo.next_due(conn)
+        if due_at is None:
+            return POLL_S
+        return min(POLL_S, max(0.0, (due_at - self._clock.now()).total_seconds()))

@@ -79,7 +79,7 @@ class CdrService:
         self._committer = committer
         self._clock = clock
         self._tariffs = tariffs
-        self.pricing = PricingWorker(db, committer, self)
+        self.pricing = PricingWorker(db, committer, clock, self)
 
     async def transaction_ended(self, transaction_pk: int) -> None:
         """Hook run after a transaction's end is committed: pricing follows; never raises."""
@@ -164,6 +164,7 @@ class CdrService:
 
         async def write(batch: Batch) -> None:
             await repo.insert_once(batch.conn, values)
+            await repo.dequeue(batch.conn, tx.pk)  # made, by the worker or on request
 
         await self._committer.write(write)
         async with self._db.connect() as conn:

@@ -39,9 +39,8 @@ MAX_RUNNING_COSTS = 50_000
 def price_later(batch: Batch, pk: int, now: datetime) -> None:
     """Queue a finished transaction for its CDR in the commit that finishes it: if the server
     stops before pricing it, the next start still does."""
-    batch.insert_later(
-        pricing_queue, [{"transaction_pk": pk, "queued_at": now}], skip_duplicates=True
-    )
+    row = {"transaction_pk": pk, "queued_at": now, "attempts": 0, "due_at": now}
+    batch.insert_later(pricing_queue, [row], skip_duplicates=True)
 
 
 def _check_energy(energy_wh: int | None, samples: Sequence[Sample]) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,15 +22,34 @@ async def insert_once(conn: AsyncConnection, values: Mapping[str, Any]) -> bool:
     return bool(result.rowcount)
 
 
-async def queued(conn: AsyncConnection, *, limit: int, skip: Sequence[int] = ()) -> list[int]:
-    """Transactions waiting for their CDR, oldest queued first, leaving out `skip`."""
-    query = select(pricing_queue.c.transaction_pk).order_by(
-        pricing_queue.c.queued_at, pricing_queue.c.transaction_pk
+async def due(conn: AsyncConnection, *, now: datetime, limit: int) -> list[tuple[int, int]]:
+    """(transaction, failed attempts so far) of the queued transactions due by `now`, the
+    longest due first."""
+    q = pricing_queue.c
+    query = (
+        select(q.transaction_pk, q.attempts)
+        .where(q.due_at <= now)
+        .order_by(q.due_at, q.transaction_pk)
+        .limit(limit)
     )
-    if skip:
-        query = query.where(pricing_queue.c.transaction_pk.not_in(list(skip)))
-    rows = (await conn.execute(query.limit(limit))).all()
-    return [int(row[0]) for row in rows]
+    return [(int(pk), int(attempts)) for pk, attempts in (await conn.execute(query)).all()]
+
+
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    """When the next queued transaction is due (None when the queue is empty)."""
+    found: datetime | None = (await conn.execute(select(func.min(pricing_queue.c.due_at)))).scalar()
+    return found
+
+
+async def postpone(
+    conn: AsyncConnection, transaction_pk: int, *, attempts: int, due_at: datetime
+) -> None:
+    """A pricing failed: count it and try again at `due_at`."""
+    await conn.execute(
+        update(pricing_queue)
+        .where(pricing_queue.c.transaction_pk == transaction_pk)
+        .values(attempts=attempts, due_at=due_at)
+    )
 
 
 async def dequeue(conn: AsyncConnection, transaction_pk: int) -> None:

@@ -51,10 +51,14 @@ cdrs = Table(
 
 # Transactions whose end is committed and whose CDR is not made yet: a row is written in the
 # same commit as the end and deleted in the same commit as the CDR (or once no tariff applies),
-# so a crash between the two leaves the transaction here to be priced after the restart.
+# so a crash between the two leaves the transaction here to be priced after the restart. A failed
+# pricing counts an attempt and moves `due_at` later (ADR 0012).
 pricing_queue = Table(
     "pricing_queue",
     metadata,
     Column("transaction_pk", BigInteger, primary_key=True, autoincrement=False),
     Column("queued_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("due_at", UtcDateTime, nullable=False),
+    Index("ix_pricing_queue_due", "due_at"),
 )
