@@ -1,5 +1,6 @@
-"""Durability audit: after the run, each Steppe server is killed with SIGKILL (no shutdown, no
-flush) and its database is read. Every MeterValues a charger had an answer for must be there.
+"""Durability audit: at the end of the run, each Steppe server is killed with SIGKILL in the middle
+of its fleet's closed loop (no shutdown, nothing flushed by the process) and its database is read.
+Every MeterValues a charger had an answer for must be there, the last ones before the kill too.
 
 A charger counts its answered MeterValues over its whole life (warm-ups and rounds included);
 the closed loop has at most one message in flight, so a station may hold one sample more than

@@ -40,8 +40,8 @@ def markdown(report: dict[str, Any]) -> str:
             notes = f"paced at {e['offered_msgs_per_s']} msgs/s"
         elif r["scenario"] == "durability":
             notes = (
-                f"after kill -9: {e['acked']:,} MeterValues answered, {e['stored']:,} stored, "
-                f"{e['missing']} missing"
+                f"killed under load: {e['acked']:,} MeterValues answered, {e['stored']:,} "
+                f"stored, {e['missing']} missing ({e.get('cut_off', 0)} calls cut off)"
             )
         else:
             notes = f"{e.get('server_cpu_us_per_msg', '-')} µs server CPU per message"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from bench import durability, servers
 from bench.charger import Tally
 from bench.durability import Ledger
 from bench.fleet import Plan
-from bench.loadgen import LoadGenerator, Result
+from bench.loadgen import START_DELAY_S, LoadGenerator, Result
 from bench.servers import Server
 
 KB = 1024
@@ -185,10 +186,21 @@ def alternating(
     return rows
 
 
-def audit(server: Server, ledger: Ledger) -> Row:
-    """Kill the server with SIGKILL and count, in its database, the MeterValues it answered."""
+def audit(loaded: Loaded, ledger: Ledger, *, kill_after_s: float = 1.0) -> Row:
+    """Kill the server with SIGKILL in the middle of its fleet's closed loop, then count, in its
+    database, every MeterValues it had answered (`ledger` holds the earlier fleets' counts)."""
+    server = loaded.server
     assert server.database_url is not None
-    server.kill()
+    killer = threading.Timer(START_DELAY_S + kill_after_s, server.kill)
+    killer.start()
+    try:
+        result = loaded.generator.measure(0.0, kill_after_s + 2.0)
+    finally:
+        killer.cancel()
+        killer.join()
+        server.kill()
+    ledger.note(result.tally.chargers)
+    loaded.generator.close()
     found = durability.compare(ledger, durability.stored_samples(server.database_url))
     row = Row(
         "durability",
@@ -196,11 +208,11 @@ def audit(server: Server, ledger: Ledger) -> Row:
         len(ledger.acked),
         errors=found.missing + found.unexpected,
         answered=found.acked,
-        extra=found.as_extra(),
+        extra={**found.as_extra(), "cut_off": result.tally.failures},
     )
     print(
-        f"  {server.name:<16} after kill -9: {found.acked} MeterValues answered, "
-        f"{found.stored} stored, {found.missing} missing",
+        f"  {server.name:<16} killed under load: {found.acked} MeterValues answered, "
+        f"{found.stored} stored, {found.missing} missing ({result.tally.failures} calls cut off)",
         flush=True,
     )
     return row

@@ -91,7 +91,8 @@ class Server:
         return self.proc.returncode
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush, as a power cut or the kernel's OOM killer would."""
+        """SIGKILL: no shutdown and nothing flushed by the process, as a crash or the kernel's
+        OOM killer would end it (the kernel's page cache survives, unlike in a power cut)."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
