@@ -159,6 +159,8 @@ def targets(rows: list[Row], main_count: int, connections: int) -> list[Target]:
         measured = f"{e['missing']} of {e['acked']:,} missing"
         if e["unexpected"]:
             measured += f", {e['unexpected']} unexpected"
+        if not e.get("under_load", True):
+            measured += ", not killed under load"
         out.append(Target(name, "0 missing", measured, audit.errors == 0))
     errors = sum(
         r.errors for r in rows if r.server.startswith("steppe") and r.scenario != "durability"
@@ -358,8 +360,13 @@ def main(argv: list[str] | None = None) -> int:
                     row.extra["max_msgs_per_s"] = round(top, 1)
                     rows.append(row)
                 for kind, entry in loaded.items():
-                    if kind.startswith("steppe"):
+                    if not kind.startswith("steppe"):
+                        continue
+                    try:
                         rows.append(scenarios.audit(entry, ledgers[kind]))
+                    except (RuntimeError, TimeoutError, OSError) as exc:  # audit the others
+                        skipped[f"{kind} durability"] = f"failed: {exc}"
+                        print(f"  {kind}: durability audit failed: {exc}", flush=True)
             except (RuntimeError, TimeoutError, OSError) as exc:
                 skipped["throughput rounds"] = f"failed: {exc}"
                 print(f"  throughput rounds: failed: {exc}", flush=True)

@@ -5,13 +5,12 @@ work; when it is back the server recovers by itself."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import orjson
-import pytest
 from websockets.asyncio.client import ClientConnection
 
 from steppe.app import Steppe, running
@@ -31,20 +30,6 @@ def start(minute: int) -> dict[str, Any]:
 
 
 STATUS = {"connectorId": 1, "errorCode": "NoError", "status": "Charging"}
-
-
-@pytest.fixture
-async def proxied(postgres_database_url: str) -> AsyncIterator[tuple[str, TcpProxy]]:
-    """The test database's URL, rewritten to go through a proxy on 127.0.0.1."""
-    parts = urlsplit(postgres_database_url)
-    assert parts.hostname is not None
-    proxy = TcpProxy(parts.hostname, parts.port or 5432)
-    port = await proxy.start()
-    user = f"{parts.username}@" if parts.username else ""
-    try:
-        yield parts._replace(netloc=f"{user}127.0.0.1:{port}").geturl(), proxy
-    finally:
-        await proxy.close()
 
 
 async def until_acknowledged(ws: ClientConnection, message: str) -> list[Any]:

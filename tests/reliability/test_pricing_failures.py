@@ -19,6 +19,7 @@ from steppe.domain.cdrs import pricing
 from steppe.storage.tables.tariffs import pricing_queue
 from steppe.storage.tables.tariffs import tariffs as tariffs_table
 from tests.api.test_tariffs import DAY_NIGHT, charge, priced, station
+from tests.reliability.proxy import TcpProxy
 
 
 async def queue_row(app: Steppe) -> Any:
@@ -51,7 +52,9 @@ async def test_a_failed_pricing_is_retried_by_itself(
         await conn.execute(update(tariffs_table).values(body="{not json"))
 
     await charge(steppe, "KZ-ALA-1")  # answered Accepted although pricing fails
-    await asyncio.sleep(0.3)
+    async with asyncio.timeout(5):  # the first attempt has failed
+        while (row := await queue_row(steppe)) is None or row["attempts"] < 1:
+            await asyncio.sleep(0.02)
     assert len(await queued(steppe)) == 1  # not priced, not forgotten
 
     # Fixed by an operator; the worker's next attempt (1 s after the failure) prices it.
@@ -90,17 +93,17 @@ async def test_a_transaction_that_keeps_failing_waits_longer_and_holds_nobody_ba
     assert tx["status"] == "completed" and tx["cost"] is None
 
 
-async def test_an_outage_while_pricing_counts_no_attempt(
-    postgres_database_url: str,
+async def test_a_database_outage_pauses_pricing_and_counts_nothing(
+    proxied: tuple[str, TcpProxy],
     make_steppe: Callable[..., Steppe],
     api_for: Callable[[Steppe], httpx.AsyncClient],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The CDR's insert cannot get its lock within the database timeout (as when the database is
-    overloaded or away): the worker pauses and tries again, and counts nothing against the
-    transaction."""
+    """PostgreSQL goes away (through a proxy the test cuts) while a transaction waits for its
+    CDR: the worker pauses and tries again, counts nothing, and prices it once it is back."""
     caplog.set_level(logging.INFO, logger="steppe.billing")
-    app = make_steppe(database_url=postgres_database_url, database_timeout=1.0)
+    url, proxy = proxied
+    app = make_steppe(database_url=url)
     async with running(app), api_for(app) as api:  # type: ignore[attr-defined]
         await station(api)
         await api.post("/api/v1/id-tokens", json={"id_token": "TAG-KZ", "status": "Accepted"})
@@ -109,21 +112,61 @@ async def test_an_outage_while_pricing_counts_no_attempt(
         app.services.transactions.on_ended = None  # queued, not yet priced
         tx_id = await charge(app, "KZ-ALA-1")
 
+        await proxy.cut()
+        assert hook is not None
+        await hook(0)  # wakes the worker, as the stop would have
+        async with asyncio.timeout(10):
+            while not any("pricing paused" in r.getMessage() for r in caplog.records):
+                await asyncio.sleep(0.05)
+        await proxy.resume()
+
+        cdr = await priced(api, "KZ-ALA-1", within_s=15)
+        assert cdr["transaction_id"] == str(tx_id)
+        assert not [r for r in caplog.records if "pricing failed" in r.getMessage()]
+
+
+async def test_a_transaction_stuck_on_a_lock_is_postponed_and_the_others_priced(
+    postgres_database_url: str,
+    make_steppe: Callable[..., Steppe],
+    api_for: Callable[[Steppe], httpx.AsyncClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another session holds an uncommitted CDR for one transaction, so its insert waits past the
+    database timeout (an error that looks like an outage while the database answers): that
+    transaction is postponed, the next one is priced, and the first once the lock is gone."""
+    monkeypatch.setattr(pricing, "RETRY_AFTER_S", (0.2,))
+    app = make_steppe(database_url=postgres_database_url, database_timeout=1.0)
+    async with running(app), api_for(app) as api:  # type: ignore[attr-defined]
+        await api.post("/api/v1/id-tokens", json={"id_token": "TAG-KZ", "status": "Accepted"})
+        for station_id in ("KZ-ALA-1", "KZ-ALA-2"):
+            await station(api, station_id)
+            await tariff_for(api, station_id, {**DAY_NIGHT, "id": f"t-{station_id}"})
+        hook = app.services.transactions.on_ended
+        app.services.transactions.on_ended = None
+        stuck = int(await charge(app, "KZ-ALA-1"))
+        app.services.transactions.on_ended = hook
+
         blocker = await asyncpg.connect(postgres_database_url.replace("+asyncpg", ""))
         try:
             await blocker.execute("BEGIN")
-            await blocker.execute("LOCK TABLE cdrs IN EXCLUSIVE MODE")  # reads pass, inserts wait
+            await blocker.execute(
+                "INSERT INTO cdrs (id, transaction_pk, station_id, currency, started_at,"
+                " stopped_at, total_excl_vat, total_incl_vat, body, created_at)"
+                " VALUES ('held', $1, 'KZ-ALA-1', 'KZT', now(), now(), '0', '0', '{}', now())",
+                stuck,
+            )
             assert hook is not None
-            await hook(0)  # wakes the worker, as the stop would have
+            await hook(stuck)  # wakes the worker
             async with asyncio.timeout(10):
-                while not any("pricing paused" in r.getMessage() for r in caplog.records):
+                while (row := await queue_row(app)) is None or row["attempts"] < 1:
                     await asyncio.sleep(0.05)
-            row = await queue_row(app)
-            assert row is not None and row["attempts"] == 0
+
+            good = await charge(app, "KZ-ALA-2")
+            cdr = await priced(api, "KZ-ALA-2", within_s=10)
+            assert cdr["transaction_id"] == str(good)
         finally:
             await blocker.execute("ROLLBACK")
             await blocker.close()
 
-        cdr = await priced(api, "KZ-ALA-1", within_s=10)
-        assert cdr["transaction_id"] == str(tx_id)
-        assert not [r for r in caplog.records if "pricing failed" in r.getMessage()]
+        made = await priced(api, "KZ-ALA-1", within_s=15)
+        assert made["transaction_id"] == str(stuck)

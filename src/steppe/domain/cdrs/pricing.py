@@ -8,8 +8,8 @@ and at least every `POLL_S`; each leaves the queue once its CDR exists or no tar
 
 A transaction whose pricing fails (a tariff that cannot be read, say) counts an attempt and is
 due again later, after 1 s, 5 s, 30 s, 5 min, 30 min, then every hour; it never leaves the queue
-by failing, and the others are priced meanwhile. When the database itself is away, nothing is
-counted: the worker pauses and tries again.
+by failing, and the others are priced meanwhile. When the database itself cannot be reached,
+nothing is counted: the worker pauses and tries again.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import contextlib
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
+
+from sqlalchemy import select
 
 from steppe.domain.ports import Clock
 from steppe.errors import NotFound
@@ -113,7 +115,10 @@ class PricingWorker:
             try:
                 await self.price(pk)
             except Exception as exc:
-                if is_outage(exc):
+                # An outage is nobody's fault: raised, nothing counted. But an error that looks
+                # like one while the database answers (a statement past the timeout, waiting on
+                # a lock) belongs to this transaction, or it would stop every other's pricing.
+                if is_outage(exc) and not await self._database_answers():
                     raise
                 await self._postpone(pk, attempts + 1)
         return len(due) == PAGE
@@ -136,6 +141,14 @@ class PricingWorker:
             await repo.postpone(batch.conn, pk, attempts=attempts, due_at=due_at)
 
         await self._committer.write(later)
+
+    async def _database_answers(self) -> bool:
+        try:
+            async with self._db.connect() as conn:
+                await conn.execute(select(1))
+        except Exception:
+            return False
+        return True
 
     async def _idle_for(self) -> float:
         """Seconds until the next queued transaction is due, at most POLL_S."""
