@@ -70,7 +70,8 @@ class PricingWorker:
     async def price(self, transaction_pk: int) -> None:
         """Make the transaction's CDR (if a tariff applies) and take it off the queue."""
         try:
-            await self._cdrs.create_for(transaction_pk)
+            if await self._cdrs.create_for(transaction_pk) is not None:
+                return  # the commit that stored the CDR took it off the queue
         except NotFound:
             log.warning("transaction %d was queued for pricing but does not exist", transaction_pk)
 
