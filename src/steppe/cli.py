@@ -104,10 +104,10 @@ def cmd_certs(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from steppe.domain.keys import console
+    from steppe.app import keys as key_commands
 
     return asyncio.run(
-        console.run(
+        key_commands.run(
             _settings(args),
             args.keys_command,
             name=getattr(args, "name", None),

@@ -1,26 +1,41 @@
 """Steppe's own exceptions.
 
-Every error Steppe raises on purpose derives from `SteppeError`; each boundary translates it into
-its own language (a CALLERROR for a charger, an HTTP status for the API, an OCPI status for
-partners)::
+Every exception Steppe raises derives from `SteppeError`. Each boundary translates by type into
+its own language: a CALLERROR for a charger (`ocpp/dispatcher.py`), an HTTP status with a JSON
+body for the API (`api/errors.py`), an OCPI status code for partners. Classes defined outside this
+module are drawn with the module that holds them::
 
     SteppeError
     ├── ConfigurationError        settings that cannot work together
-    ├── NotFound                  a station, token, transaction ... that does not exist  (HTTP 404)
-    ├── AlreadyExists             a create that collides with an existing id             (HTTP 409)
-    ├── Conflict                  the request cannot be met in the current state         (HTTP 409)
-    │   └── StationNotConnected   a command for a station that is not online             (HTTP 409)
-    ├── InvalidInput              a value the domain refuses                              (HTTP 422)
-    ├── Forbidden                 authenticated but not allowed                           (HTTP 403)
-    ├── CommandTimeout            a charger did not answer in time                        (HTTP 504)
-    └── StorageUnavailable        the database cannot be reached; nothing was acknowledged
+    ├── NotFound                  a station, token, transaction ... that does not exist   404
+    ├── AlreadyExists             a create that collides with an existing id              409
+    ├── Conflict                  the request cannot be met in the current state          409
+    │   └── StationNotConnected   a command for a station that is not online              409
+    ├── InvalidInput              a value the domain refuses                              422
+    │   ├── CommandUnavailable    the station's OCPP version has no such command          422
+    │   └── pki.authority.CsrRefused                  a CSR Steppe will not sign
+    ├── Forbidden                 authenticated but not allowed                           403
+    │   └── domain.security.service.SigningUnavailable    no CA key to sign with
+    ├── CommandTimeout            a charger did not answer in time                        504
+    ├── StationRejectedCall       a charger answered Steppe's call with a CALLERROR       502
+    ├── StorageUnavailable        the database cannot be reached; nothing acknowledged    503
+    ├── ProtocolError             OCPP-J broken on the wire (raised by the protocol core)
+    │   ├── ocpp.errors.OcppError                     answered with a CALLERROR of its kind
+    │   │   └── ocpp.rpc.FrameError                   a frame that is not OCPP-J
+    │   └── ocpp.session.SessionBusy                  a call of Steppe's is still in flight
+    ├── storage.group_commit.NeedsConnection          a dry-run batch met a statement; the
+    │                                                 batch runs the usual way (stays inside)
+    ├── api.errors.ApiError       an HTTP answer the API decides itself (status, code)
+    └── simulator.link.CallRefused                    a simulated charger's call was refused
+
+The numbers are the HTTP statuses `api/errors.py` gives each one.
 """
 
 from __future__ import annotations
 
 
 class SteppeError(Exception):
-    """Root of every error Steppe raises on purpose."""
+    """Root of every error Steppe raises."""
 
 
 class ConfigurationError(SteppeError):
@@ -47,6 +62,10 @@ class InvalidInput(SteppeError):
     """A value the domain refuses."""
 
 
+class CommandUnavailable(InvalidInput):
+    """The station's OCPP version has no such command (the message names the one to use)."""
+
+
 class Forbidden(SteppeError):
     """The caller is known but not allowed to do this."""
 
@@ -55,5 +74,18 @@ class CommandTimeout(SteppeError):
     """A charger did not answer a command in time."""
 
 
+class StationRejectedCall(SteppeError):
+    """The charger answered Steppe's call with a CALLERROR."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(f"{code}: {description}" if description else code)
+        self.code = code
+        self.description = description
+
+
 class StorageUnavailable(SteppeError):
     """The database cannot be reached; nothing was acknowledged."""
+
+
+class ProtocolError(SteppeError):
+    """OCPP-J broken on the wire: raised by the protocol core, answered by the gateway."""

@@ -84,3 +84,33 @@ async def test_metrics_follow_a_charger(steppe: Steppe, api: httpx.AsyncClient) 
 
     async with httpx.AsyncClient(base_url=steppe.http_url) as anonymous:
         assert (await anonymous.get("/metrics")).status_code == 401
+
+
+async def test_a_station_cannot_forge_metric_lines_or_labels(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """Actions no OCPP version defines, one with a newline and a forged sample in its name, are
+    all counted under one label; a scraper that asks for the 1.0.0 format gets it."""
+    await register(api, "CP-X")
+    async with websockets.connect(
+        f"{steppe.ocpp_url}/CP-X",
+        subprotocols=["ocpp1.6"],  # type: ignore[list-item]
+        additional_headers=basic_auth("CP-X", PASSWORD),
+    ) as ws:
+        await ws.send(
+            json.dumps(
+                [2, "1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}]
+            )
+        )
+        await ws.recv()
+        forged = 'Evil"}\nsteppe_connected_stations 9999\n#'
+        for index, action in enumerate([forged, "Made-Up-1", "Made-Up-2", "x" * 5000]):
+            await ws.send(json.dumps([2, f"u{index}", action, {}]))
+            assert json.loads(await ws.recv())[0] == 4
+        text = (await api.get("/metrics")).text
+    assert value(text, "steppe_connected_stations") == 1
+    assert "9999" not in text and "Made-Up" not in text and "x" * 100 not in text
+    unknown = [line for line in text.splitlines() if 'action="(unknown)"' in line]
+    assert len(unknown) == 1 and unknown[0].endswith(" 4.0")
+    newer = await api.get("/metrics", headers={"Accept": "text/plain; version=1.0.0"})
+    assert newer.headers["content-type"].startswith("text/plain; version=1.0.0")

@@ -15,11 +15,21 @@ import pytest
 from sqlalchemy import select, update
 
 from steppe.app import Steppe, running
-from steppe.domain.cdrs import pricing
+from steppe.domain.cdrs import pricing_queue as pricing
 from steppe.storage.tables.tariffs import pricing_queue
 from steppe.storage.tables.tariffs import tariffs as tariffs_table
 from tests.api.test_tariffs import DAY_NIGHT, charge, priced, station
 from tests.reliability.proxy import TcpProxy
+
+
+def never_told(monkeypatch: pytest.MonkeyPatch, app: Steppe) -> None:
+    """Stops end up queued but the worker is not woken: as if the server went away between a
+    stop's commit and its pricing."""
+
+    async def not_told(transaction_pk: int) -> None:
+        return None
+
+    monkeypatch.setattr(app.services.pricing, "transaction_ended", not_told)
 
 
 async def queue_row(app: Steppe) -> Any:
@@ -98,6 +108,7 @@ async def test_a_database_outage_pauses_pricing_and_counts_nothing(
     make_steppe: Callable[..., Steppe],
     api_for: Callable[[Steppe], httpx.AsyncClient],
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """PostgreSQL goes away (through a proxy the test cuts) while a transaction waits for its
     CDR: the worker pauses and tries again, counts nothing, and prices it once it is back."""
@@ -108,12 +119,11 @@ async def test_a_database_outage_pauses_pricing_and_counts_nothing(
         await station(api)
         await api.post("/api/v1/id-tokens", json={"id_token": "TAG-KZ", "status": "Accepted"})
         await tariff_for(api, "KZ-ALA-1", DAY_NIGHT)
-        hook = app.services.transactions.on_ended
-        app.services.transactions.on_ended = None  # queued, not yet priced
+        hook = app.services.pricing.transaction_ended
+        never_told(monkeypatch, app)  # queued, not yet priced
         tx_id = await charge(app, "KZ-ALA-1")
 
         await proxy.cut()
-        assert hook is not None
         await hook(0)  # wakes the worker, as the stop would have
         async with asyncio.timeout(10):
             while not any("pricing paused" in r.getMessage() for r in caplog.records):
@@ -141,10 +151,11 @@ async def test_a_transaction_stuck_on_a_lock_is_postponed_and_the_others_priced(
         for station_id in ("KZ-ALA-1", "KZ-ALA-2"):
             await station(api, station_id)
             await tariff_for(api, station_id, {**DAY_NIGHT, "id": f"t-{station_id}"})
-        hook = app.services.transactions.on_ended
-        app.services.transactions.on_ended = None
+        hook = app.services.pricing.transaction_ended
+        never_told(monkeypatch, app)
         stuck = int(await charge(app, "KZ-ALA-1"))
-        app.services.transactions.on_ended = hook
+        monkeypatch.undo()
+        monkeypatch.setattr(pricing, "RETRY_AFTER_S", (0.2,))
 
         blocker = await asyncpg.connect(postgres_database_url.replace("+asyncpg", ""))
         try:
@@ -155,7 +166,6 @@ async def test_a_transaction_stuck_on_a_lock_is_postponed_and_the_others_priced(
                 " VALUES ('held', $1, 'KZ-ALA-1', 'KZT', now(), now(), '0', '0', '{}', now())",
                 stuck,
             )
-            assert hook is not None
             await hook(stuck)  # wakes the worker
             async with asyncio.timeout(10):
                 while (row := await queue_row(app)) is None or row["attempts"] < 1:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from steppe.app import Steppe, running
@@ -14,6 +15,7 @@ from steppe.storage.tables.tariffs import pricing_queue
 from tests.api.test_tariffs import DAY_NIGHT, PASSWORD, charge, priced, station
 from tests.e2e.charger import connect_v201
 from tests.e2e.v201_steps import boot, event, register_value
+from tests.reliability.test_pricing_failures import never_told
 
 
 async def charge_v201(app: Steppe, station_id: str) -> None:
@@ -52,6 +54,7 @@ async def test_an_end_stored_before_a_stop_is_priced_after_the_restart(
     make_steppe: Callable[..., Steppe],
     api_for: Callable[[Steppe], httpx.AsyncClient],
     database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     first = make_steppe(database_url=database_url)
     async with running(first) as app, api_for(app) as api:  # type: ignore[attr-defined]
@@ -65,7 +68,7 @@ async def test_an_end_stored_before_a_stop_is_priced_after_the_restart(
             )
         # The server goes away between the stop's commit and its pricing: nothing tells the
         # pricing worker about this stop.
-        app.services.transactions.on_ended = None
+        never_told(monkeypatch, app)
         tx_id = await charge(app, "KZ-ALA-1")  # the stop is answered Accepted
         await charge_v201(app, "KZ-ALA-2")
         assert (await api.get("/api/v1/cdrs")).json()["items"] == []

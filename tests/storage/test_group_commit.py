@@ -6,8 +6,8 @@ import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
+from steppe.errors import AlreadyExists
 from steppe.storage import migrator
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
@@ -45,7 +45,7 @@ async def test_concurrent_writes_share_commits_and_a_duplicate_fails_alone(
     await asyncio.gather(runner, return_exceptions=True)
 
     failures = [r for r in results if isinstance(r, BaseException)]
-    assert len(failures) == 1 and isinstance(failures[0], IntegrityError)
+    assert len(failures) == 1 and isinstance(failures[0], AlreadyExists)
     assert committer.operations == 199
     assert committer.batches < 100  # shared commits, not one per write
     async with db.connect() as conn:

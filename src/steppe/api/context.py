@@ -1,23 +1,43 @@
-"""What the API's handlers are given: the services and the live-connection view."""
+"""What the API's handlers are given: the services, the live connections, metrics, readiness."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from steppe.config import Settings
 from steppe.domain.ports import CommandSender
 from steppe.domain.services import Services
 
-if TYPE_CHECKING:
-    from steppe.storage.db import Database
+
+class MetricsSource(Protocol):
+    """Renders the metrics endpoint's body (the composition root gathers the figures)."""
+
+    async def exposition(self, accept: str | None) -> tuple[bytes, str]:
+        """The body and its content type, in the format the `Accept` header asks for."""
+        ...
 
 
-@dataclass(slots=True)
+class Readiness:
+    """Whether the instance serves: false until both ports listen, false again at shutdown
+    (open event streams end then)."""
+
+    __slots__ = ("_ready",)
+
+    def __init__(self) -> None:
+        self._ready = False
+
+    def __bool__(self) -> bool:
+        return self._ready
+
+    def set(self, ready: bool) -> None:
+        self._ready = ready
+
+
+@dataclass(frozen=True, slots=True)
 class ApiContext:
     settings: Settings
     services: Services
-    commands: CommandSender
-    db: Database
-    ready: bool = False
-    extras: dict[str, object] = field(default_factory=dict)
+    connections: CommandSender  # the live connections: who is online, and calls to them
+    metrics: MetricsSource
+    readiness: Readiness = field(default_factory=Readiness)

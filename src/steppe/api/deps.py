@@ -55,13 +55,10 @@ async def authenticate(
     admin = context.settings.admin_token
     if admin is not None and hmac.compare_digest(token.encode(), admin.get_secret_value().encode()):
         return Principal("admin-token", Role.ADMIN)
-    resolver = context.extras.get("key_resolver")  # API keys: steppe.operator_api.key_resolver
-    if resolver is not None:
-        principal = await resolver(token)  # type: ignore[operator]
-        if principal is not None:
-            assert isinstance(principal, Principal)
-            return principal
-    raise ApiError(401, "unauthenticated", "unknown or revoked key")
+    key = await context.services.keys.resolve(token)
+    if key is None:
+        raise ApiError(401, "unauthenticated", "unknown or revoked key")
+    return Principal(key.name, Role[key.role.upper()], key_id=key.id)
 
 
 def require(role: Role) -> object:

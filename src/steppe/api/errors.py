@@ -12,17 +12,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from steppe.errors import (
     AlreadyExists,
     CommandTimeout,
+    CommandUnavailable,
     Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
     StationNotConnected,
+    StationRejectedCall,
     SteppeError,
     StorageUnavailable,
 )
 
 
-class ApiError(Exception):
+class ApiError(SteppeError):
+    """An HTTP answer the API decides itself (an unknown key, a wrong role): status and code."""
+
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status = status
@@ -35,9 +39,11 @@ STATUS: tuple[tuple[type[SteppeError], int, str], ...] = (
     (AlreadyExists, 409, "already_exists"),
     (StationNotConnected, 409, "station_not_connected"),
     (Conflict, 409, "conflict"),
+    (CommandUnavailable, 422, "command_not_available"),
     (InvalidInput, 422, "invalid_input"),
     (Forbidden, 403, "forbidden"),
     (CommandTimeout, 504, "station_timeout"),
+    (StationRejectedCall, 502, "call_error"),
     (StorageUnavailable, 503, "storage_unavailable"),
 )
 

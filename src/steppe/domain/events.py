@@ -12,24 +12,39 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-EVENT_TYPES = (
-    "station.connected",
-    "station.disconnected",
-    "station.booted",
-    "connector.status",
-    "transaction.started",
-    "transaction.updated",
-    "transaction.ended",
-    "command.result",
-    "security.event",
-)
+
+class EventType(StrEnum):
+    """Every event Steppe publishes: `publish` takes nothing else, and the event stream's and
+    webhooks' type filters accept exactly these (docs/api.md describes each one's data)."""
+
+    STATION_CONNECTED = "station.connected"
+    STATION_DISCONNECTED = "station.disconnected"
+    STATION_VERSION = "station.version"  # the OCPP version a station connects with changed
+    STATION_BOOTED = "station.booted"
+    STATION_REPORT = "station.report"  # a part of a device model report (2.0.1 NotifyReport)
+    STATION_EVENT = "station.event"  # a device model event (2.0.1 NotifyEvent)
+    STATION_FIRMWARE = "station.firmware"  # a firmware update's progress
+    STATION_LOG = "station.log"  # a log upload's progress (1.6 diagnostics included)
+    STATION_PASSWORD_ROTATED = "station.password_rotated"  # noqa: S105 - an event name
+    CONNECTOR_STATUS = "connector.status"
+    TRANSACTION_STARTED = "transaction.started"
+    TRANSACTION_UPDATED = "transaction.updated"
+    TRANSACTION_ENDED = "transaction.ended"
+    RESERVATION_STATUS = "reservation.status"
+    CHARGING_LIMIT = "charging.limit"  # a limit set outside Steppe (2.0.1 NotifyChargingLimit)
+    CHARGING_PROFILES = "charging.profiles"  # profiles a station reports it holds
+    COMMAND_RESULT = "command.result"
+    SECURITY_EVENT = "security.event"
+    CERTIFICATE_SIGNED = "certificate.signed"
+    STREAM_LAGGED = "stream.lagged"  # to one subscriber: it fell behind and lost events
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    type: str
+    type: EventType
     station_id: str | None
     data: dict[str, Any]
     id: int = 0
@@ -64,7 +79,7 @@ class Subscription:
             return
         if self.queue.full():
             self.queue.get_nowait()
-            lag = Event("stream.lagged", None, {"dropped": 1}, id=event.id)
+            lag = Event(EventType.STREAM_LAGGED, None, {"dropped": 1}, id=event.id)
             if not self.queue.full():
                 self.queue.put_nowait(lag)
                 if self.queue.full():
@@ -84,7 +99,7 @@ class EventBus:
         a publisher may skip working out their data)."""
         return any(s.wants(type_) for s in self._subscriptions)
 
-    def publish(self, type_: str, station_id: str | None, data: dict[str, Any]) -> None:
+    def publish(self, type_: EventType, station_id: str | None, data: dict[str, Any]) -> None:
         """Hand an event to every subscriber that wants it; nothing is built when none does."""
         self.published += 1
         takers = [s for s in self._subscriptions if s.wants(type_)]
@@ -109,7 +124,3 @@ class EventBus:
             yield subscription
         finally:
             self._subscriptions.discard(subscription)
-
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscriptions)

@@ -1,31 +1,44 @@
-"""The set of domain services one Steppe instance runs, handed to every boundary."""
+"""The set of domain services one Steppe instance runs, handed to every boundary.
+
+The composition root (`steppe.app`) builds each one with what it needs; every field is always
+there, so a boundary never has to ask whether a service exists.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from steppe.domain.cdrs.pricing_queue import PricingQueue
+from steppe.domain.cdrs.service import CdrService
+from steppe.domain.commands.service import CommandService
+from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
+from steppe.domain.keys.service import KeyService
 from steppe.domain.ports import Clock
+from steppe.domain.security.service import SecurityService
+from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
+from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
+from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
-
-if TYPE_CHECKING:
-    from steppe.domain.cdrs.service import CdrService
-    from steppe.domain.device_model.service import DeviceModelService
-    from steppe.domain.tariffs.service import TariffService
-    from steppe.domain.transactions.sequenced import TransactionEvents
+from steppe.domain.webhooks.service import WebhookService
 
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    stations: StationService
-    tokens: TokenService
-    transactions: TransactionService
-    bus: EventBus
     clock: Clock
-    tariffs: TariffService | None = None
-    cdrs: CdrService | None = None
-    device_model: DeviceModelService | None = None
-    transaction_events: TransactionEvents | None = None
+    bus: EventBus
+    stations: StationService
+    connectors: ConnectorLayout
+    tokens: TokenService
+    tariffs: TariffService
+    transactions: TransactionService
+    transaction_events: TransactionEvents
+    cdrs: CdrService
+    pricing: PricingQueue
+    device_model: DeviceModelService
+    security: SecurityService
+    commands: CommandService
+    keys: KeyService
+    webhooks: WebhookService

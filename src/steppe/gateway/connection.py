@@ -10,7 +10,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 
 from steppe.domain.stations.models import StationContext
-from steppe.errors import CommandTimeout, Conflict, StationNotConnected
+from steppe.errors import CommandTimeout, Conflict, StationNotConnected, StationRejectedCall
 from steppe.gateway.fastpath import OcppServerConnection
 from steppe.gateway.limits import Admission, MessageThrottle
 from steppe.gateway.metrics import GatewayMetrics
@@ -30,15 +30,6 @@ from steppe.ocpp.versions import OcppVersion
 log = logging.getLogger("steppe.gateway")
 frames = logging.getLogger("steppe.ocpp.frames")
 POLICY_VIOLATION = 1008  # a station that keeps sending past its message rate limit
-
-
-class CallRejected(Conflict):
-    """The charger answered Steppe's call with a CALLERROR."""
-
-    def __init__(self, code: str, description: str) -> None:
-        super().__init__(f"{code}: {description}" if description else code)
-        self.code = code
-        self.description = description
 
 
 class StationConnection:
@@ -62,8 +53,8 @@ class StationConnection:
         dispatcher: Dispatcher,
         *,
         default_timeout: float,
-        throttle: MessageThrottle | None = None,
-        metrics: GatewayMetrics | None = None,
+        throttle: MessageThrottle,
+        metrics: GatewayMetrics,
     ) -> None:
         self.ws = ws
         self.session = session
@@ -110,11 +101,9 @@ class StationConnection:
             self._abandon()
 
     async def _answer(self, call: IncomingCall) -> str:
-        throttle = self.throttle
-        if throttle is not None:
-            verdict = throttle.admit()
-            if verdict is not Admission.ALLOW:
-                return await self._refuse(call, verdict)
+        verdict = self.throttle.admit()
+        if verdict is not Admission.ALLOW:
+            return await self._refuse(call, verdict)
         metrics = self.metrics
         started = time.perf_counter()
         try:
@@ -122,12 +111,10 @@ class StationConnection:
                 self.session.version, self.ctx, call.action, call.payload
             )
         except OcppError as error:
-            if metrics is not None:
-                metrics.observe(call.action, error.kind.value, time.perf_counter() - started)
-                metrics.error(error.kind.value)
+            metrics.observe(call.action, error.kind.value, time.perf_counter() - started)
+            metrics.error(error.kind.value)
             return self.session.fail(call, error)
-        if metrics is not None:
-            metrics.observe(call.action, "ok", time.perf_counter() - started)
+        metrics.observe(call.action, "ok", time.perf_counter() - started)
         try:
             return self.session.answer(call, payload)
         except OcppError as error:
@@ -154,7 +141,7 @@ class StationConnection:
                 waiter.set_result(event.payload)
         elif type(event) is CallFailed:
             if waiter is not None and not waiter.done():
-                waiter.set_exception(CallRejected(event.code, event.description))
+                waiter.set_exception(StationRejectedCall(event.code, event.description))
         elif type(event) is Ignored:
             log.info("[%s] ignored a frame: %s", self.station_id, event.reason)
 

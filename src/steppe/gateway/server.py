@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
-from collections.abc import Coroutine, Mapping
-from typing import Any, cast
+from collections.abc import Mapping
+from typing import cast
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
 from steppe.config import Settings
+from steppe.domain.events import EventType
 from steppe.domain.services import Services
 from steppe.gateway.auth import Handshake, client_address
 from steppe.gateway.connection import StationConnection
@@ -19,6 +19,7 @@ from steppe.gateway.identity import station_id_from_path
 from steppe.gateway.limits import ConnectionCounter, Lockout, MessageThrottle
 from steppe.gateway.metrics import GatewayMetrics
 from steppe.gateway.registry import ConnectionRegistry
+from steppe.gateway.tasks import TaskSet
 from steppe.gateway.tls import server_context
 from steppe.ocpp.dispatcher import Dispatcher, VersionHandlers
 from steppe.ocpp.session import RpcSession
@@ -46,14 +47,17 @@ class OcppServer:
         handlers: Mapping[OcppVersion, VersionHandlers],
         schemas: SchemaRegistry,
         registry: ConnectionRegistry,
+        *,
+        metrics: GatewayMetrics,
+        tasks: TaskSet,
     ) -> None:
         self._settings = settings
         self._services = services
         self._schemas = schemas
         self.registry = registry
         self.dispatcher = Dispatcher(handlers, schemas)
-        # Counts of handled calls, kept when the operator API is installed.
-        self.metrics: GatewayMetrics | None = None
+        self.metrics = metrics
+        self._tasks = tasks
         newest_first = sorted(handlers, key=lambda v: v.value, reverse=True)
         self.subprotocols = tuple(v.subprotocol for v in newest_first)
         self.tls = server_context(settings)
@@ -66,15 +70,7 @@ class OcppServer:
             connections=self.connections,
         )
         self._servers: list[Server] = []
-        self._tasks: set[asyncio.Task[None]] = set()
         self.plain_port: int | None = None
-
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run `work` (e.g. a call to a station after answering it) as a tracked task; tasks still
-        running at shutdown are cancelled."""
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     @property
     def wants_plain_port(self) -> bool:
@@ -134,14 +130,14 @@ class OcppServer:
         peer = client_address(ws)
         log.info("[%s] connected from %s with OCPP %s", station_id, peer, version.value)
         bus = self._services.bus
-        bus.publish("station.connected", station_id, {"ocpp_version": version.value})
+        bus.publish(EventType.STATION_CONNECTED, station_id, {"ocpp_version": version.value})
         self.connections.opened(peer)
         try:
             await connection.serve()
         finally:
             self.connections.closed(peer)
             if self.registry.remove(connection):
-                bus.publish("station.disconnected", station_id, {"code": ws.close_code})
+                bus.publish(EventType.STATION_DISCONNECTED, station_id, {"code": ws.close_code})
             log.info("[%s] disconnected (code %s)", station_id, ws.close_code)
 
     async def close(self) -> None:
@@ -150,6 +146,4 @@ class OcppServer:
             server.close(close_connections=True)
         for server in self._servers:
             await server.wait_closed()
-        for task in tuple(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.cancel()

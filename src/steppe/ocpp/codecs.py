@@ -1,6 +1,7 @@
 """Each version's command codec checked against the official schema before anything is sent.
 
-Turns protocol-level refusals into domain errors, so the command service never sees OCPP types.
+A payload that breaks the schema is refused as InvalidInput, so the command service never sees
+OCPP types; a command the version lacks raises CommandUnavailable from the codec itself.
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from steppe.domain.commands.models import CommandParams
-from steppe.domain.commands.service import CommandEncoder, CommandUnavailable
+from steppe.domain.commands.service import CommandEncoder
 from steppe.errors import InvalidInput
-from steppe.ocpp.commands import CommandCodec, CommandNotAvailable
+from steppe.ocpp.commands import CommandCodec
 from steppe.ocpp.errors import OcppError
 from steppe.ocpp.v16.commands import V16Commands
 from steppe.ocpp.v201.commands import V201Commands
@@ -25,10 +26,7 @@ class CheckedCodec:
         self._schemas = schemas
 
     def encode(self, command: str, params: CommandParams) -> tuple[str, dict[str, Any]]:
-        try:
-            call = self._codec.encode(command, params)
-        except CommandNotAvailable as exc:
-            raise CommandUnavailable(str(exc)) from None
+        call = self._codec.encode(command, params)
         try:
             self._schemas.validate_request(self._version, call.action, call.payload)
         except OcppError as exc:

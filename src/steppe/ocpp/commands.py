@@ -11,10 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from steppe.domain.commands.models import CommandParams
-
-
-class CommandNotAvailable(Exception):
-    """The command has no equivalent in this OCPP version (e.g. get-configuration on 2.0.1)."""
+from steppe.errors import CommandUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +22,7 @@ class OutgoingCall:
 
 class CommandCodec(Protocol):
     def encode(self, command: str, params: CommandParams) -> OutgoingCall:
-        """The call for `command`; raises CommandNotAvailable for commands this version lacks."""
+        """The call for `command`; raises CommandUnavailable for commands this version lacks."""
         ...
 
     def status_of(self, command: str, response: dict[str, Any]) -> str:
@@ -49,5 +46,5 @@ class TableCodec:
         if encoder is None:
             instead = self.instead.get(command)
             hint = f"; use {instead}" if instead else ""
-            raise CommandNotAvailable(f"{command} does not exist in OCPP {self.version}{hint}")
+            raise CommandUnavailable(f"{command} does not exist in OCPP {self.version}{hint}")
         return encoder(params)

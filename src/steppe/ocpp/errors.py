@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from steppe.errors import ProtocolError
 from steppe.ocpp.versions import OcppVersion
 
 
@@ -60,7 +61,7 @@ def kind_of(code: str, version: OcppVersion) -> ErrorKind | None:
     return _FROM_WIRE[version].get(code)
 
 
-class OcppError(Exception):
+class OcppError(ProtocolError):
     """A failure to be answered with a CALLERROR."""
 
     def __init__(

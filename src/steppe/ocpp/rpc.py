@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from steppe.errors import ProtocolError
 from steppe.ocpp.errors import ErrorKind
 
 # OCPP message ids are at most 36 characters (a UUID); longer ones are refused.
@@ -47,7 +48,7 @@ class CallError:
 Frame = Call | CallResult | CallError
 
 
-class FrameError(Exception):
+class FrameError(ProtocolError):
     """A frame that is not valid OCPP-J.
 
     `message_id` is the id when it could be read (else None) and `message_type` the type number

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from steppe.errors import ProtocolError
 from steppe.ocpp.errors import ErrorKind, OcppError, wire_code
 from steppe.ocpp.rpc import (
     Call,
@@ -103,7 +104,7 @@ class PendingCall:
     deadline: float
 
 
-class SessionBusy(Exception):
+class SessionBusy(ProtocolError):
     """Steppe already has a call in flight to this charger."""
 
 

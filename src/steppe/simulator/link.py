@@ -15,6 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
+from steppe.errors import SteppeError
 from steppe.ocpp.rpc import (
     Call,
     CallError,
@@ -31,7 +32,7 @@ log = logging.getLogger("steppe.simulator")
 ServerCallHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-class CallRefused(Exception):
+class CallRefused(SteppeError):
     """The server answered one of the charger's calls with a CALLERROR."""
 
     def __init__(self, action: str, code: str, description: str) -> None:

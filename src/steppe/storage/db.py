@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -94,6 +94,15 @@ class Database:
             if is_outage(exc) and not isinstance(exc, StorageUnavailable):
                 raise StorageUnavailable(str(exc)) from exc
             raise
+
+    async def answers(self) -> bool:
+        """Whether the database answers a trivial query right now."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
 
     async def close(self) -> None:
         if self.writer is not None:

@@ -20,17 +20,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from sqlalchemy import Boolean, DateTime, Table, TypeDecorator, and_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-INSERT, INSERT_IGNORE, UPDATE, UPSERT = "insert", "insert-ignore", "update", "upsert"
+Verb = Literal["insert", "insert-ignore", "update", "upsert"]
+INSERT: Verb = "insert"
+INSERT_IGNORE: Verb = "insert-ignore"
+UPDATE: Verb = "update"
+UPSERT: Verb = "upsert"
 
-# (kind, table, key columns, value columns, columns to overwrite on conflict)
-Kind = tuple[str, Table, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+# One statement that deferred rows share: (verb, table, key columns, value columns, columns to
+# overwrite on conflict). Rows with the same plan are written together; a plain tuple, because
+# one is made for every deferred row on the hot path.
+Plan = tuple[Verb, Table, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 
 class DeferredWrites:
@@ -39,27 +45,27 @@ class DeferredWrites:
     __slots__ = ("_rows",)
 
     def __init__(self) -> None:
-        self._rows: dict[Kind, list[tuple[Any, ...]]] = {}
+        self._rows: dict[Plan, list[tuple[Any, ...]]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._rows)
 
     def add(
         self,
-        kind: str,
+        verb: Verb,
         table: Table,
         keys: Mapping[str, Any],
         values: Mapping[str, Any],
         overwrite: tuple[str, ...] = (),
     ) -> None:
-        plan: Kind = (kind, table, tuple(keys), tuple(values), overwrite)
+        plan: Plan = (verb, table, tuple(keys), tuple(values), overwrite)
         self._rows.setdefault(plan, []).append((*keys.values(), *values.values()))
 
     def clear(self) -> None:
         self._rows.clear()
 
-    def kinds(self) -> list[tuple[Kind, list[tuple[Any, ...]]]]:
-        """Each kind of statement with its rows, in the order the kinds were first used."""
+    def plans(self) -> list[tuple[Plan, list[tuple[Any, ...]]]]:
+        """Each statement with its rows, in the order the statements were first used."""
         return list(self._rows.items())
 
     def sqlite_work(self) -> list[tuple[str, list[tuple[Any, ...]]]]:
@@ -152,16 +158,16 @@ def _quoted(names: Sequence[str]) -> list[str]:
     return [f'"{name}"' for name in names]
 
 
-_SQLITE: dict[Kind, tuple[str, Params]] = {}
+_SQLITE: dict[Plan, tuple[str, Params]] = {}
 
 
-def _sqlite_statement(plan: Kind) -> tuple[str, Params]:
+def _sqlite_statement(plan: Plan) -> tuple[str, Params]:
     found = _SQLITE.get(plan)
     if found is not None:
         return found
-    kind, table, keys, values, overwrite = plan
+    verb, table, keys, values, overwrite = plan
     name = f'"{table.name}"'
-    if kind == UPDATE:
+    if verb == UPDATE:
         sets = ", ".join(f"{c} = ?" for c in _quoted(values))
         where = " AND ".join(f"{c} = ?" for c in _quoted(keys))
         sql = f"UPDATE {name} SET {sets} WHERE {where}"  # noqa: S608 - names are table columns
@@ -175,12 +181,12 @@ def _sqlite_statement(plan: Kind) -> tuple[str, Params]:
         found = (sql, _each(convert))
     else:
         columns = (*keys, *values)
-        verb = "INSERT OR IGNORE" if kind == INSERT_IGNORE else "INSERT"
+        command = "INSERT OR IGNORE" if verb == INSERT_IGNORE else "INSERT"
         fields = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
         # Rows are inserted in the array's order; `WHERE true` keeps ON CONFLICT unambiguous.
-        head = f"{verb} INTO {name} ({', '.join(_quoted(columns))})"
+        head = f"{command} INTO {name} ({', '.join(_quoted(columns))})"
         sql = f"{head} SELECT {fields} FROM json_each(?) WHERE true ORDER BY key"  # noqa: S608
-        if kind == UPSERT:
+        if verb == UPSERT:
             sets = ", ".join(f"{c} = excluded.{c}" for c in _quoted(overwrite))
             sql += f" ON CONFLICT ({', '.join(_quoted(keys))}) DO UPDATE SET {sets}"
         found = (sql, _bulk(_row_converter(table, columns)))
@@ -191,16 +197,16 @@ def _sqlite_statement(plan: Kind) -> tuple[str, Params]:
 # --- Other databases: SQLAlchemy Core statements run as executemany ---------------------------
 
 
-_CORE: dict[tuple[Kind, str], tuple[Any, tuple[str, ...]]] = {}
+_CORE: dict[tuple[Plan, str], tuple[Any, tuple[str, ...]]] = {}
 
 
-def _core_statement(plan: Kind, dialect: str) -> tuple[Any, tuple[str, ...]]:
+def _core_statement(plan: Plan, dialect: str) -> tuple[Any, tuple[str, ...]]:
     found = _CORE.get((plan, dialect))
     if found is not None:
         return found
-    kind, table, keys, values, overwrite = plan
+    verb, table, keys, values, overwrite = plan
     statement: Any
-    if kind == UPDATE:
+    if verb == UPDATE:
         names = (*(f"k_{k}" for k in keys), *(f"v_{v}" for v in values))
         statement = (
             table.update()
@@ -210,9 +216,9 @@ def _core_statement(plan: Kind, dialect: str) -> tuple[Any, tuple[str, ...]]:
     else:
         names = (*keys, *values)
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        if kind == INSERT:
+        if verb == INSERT:
             statement = table.insert()
-        elif kind == INSERT_IGNORE:
+        elif verb == INSERT_IGNORE:
             statement = insert(table).on_conflict_do_nothing()
         else:
             base = insert(table)

@@ -7,9 +7,12 @@ gathers, so batches grow with load and latency stays near one commit.
 
 Rules for an operation: it only talks to the database through the `Batch` it is given (no other
 side effects), because a failed batch is replayed one operation at a time to isolate the failing
-one. Writes that need no answer (meter samples, boot details, connector states) are deferred with
-`Batch.insert_later`, `update_later` and `upsert_later` and sent as one executemany per kind of
-statement (`storage/deferred.py`).
+one. It writes through repository functions: a statement that needs an answer takes the batch's
+connection (`repo.insert(batch.conn, ...)`), a write that needs none is deferred by the
+repository (`samples.add_later(batch, rows)`) and sent at the end of the batch with the other
+operations' rows of the same statement (`storage/deferred.py`). Which way a deferred write takes
+to disk (the database's own writer, or SQLAlchemy in the batch's transaction) is decided here,
+per batch, and nowhere else: see docs/architecture.md, "Writing".
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from steppe.errors import StorageUnavailable
+from steppe.errors import SteppeError, StorageUnavailable
 from steppe.storage.db import Database, is_outage
 from steppe.storage.deferred import INSERT, INSERT_IGNORE, UPDATE, UPSERT, DeferredWrites
 
@@ -33,12 +36,14 @@ PIPELINE = 2
 log = logging.getLogger("steppe.storage")
 
 
-class NeedsConnection(Exception):
-    """An operation asked for the batch's connection in a batch that has none."""
+class NeedsConnection(SteppeError):
+    """An operation asked for the batch's connection in a batch that has none (a dry run for
+    the database's own writer); the committer then runs the batch the usual way."""
 
 
 class Batch:
-    """The open transaction an operation writes through."""
+    """The open transaction an operation writes through. Its `*_later` methods are for
+    repositories, which own the tables; services call the repositories' own functions."""
 
     __slots__ = ("_conn", "_deferred")
 
@@ -57,9 +62,9 @@ class Batch:
         self, table: Table, rows: Sequence[Mapping[str, Any]], *, skip_duplicates: bool = False
     ) -> None:
         """Insert `rows` at the end of the batch, in one statement with the other batches' rows."""
-        kind = INSERT_IGNORE if skip_duplicates else INSERT
+        verb = INSERT_IGNORE if skip_duplicates else INSERT
         for row in rows:
-            self._deferred.add(kind, table, {}, row)
+            self._deferred.add(verb, table, {}, row)
 
     def update_later(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         """Set `values` on the row of `table` whose key columns equal `key`, at the end of the

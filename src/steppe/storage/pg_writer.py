@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from steppe.errors import StorageUnavailable
-from steppe.storage.deferred import INSERT, INSERT_IGNORE, UPDATE, DeferredWrites, Kind, Row
+from steppe.storage.deferred import INSERT, INSERT_IGNORE, UPDATE, DeferredWrites, Plan, Row, Verb
 
 Statement = tuple[str, list[Sequence[Any]]]
 Args = Callable[[list[Row]], list[Sequence[Any]]]
@@ -97,27 +97,27 @@ def _converted(pairs: Conversions, rows: list[Row]) -> list[Row]:
     return out
 
 
-_STATEMENTS: dict[Kind, tuple[str, Args] | None] = {}
+_STATEMENTS: dict[Plan, tuple[str, Args] | None] = {}
 
 
-def statement(plan: Kind) -> tuple[str, Args] | None:
+def statement(plan: Plan) -> tuple[str, Args] | None:
     """The SQL for one kind of deferred write and how its rows become arguments."""
     if plan in _STATEMENTS:
         return _STATEMENTS[plan]
-    kind, table, keys, values, overwrite = plan
+    verb, table, keys, values, overwrite = plan
     columns = (*keys, *values)
     described = [_column(table, name) for name in columns]
     found: tuple[str, Args] | None = None
     if all(d is not None for d in described):
         types = [d[0] for d in described if d is not None]
         pairs = [(i, d[1]) for i, d in enumerate(described) if d is not None and d[1] is not None]
-        found = _build(kind, table.name, keys, values, overwrite, types, pairs)
+        found = _build(verb, table.name, keys, values, overwrite, types, pairs)
     _STATEMENTS[plan] = found
     return found
 
 
 def _build(
-    kind: str,
+    verb: Verb,
     table: str,
     keys: tuple[str, ...],
     values: tuple[str, ...],
@@ -126,7 +126,7 @@ def _build(
     converters: Conversions,
 ) -> tuple[str, Args]:
     quoted = [f'"{name}"' for name in (*keys, *values)]
-    if kind == UPDATE:
+    if verb == UPDATE:
         sets = ", ".join(f"{q} = ${i + 1}" for i, q in enumerate(quoted[len(keys) :]))
         where = " AND ".join(
             f"{q} = ${len(values) + i + 1}" for i, q in enumerate(quoted[: len(keys)])
@@ -140,7 +140,7 @@ def _build(
 
         return sql, update_args
     names = ", ".join(quoted)
-    if kind in (INSERT, INSERT_IGNORE):
+    if verb in (INSERT, INSERT_IGNORE):
         # All rows as one JSON array of arrays, unpacked by PostgreSQL in their order: one
         # statement and one text parameter, where arrays per column cost asyncpg a type check
         # per value on the event loop. Each field is cast to its base type (text, not
@@ -151,7 +151,7 @@ def _build(
             f'INSERT INTO "{table}" ({names}) SELECT {fields} '  # noqa: S608 - names are columns
             "FROM json_array_elements($1::text::json) WITH ORDINALITY AS x(e, n) ORDER BY n"
         )
-        if kind == INSERT_IGNORE:
+        if verb == INSERT_IGNORE:
             sql += " ON CONFLICT DO NOTHING"
 
         def json_args(rows: list[Row]) -> list[Sequence[Any]]:
@@ -188,11 +188,11 @@ class PgWriter:
         self.commits = 0
 
     def accepts(self, deferred: DeferredWrites) -> bool:
-        return all(statement(plan) is not None for plan, _ in deferred.kinds())
+        return all(statement(plan) is not None for plan, _ in deferred.plans())
 
     def work(self, deferred: DeferredWrites) -> list[Statement]:
         out: list[Statement] = []
-        for plan, rows in deferred.kinds():
+        for plan, rows in deferred.plans():
             found = statement(plan)
             assert found is not None, "accepts() is asked first"
             sql, args = found

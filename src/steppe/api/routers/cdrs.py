@@ -16,10 +16,7 @@ router = APIRouter(prefix="/api/v1/cdrs", tags=["cdrs"])
 
 
 def _service(context: Context) -> CdrService:
-    service = context.services.cdrs
-    if service is None:
-        raise ApiError(503, "unavailable", "CDRs are not enabled")
-    return service
+    return context.services.cdrs
 
 
 @router.get("", response_model=CdrPage, summary="List CDRs, newest first")

@@ -3,7 +3,7 @@
 # No `from __future__ import annotations`: each route's body type is bound in a loop below.
 
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
 
@@ -11,8 +11,9 @@ from steppe.api.deps import Context, Operator, Principal
 from steppe.api.errors import ApiError
 from steppe.api.schemas.operator import AuditOut, AuditPage, CommandAnswer
 from steppe.domain.commands.models import COMMANDS, CommandParams
-from steppe.domain.commands.service import CommandService, CommandUnavailable
-from steppe.errors import Conflict, StationNotConnected
+from steppe.domain.commands.service import CommandService
+from steppe.errors import StationRejectedCall
+from steppe.types import CommandOutcome
 
 router = APIRouter(tags=["commands"])
 StationPath = Annotated[str, Path(max_length=48)]
@@ -34,7 +35,7 @@ VERSIONS = {
 
 
 def command_service(context: Context) -> CommandService:
-    return cast(CommandService, context.extras["command_service"])
+    return context.services.commands
 
 
 async def _send(
@@ -48,11 +49,7 @@ async def _send(
     service = command_service(context)
     try:
         result = await service.send(who.actor, station_id, command, params, timeout=timeout)
-    except CommandUnavailable as exc:
-        raise ApiError(422, "command_not_available", str(exc)) from None
-    except Conflict as exc:
-        if isinstance(exc, StationNotConnected) or not hasattr(exc, "code"):
-            raise
+    except StationRejectedCall as exc:
         raise ApiError(502, "call_error", f"the station answered with a CALLERROR: {exc}") from None
     return CommandAnswer(
         status=result.status,
@@ -121,7 +118,7 @@ async def read_audit(
     station_id: Annotated[str | None, Query(max_length=48)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     command: Annotated[str | None, Query(max_length=40)] = None,
-    outcome: Annotated[str | None, Query(max_length=24)] = None,
+    outcome: CommandOutcome | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     before: Annotated[int | None, Query(description="cursor: `next` of the previous page")] = None,

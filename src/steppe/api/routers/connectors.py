@@ -15,7 +15,7 @@ StationPath = Annotated[str, Path(max_length=48)]
 
 
 def _layout(context: Context) -> ConnectorLayout:
-    return ConnectorLayout(context.db, context.services.clock)
+    return context.services.connectors
 
 
 @router.get("", response_model=ConnectorsOut, summary="Read a station's connectors")

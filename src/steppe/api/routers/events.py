@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from steppe.api.context import ApiContext
 from steppe.api.deps import Context, Viewer
 from steppe.api.errors import ApiError
-from steppe.domain.events import EVENT_TYPES, Event
+from steppe.domain.events import Event, EventType
 
 router = APIRouter(tags=["events"])
 # Longest wait between checks that the server is still up (it ends streams on shutdown).
@@ -30,7 +30,7 @@ async def _stream(
     context: ApiContext, station_ids: frozenset[str], types: frozenset[str]
 ) -> AsyncIterator[bytes]:
     def accepts(event: Event) -> bool:
-        if types and event.type not in types and event.type != "stream.lagged":
+        if types and event.type not in types and event.type is not EventType.STREAM_LAGGED:
             return False
         return not station_ids or event.station_id is None or event.station_id in station_ids
 
@@ -38,7 +38,7 @@ async def _stream(
     async with context.services.bus.subscribe(accepts) as subscription:
         yield b": connected\n\n"
         quiet_since = time.monotonic()
-        while context.ready:
+        while context.readiness:
             try:
                 async with asyncio.timeout(min(TICK, heartbeat)):
                     event = await subscription.queue.get()
@@ -68,7 +68,7 @@ async def events(
     ] = None,
 ) -> StreamingResponse:
     wanted = frozenset(t.strip() for t in types.split(",") if t.strip()) if types else frozenset()
-    unknown = sorted(wanted - set(EVENT_TYPES))
+    unknown = sorted(wanted - {str(t) for t in EventType})
     if unknown:
         raise ApiError(422, "invalid_request", f"types: unknown event types {', '.join(unknown)}")
     return StreamingResponse(

@@ -13,6 +13,6 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", summary="200 once the database is migrated and the OCPP port listens")
 async def health(context: Context) -> JSONResponse:
-    if not context.ready:
+    if not context.readiness:
         return JSONResponse({"status": "starting", "version": __version__}, 503)
     return JSONResponse({"status": "ok", "version": __version__})

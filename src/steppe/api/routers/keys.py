@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
 
 
 def _keys(context: Context) -> KeyService:
-    return cast(KeyService, context.extras["keys"])
+    return context.services.keys
 
 
 @router.post("", status_code=201, response_model=KeyCreated, summary="Create an API key")

@@ -40,13 +40,11 @@ CERTIFICATE_TYPES = {
 
 
 def _security(context: Context) -> SecurityService:
-    service = context.extras.get("security")
-    assert isinstance(service, SecurityService)
-    return service
+    return context.services.security
 
 
 def _version(context: Context, station_id: str) -> str:
-    version = context.commands.version_of(station_id)
+    version = context.connections.version_of(station_id)
     if version is None:
         raise StationNotConnected(f"station {station_id!r} is not connected")
     return version
@@ -93,7 +91,9 @@ async def installed_certificates(
     payload: dict[str, Any] = (
         {"certificateType": name} if version == "1.6" else {"certificateType": [name]}
     )
-    return _answer(await context.commands.call(station_id, "GetInstalledCertificateIds", payload))
+    return _answer(
+        await context.connections.call(station_id, "GetInstalledCertificateIds", payload)
+    )
 
 
 @router.get(
@@ -122,7 +122,7 @@ async def install_certificate(
         "certificateType": _type_name(version, body.certificate_type),
         "certificate": body.certificate,
     }
-    return _answer(await context.commands.call(station_id, "InstallCertificate", payload))
+    return _answer(await context.connections.call(station_id, "InstallCertificate", payload))
 
 
 @router.post(
@@ -135,7 +135,7 @@ async def delete_certificate(
 ) -> StationAnswer:
     _version(context, station_id)
     payload = {"certificateHashData": body.as_ocpp()}
-    return _answer(await context.commands.call(station_id, "DeleteCertificate", payload))
+    return _answer(await context.connections.call(station_id, "DeleteCertificate", payload))
 
 
 @router.post(
@@ -146,7 +146,7 @@ async def delete_certificate(
 async def rotate_password(
     station_id: StationPath, body: PasswordRotation, context: Context, _: Operator
 ) -> RotationOut:
-    rotation = await _security(context).rotate_password(context.commands, station_id, body.password)
+    rotation = await _security(context).rotate_password(station_id, body.password)
     return RotationOut(
         outcome=rotation.outcome.value,
         station_answer=rotation.station_answer,

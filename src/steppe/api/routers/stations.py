@@ -24,7 +24,7 @@ StationPath = Annotated[str, Path(max_length=48)]
 
 
 def _out(context: Context, station: Station) -> StationOut:
-    commands = context.commands
+    commands = context.connections
     return StationOut.of(
         station,
         connected=commands.is_connected(station.id),

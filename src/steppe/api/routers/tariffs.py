@@ -31,10 +31,7 @@ StationPath = Annotated[str, Path(max_length=48)]
 
 
 def _service(context: Context) -> TariffService:
-    service = context.services.tariffs
-    if service is None:
-        raise ApiError(503, "unavailable", "tariffs are not enabled")
-    return service
+    return context.services.tariffs
 
 
 def _out(tariff: Tariff) -> TariffOut:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime
@@ -16,6 +16,7 @@ from steppe.api.schemas.transactions import (
     TransactionOut,
     TransactionPage,
 )
+from steppe.types import TransactionStatus
 
 router = APIRouter(prefix="/api/v1/transactions", tags=["transactions"])
 
@@ -26,7 +27,7 @@ async def list_transactions(
     _: Viewer,
     station_id: Annotated[str | None, Query(max_length=48)] = None,
     id_token: Annotated[str | None, Query(max_length=36)] = None,
-    status: Literal["active", "completed"] | None = None,
+    status: TransactionStatus | None = None,
     started_from: Annotated[AwareDatetime | None, Query(description="inclusive")] = None,
     started_to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
     cursor: Annotated[
@@ -55,8 +56,6 @@ async def list_transactions(
 
 
 async def _add_costs(context: Context, items: list[TransactionOut], pks: list[int]) -> None:
-    if context.services.cdrs is None:
-        return
     costs = await context.services.cdrs.costs(pks)
     for item, pk in zip(items, pks, strict=True):
         if pk in costs:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -16,7 +16,7 @@ WebhookPath = Annotated[str, Path(max_length=32)]
 
 
 def _hooks(context: Context) -> WebhookService:
-    return cast(WebhookService, context.extras["webhooks"])
+    return context.services.webhooks
 
 
 @router.post("", status_code=201, response_model=WebhookOut, summary="Register a webhook")

@@ -9,11 +9,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from steppe.domain.commands.service import AuditEntry
+from steppe.domain.events import EventType
 from steppe.domain.keys.service import ApiKey
 from steppe.domain.stations.connectors import FORMATS, POWER_TYPES, ConnectorSpec, standard_name
 from steppe.domain.stations.models import Connector
 from steppe.domain.webhooks.service import Delivery, Webhook
 from steppe.errors import InvalidInput
+from steppe.types import CommandOutcome
 
 
 class CommandAnswer(BaseModel):
@@ -31,7 +33,7 @@ class AuditOut(BaseModel):
     station_id: str
     ocpp_version: str | None
     params: dict[str, Any]
-    outcome: str
+    outcome: CommandOutcome
     status: str | None
     error: str | None
     finished_at: datetime | None
@@ -74,7 +76,7 @@ class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(..., max_length=2000, examples=["https://example.com/steppe-events"])
     secret: str = Field(..., min_length=16, max_length=200, description="HMAC-SHA256 key")
-    types: list[str] | None = Field(None, description="event types to send; all when absent")
+    types: list[EventType] | None = Field(None, description="event types to send; all when absent")
 
 
 class WebhookOut(BaseModel):

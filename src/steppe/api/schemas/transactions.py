@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from steppe.api.schemas.cdrs import CostOut
 from steppe.domain.transactions.models import Sample, Transaction
+from steppe.types import ClosedBy, TransactionStatus
 
 
 class TransactionOut(BaseModel):
@@ -21,12 +22,12 @@ class TransactionOut(BaseModel):
     meter_start_wh: int | None
     meter_stop_wh: int | None
     energy_wh: int | None
-    status: str
+    status: TransactionStatus
     stop_reason: str | None
     offline: bool
     charging_state: str | None
     energy_check: str | None
-    closed_by: str | None
+    closed_by: ClosedBy | None
     cost: CostOut | None = Field(None, description="billed cost from the CDR; null without one")
 
     @classmethod

@@ -2,7 +2,7 @@
 
 The cost comes from the stored transaction (start and stop times, energy, meter samples), the
 tariff that applied when it started and the station's time zone and country. Pricing runs after
-the stop is committed and answered (`PricingWorker`, from a queue written in the stop's own
+the stop is committed and answered (`PricingQueue`, from a queue written in the stop's own
 commit) and never fails it: an error is logged and the transaction stays queued for the next
 start; `create_for` (the API offers it) makes a missing CDR at any time and is idempotent.
 """
@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any
 
 from steppe.domain.cdrs.models import Cdr, Cost
-from steppe.domain.cdrs.pricing import PricingWorker
 from steppe.domain.ports import Clock
 from steppe.domain.tariffs.engine import Costing, price
 from steppe.domain.tariffs.models import Tariff
@@ -31,7 +30,10 @@ from steppe.errors import NotFound
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import cdrs as repo
+from steppe.storage.repositories import pricing_queue
+from steppe.storage.repositories import samples as samples_repo
 from steppe.storage.repositories import transactions as transactions_repo
+from steppe.types import TransactionStatus
 
 log = logging.getLogger("steppe.billing")
 CURRENT = "Current.Import"
@@ -79,18 +81,13 @@ class CdrService:
         self._committer = committer
         self._clock = clock
         self._tariffs = tariffs
-        self.pricing = PricingWorker(db, committer, clock, self)
-
-    async def transaction_ended(self, transaction_pk: int) -> None:
-        """Hook run after a transaction's end is committed: pricing follows; never raises."""
-        await self.pricing.transaction_ended(transaction_pk)
 
     async def running_cost(self, transaction_pk: int) -> dict[str, str] | None:
         """Cost so far of an active transaction, up to its last sample; None when unknown."""
         try:
             async with self._db.connect() as conn:
                 row = await transactions_repo.get(conn, transaction_pk)
-                sample_rows = await transactions_repo.samples(conn, transaction_pk)
+                sample_rows = await samples_repo.of_transaction(conn, transaction_pk)
             if row is None or row["started_at"] is None or not sample_rows:
                 return None
             samples = [Sample.from_row(r) for r in sample_rows]
@@ -115,13 +112,14 @@ class CdrService:
         async with self._db.connect() as conn:
             existing = await repo.of_transaction(conn, transaction_pk)
             row = await transactions_repo.get(conn, transaction_pk)
-            sample_rows = await transactions_repo.samples(conn, transaction_pk)
+            sample_rows = await samples_repo.of_transaction(conn, transaction_pk)
         if existing is not None:
             return Cdr.from_row(existing)
         if row is None:
             raise NotFound(f"transaction {transaction_pk} does not exist")
         tx = Transaction.from_row(row)
-        if tx.status != "completed" or tx.started_at is None or tx.stopped_at is None:
+        finished = tx.status is TransactionStatus.COMPLETED
+        if not finished or tx.started_at is None or tx.stopped_at is None:
             return None
         tariff = await self._tariffs.resolve(tx.station_id, tx.evse_id, tx.started_at)
         if tariff is None:
@@ -164,7 +162,7 @@ class CdrService:
 
         async def write(batch: Batch) -> None:
             await repo.insert_once(batch.conn, values)
-            await repo.dequeue(batch.conn, tx.pk)  # made, by the worker or on request
+            await pricing_queue.remove(batch.conn, tx.pk)  # made, by the worker or on request
 
         await self._committer.write(write)
         async with self._db.connect() as conn:

@@ -24,28 +24,26 @@ from steppe.domain.commands.models import (
     SetVariables,
     UpdateFirmware,
 )
-from steppe.domain.events import EventBus
+from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock, CommandSender
 from steppe.domain.stations.service import StationService
 from steppe.domain.tokens.service import TokenService
 from steppe.errors import (
     CommandTimeout,
-    Conflict,
+    CommandUnavailable,
     InvalidInput,
     NotFound,
     StationNotConnected,
+    StationRejectedCall,
     SteppeError,
 )
 from steppe.storage.db import Database
 from steppe.storage.repositories import audit as repo
+from steppe.types import CommandOutcome
 
 REDACTED = "***"
 # Configuration keys and variables whose values are secrets (matched case-insensitively).
 SECRET_WORDS = ("password", "authorizationkey", "secret", "token", "privatekey")
-
-
-class CommandUnavailable(InvalidInput):
-    """The station's OCPP version has no such command (the message names the one to use)."""
 
 
 class CommandEncoder(Protocol):
@@ -75,7 +73,7 @@ class AuditEntry:
     station_id: str
     ocpp_version: str | None
     params: dict[str, Any]
-    outcome: str
+    outcome: CommandOutcome
     status: str | None
     error: str | None
     finished_at: datetime | None
@@ -90,7 +88,7 @@ class AuditEntry:
             station_id=row["station_id"],
             ocpp_version=row["ocpp_version"],
             params=json.loads(row["params"]),
-            outcome=row["outcome"],
+            outcome=CommandOutcome(row["outcome"]),
             status=row["status"],
             error=row["error"],
             finished_at=row["finished_at"],
@@ -126,18 +124,18 @@ def redact(params: Params) -> dict[str, Any]:
     return data
 
 
-def _outcome(error: SteppeError) -> str:
+def _outcome(error: SteppeError) -> CommandOutcome:
     if isinstance(error, StationNotConnected):
-        return "not_connected"
+        return CommandOutcome.NOT_CONNECTED
     if isinstance(error, CommandTimeout):
-        return "timeout"
+        return CommandOutcome.TIMEOUT
     if isinstance(error, InvalidInput):
-        return "refused"
-    if isinstance(error, Conflict):
-        return "call_error"
+        return CommandOutcome.REFUSED
+    if isinstance(error, StationRejectedCall):
+        return CommandOutcome.CALL_ERROR
     if isinstance(error, NotFound):
-        return "not_found"
-    return "error"
+        return CommandOutcome.NOT_FOUND
+    return CommandOutcome.ERROR
 
 
 class CommandService:
@@ -158,7 +156,8 @@ class CommandService:
         self._tokens = tokens
         self._bus = bus
         self._clock = clock
-        self.outcomes: dict[tuple[str, str], int] = {}  # (command, outcome) -> count, for metrics
+        # (command, outcome) -> count, read by the metrics endpoint
+        self.outcomes: dict[tuple[str, CommandOutcome], int] = {}
 
     async def send(
         self,
@@ -187,8 +186,8 @@ class CommandService:
             await self._settle(entry_id, _outcome(error), None, str(error))
             self._publish(entry_id, actor, station_id, command, None, _outcome(error))
             raise
-        await self._settle(entry_id, "answered", status, None)
-        self._publish(entry_id, actor, station_id, command, status, "answered")
+        await self._settle(entry_id, CommandOutcome.ANSWERED, status, None)
+        self._publish(entry_id, actor, station_id, command, status, CommandOutcome.ANSWERED)
         return CommandResult(status, response, action, entry_id)
 
     async def _complete(self, params: Params) -> Params:
@@ -217,16 +216,16 @@ class CommandService:
             "station_id": station_id,
             "ocpp_version": version,
             "params": json.dumps(redact(params), separators=(",", ":")),
-            "outcome": "pending",
+            "outcome": CommandOutcome.PENDING.value,
         }
         async with self._db.begin() as conn:
             return await repo.insert(conn, values)
 
     async def _settle(
-        self, entry_id: int, outcome: str, status: str | None, error: str | None
+        self, entry_id: int, outcome: CommandOutcome, status: str | None, error: str | None
     ) -> None:
         values = {
-            "outcome": outcome,
+            "outcome": outcome.value,
             "status": status,
             "error": error[:2000] if error else None,
             "finished_at": self._clock.now(),
@@ -241,7 +240,7 @@ class CommandService:
         station_id: str,
         command: str,
         status: str | None,
-        outcome: str,
+        outcome: CommandOutcome,
     ) -> None:
         key = (command, outcome)
         self.outcomes[key] = self.outcomes.get(key, 0) + 1
@@ -249,10 +248,10 @@ class CommandService:
             "audit_id": entry_id,
             "command": command,
             "actor": actor,
-            "outcome": outcome,
+            "outcome": outcome.value,
             "status": status,
         }
-        self._bus.publish("command.result", station_id, data)
+        self._bus.publish(EventType.COMMAND_RESULT, station_id, data)
 
     async def audit(
         self,
@@ -260,7 +259,7 @@ class CommandService:
         station_id: str | None = None,
         actor: str | None = None,
         command: str | None = None,
-        outcome: str | None = None,
+        outcome: CommandOutcome | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         before: int | None = None,

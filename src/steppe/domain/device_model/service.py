@@ -32,7 +32,7 @@ class DeviceModelService:
         rows = [v.as_row(station_id, now) for v in variables]
 
         async def write(batch: Batch) -> None:
-            await repo.upsert(batch.conn, rows, value_only=value_only)
+            repo.upsert_later(batch, rows, value_only=value_only)
 
         if rows:
             await self._committer.write(write)

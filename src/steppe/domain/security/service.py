@@ -7,7 +7,7 @@ import logging
 import secrets
 from datetime import datetime
 
-from steppe.domain.events import EventBus
+from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock, CommandSender
 from steppe.domain.security.models import (
     IssuedCertificateRecord,
@@ -55,6 +55,7 @@ class SecurityService:
         bus: EventBus,
         clock: Clock,
         stations: StationService,
+        commands: CommandSender,
         *,
         authority: CertificateAuthority | None = None,
         organization: str | None = None,
@@ -64,12 +65,9 @@ class SecurityService:
         self._bus = bus
         self._clock = clock
         self._stations = stations
+        self._commands = commands
         self._authority = authority
         self._organization = organization
-
-    @property
-    def can_sign(self) -> bool:
-        return self._authority is not None
 
     async def sign_csr(self, station_id: str, csr_pem: str) -> IssuedCertificate:
         """Sign a station's CSR (CN must be the station id) and record what was issued."""
@@ -89,11 +87,11 @@ class SecurityService:
         }
 
         async def write(batch: Batch) -> None:
-            await repo.insert_certificate(batch.conn, values)
+            repo.add_certificate_later(batch, values)
 
         await self._committer.write(write)
         log.info("[%s] signed a certificate, serial %s", station_id, issued.serial_hex)
-        self._bus.publish("certificate.signed", station_id, {"serial": issued.serial_hex})
+        self._bus.publish(EventType.CERTIFICATE_SIGNED, station_id, {"serial": issued.serial_hex})
         return issued
 
     async def certificates(self, station_id: str) -> list[IssuedCertificateRecord]:
@@ -122,11 +120,11 @@ class SecurityService:
         }
 
         async def write(batch: Batch) -> None:
-            await repo.insert_event(batch.conn, values)
+            repo.add_event_later(batch, values)
 
         await self._committer.write(write)
         log.info("[%s] security event %s", station_id, event_type)
-        self._bus.publish("security.event", station_id, {"type": event_type})
+        self._bus.publish(EventType.SECURITY_EVENT, station_id, {"type": event_type})
 
     async def events(
         self, station_id: str, *, before: int | None = None, limit: int = 100
@@ -136,11 +134,10 @@ class SecurityService:
             rows = await repo.events_of(conn, station_id, before=before, limit=limit)
         return [SecurityEvent.from_row(row) for row in rows]
 
-    async def rotate_password(
-        self, commands: CommandSender, station_id: str, password: str | None
-    ) -> Rotation:
+    async def rotate_password(self, station_id: str, password: str | None) -> Rotation:
         """Tell the station its new password; store the new hash only if it accepted."""
         await self._stations.get(station_id)
+        commands = self._commands
         if not commands.is_connected(station_id):
             raise StationNotConnected(f"station {station_id!r} is not connected")
         version = commands.version_of(station_id) or "1.6"
@@ -178,7 +175,7 @@ class SecurityService:
             return Rotation(RotationOutcome.REJECTED, status)
         await self._stations.set_password(station_id, password)
         log.info("[%s] password rotated (%s)", station_id, status)
-        self._bus.publish("station.password_rotated", station_id, {"status": status})
+        self._bus.publish(EventType.STATION_PASSWORD_ROTATED, station_id, {"status": status})
         outcome = (
             RotationOutcome.REBOOT_REQUIRED
             if status == "RebootRequired"

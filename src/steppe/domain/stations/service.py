@@ -8,9 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-
-from steppe.domain.events import EventBus
+from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock
 from steppe.domain.stations.models import (
     BootInfo,
@@ -22,12 +20,11 @@ from steppe.domain.stations.models import (
     Verdict,
 )
 from steppe.domain.stations.passwords import PasswordVerifier, hash_password
-from steppe.errors import AlreadyExists, InvalidInput, NotFound, StorageUnavailable
+from steppe.errors import AlreadyExists, InvalidInput, NotFound
 from steppe.storage.coalesced_reads import CoalescedReader
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import stations as repo
-from steppe.storage.tables.core import connectors, stations
 
 log = logging.getLogger("steppe.domain")
 
@@ -47,8 +44,6 @@ EDITABLE_FIELDS = frozenset(
 
 
 MAX_ADMITTED = 100_000
-# What a StatusNotification sets on a connector (its standard, format and power stay).
-CONNECTOR_STATE = ("status", "error_code", "info", "vendor_error_code", "status_at", "updated_at")
 
 
 class StationService:
@@ -96,13 +91,10 @@ class StationService:
             "updated_at": now,
             **{key: value for key, value in fields.items() if value is not None},
         }
-        try:
-            async with self._db.begin() as conn:
-                if await repo.get(conn, station_id) is not None:
-                    raise AlreadyExists(f"station {station_id!r} already exists")
-                await repo.insert(conn, row)
-        except IntegrityError as exc:
-            raise AlreadyExists(f"station {station_id!r} already exists") from exc
+        async with self._db.begin() as conn:
+            if await repo.get(conn, station_id) is not None:
+                raise AlreadyExists(f"station {station_id!r} already exists")
+            await repo.insert(conn, row)  # AlreadyExists when a concurrent create won
         return await self.get(station_id)
 
     async def import_many(self, entries: Sequence[tuple[str, str | None]]) -> int:
@@ -247,7 +239,7 @@ class StationService:
                         "updated_at": now,
                     },
                 )
-        except IntegrityError:
+        except AlreadyExists:
             pass  # two first connections raced; one row is all we need
 
     async def open_context(self, station_id: str, ocpp_version: str) -> StationContext:
@@ -265,7 +257,7 @@ class StationService:
         fails the connection: without a database, BootNotification records it later."""
         try:
             await self._record_version(station_id, ocpp_version)
-        except (StorageUnavailable, SQLAlchemyError, OSError) as exc:
+        except Exception as exc:  # an outage or a failed write: the next boot records it
             log.warning("[%s] OCPP version not recorded: %s", station_id, exc)
 
     async def _record_version(self, station_id: str, ocpp_version: str) -> None:
@@ -281,12 +273,10 @@ class StationService:
         now = self._clock.now()
 
         async def write(batch: Batch) -> None:
-            batch.update_later(
-                stations, {"id": station_id}, {"ocpp_version": ocpp_version, "updated_at": now}
-            )
+            repo.update_later(batch, station_id, {"ocpp_version": ocpp_version, "updated_at": now})
 
         await self._committer.write(write)
-        self._bus.publish("station.version", station_id, {"ocpp_version": ocpp_version})
+        self._bus.publish(EventType.STATION_VERSION, station_id, {"ocpp_version": ocpp_version})
 
     async def boot(self, ctx: StationContext, info: BootInfo) -> BootResult:
         # The registration is read fresh (an operator may have accepted the station since it
@@ -309,12 +299,12 @@ class StationService:
         }
 
         async def write(batch: Batch) -> None:
-            batch.update_later(stations, {"id": ctx.station_id}, details)
+            repo.update_later(batch, ctx.station_id, details)
 
         await self._committer.write(write)
         ctx.registration = Registration(registration)
         self._bus.publish(
-            "station.booted",
+            EventType.STATION_BOOTED,
             ctx.station_id,
             {
                 "registration": ctx.registration.value,
@@ -343,29 +333,28 @@ class StationService:
 
         async def write(batch: Batch) -> None:
             if evse_id == 0:
-                batch.update_later(
-                    stations,
-                    {"id": ctx.station_id},
+                repo.update_later(
+                    batch,
+                    ctx.station_id,
                     {"status": status, "error_code": error_code, "updated_at": now},
                 )
                 return
-            batch.upsert_later(
-                connectors,
-                {"station_id": ctx.station_id, "evse_id": evse_id, "connector_id": connector_id},
-                {
-                    "status": status,
-                    "error_code": error_code,
-                    "info": info,
-                    "vendor_error_code": vendor_error_code,
-                    "status_at": at,
-                    "updated_at": now,
-                },
-                overwrite=CONNECTOR_STATE,
+            repo.connector_state_later(
+                batch,
+                ctx.station_id,
+                evse_id,
+                connector_id,
+                status=status,
+                error_code=error_code,
+                info=info,
+                vendor_error_code=vendor_error_code,
+                status_at=at,
+                updated_at=now,
             )
 
         await self._committer.write(write)
         self._bus.publish(
-            "connector.status",
+            EventType.CONNECTOR_STATUS,
             ctx.station_id,
             {
                 "evse_id": evse_id,

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from steppe.domain.ports import Clock
 from steppe.domain.tokens.models import Authorization, IdToken, TokenStatus
 from steppe.errors import AlreadyExists, InvalidInput, NotFound
@@ -54,13 +52,10 @@ class TokenService:
         now = self._clock.now()
         values = {"id_token": id_token, "created_at": now, "updated_at": now}
         values.update({k: v for k, v in fields.items() if v is not None})
-        try:
-            async with self._db.begin() as conn:
-                if await repo.get(conn, id_token) is not None:
-                    raise AlreadyExists(f"id token {id_token!r} already exists")
-                await repo.insert(conn, values)
-        except IntegrityError as exc:
-            raise AlreadyExists(f"id token {id_token!r} already exists") from exc
+        async with self._db.begin() as conn:
+            if await repo.get(conn, id_token) is not None:
+                raise AlreadyExists(f"id token {id_token!r} already exists")
+            await repo.insert(conn, values)  # AlreadyExists when a concurrent create won
         return await self.get(id_token)
 
     async def get(self, id_token: str) -> IdToken:

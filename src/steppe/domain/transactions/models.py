@@ -8,8 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from steppe.domain.tokens.models import Authorization
+from steppe.types import ClosedBy, TransactionStatus
 
+# The measurand whose whole-meter readings (no phase) give a transaction's energy.
 ENERGY_REGISTER = "Energy.Active.Import.Register"
 
 
@@ -71,7 +72,7 @@ class Transaction:
     evse_id: int
     connector_id: int
     id_token: str | None
-    status: str
+    status: TransactionStatus
     started_at: datetime | None
     stopped_at: datetime | None
     meter_start_wh: int | None
@@ -81,7 +82,7 @@ class Transaction:
     offline: bool
     charging_state: str | None
     energy_check: str | None
-    closed_by: str | None
+    closed_by: ClosedBy | None
     updated_at: datetime
     meter_last_wh: int | None = None
 
@@ -94,7 +95,7 @@ class Transaction:
             evse_id=row["evse_id"],
             connector_id=row["connector_id"],
             id_token=row["id_token"],
-            status=row["status"],
+            status=TransactionStatus(row["status"]),
             started_at=row["started_at"],
             stopped_at=row["stopped_at"],
             meter_start_wh=row["meter_start_wh"],
@@ -104,7 +105,7 @@ class Transaction:
             offline=bool(row["offline"]),
             charging_state=row["charging_state"],
             energy_check=row["energy_check"],
-            closed_by=row["closed_by"],
+            closed_by=None if row["closed_by"] is None else ClosedBy(row["closed_by"]),
             updated_at=row["updated_at"],
             meter_last_wh=row["meter_last_wh"],
         )
@@ -114,7 +115,6 @@ class Transaction:
 class Started:
     pk: int
     id: str
-    authorization: Authorization | None
     duplicate: bool
 
 

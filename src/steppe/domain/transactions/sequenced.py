@@ -9,37 +9,79 @@ give the same transaction whatever order the events arrive in:
 - an Ended finishes the transaction for good: an Updated arriving after it does not reopen it;
 - charging state follows the event with the highest seqNo;
 - an Ended for a transaction never seen before is recorded as it is reported, marked offline.
+
+The event's samples are stored like every other sample (`samples.add_later`, at the end of the
+batch); the energy is worked out from the readings already stored plus the event's own, merged
+here the way the samples' unique key would merge them. That is sound because a station has one
+call in flight at a time: no other operation of the same batch writes this transaction's samples.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from steppe.domain.events import EventBus
+from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock
 from steppe.domain.stations.models import StationContext
 from steppe.domain.tokens.models import Authorization
 from steppe.domain.tokens.service import TokenService
-from steppe.domain.transactions.models import EventOutcome, TransactionEvent, meter_span
+from steppe.domain.transactions.models import (
+    ENERGY_REGISTER,
+    EventOutcome,
+    Sample,
+    TransactionEvent,
+    meter_span,
+)
 from steppe.domain.transactions.service import (
     ACTIVE,
     COMPLETED,
+    EndedTransactions,
     TransactionService,
     price_later,
 )
 from steppe.storage.group_commit import Batch, GroupCommitter
+from steppe.storage.repositories import samples as samples_repo
 from steppe.storage.repositories import transaction_events as events_repo
 from steppe.storage.repositories import transactions as repo
+from steppe.types import ClosedBy
 
 STARTED = "Started"
 ENDED = "Ended"
 
 
-def _wh(unit: str, value: str) -> int | None:
+def _wh(unit: str, value: str | Decimal) -> int | None:
     if unit not in ("Wh", ""):
         return None
     return int(Decimal(value).to_integral_value())
+
+
+def register_readings(
+    stored: Sequence[Any], new: Sequence[Sample]
+) -> list[tuple[datetime, str, int]]:
+    """(timestamp, context, Wh) of the whole-meter register readings: the stored ones, then the
+    event's own that the samples' unique key would not drop as resends (same time, location
+    and context within the transaction), in time order."""
+    seen = {(r["timestamp"], r["location"], r["context"]) for r in stored}
+    readings = [
+        (r["timestamp"], r["context"], wh)
+        for r in stored
+        if (wh := _wh(r["unit"], r["value"])) is not None
+    ]
+    for sample in new:
+        if sample.measurand != ENERGY_REGISTER or sample.phase:
+            continue
+        key = (sample.timestamp, sample.location, sample.context)
+        if key in seen:
+            continue
+        seen.add(key)
+        wh = _wh(sample.unit, sample.value)
+        if wh is not None:
+            readings.append((sample.timestamp, sample.context, wh))
+    readings.sort(key=lambda reading: reading[0])  # stable: stored first at equal times
+    return readings
 
 
 class TransactionEvents:
@@ -52,12 +94,15 @@ class TransactionEvents:
         clock: Clock,
         tokens: TokenService,
         transactions: TransactionService,
+        *,
+        ended: EndedTransactions,
     ) -> None:
         self._committer = committer
         self._bus = bus
         self._clock = clock
         self._tokens = tokens
         self._transactions = transactions
+        self._ended = ended
 
     async def apply(
         self, ctx: StationContext, event: TransactionEvent
@@ -104,20 +149,14 @@ class TransactionEvents:
             assert row is not None
         pk = int(row["id"])
         evse_id = ev.evse_id if ev.evse_id is not None else int(row["evse_id"])
-        await events_repo.insert_samples(
-            conn, [s.as_row(station_id, evse_id, pk) for s in ev.samples]
-        )
+        stored = await samples_repo.whole_meter_readings(conn, pk, ENERGY_REGISTER)
+        samples_repo.add_later(batch, [s.as_row(station_id, evse_id, pk) for s in ev.samples])
         values = self._changes(row, ev, started_before=started_before, created=created)
-        readings = [
-            (at, context, wh)
-            for at, context, unit, value in await events_repo.register_readings(conn, pk)
-            if (wh := _wh(unit, value)) is not None
-        ]
-        start, last, end = meter_span(readings)
+        start, last, end = meter_span(register_readings(stored, ev.samples))
         values["meter_start_wh"] = start
         values["meter_last_wh"] = last
         closed_by = values.get("closed_by", row["closed_by"])
-        if values.get("status", row["status"]) == COMPLETED and closed_by != "server":
+        if values.get("status", row["status"]) == COMPLETED and closed_by != ClosedBy.SERVER:
             stop = end if end is not None else last
             values["meter_stop_wh"] = stop
             values["energy_wh"] = None if stop is None or start is None else stop - start
@@ -135,7 +174,7 @@ class TransactionEvents:
             "station_id": station_id,
             "evse_id": ev.evse_id or 0,
             "connector_id": ev.connector_id or (1 if ev.evse_id else 0),
-            "status": ACTIVE,
+            "status": ACTIVE.value,
             "started_at": ev.timestamp,
             "offline": ev.offline,
             "created_at": now,
@@ -173,13 +212,13 @@ class TransactionEvents:
         if ev.reservation_id is not None:
             values["reservation_id"] = ev.reservation_id
         # A stale transaction the server closed is reopened to take the station's real end.
-        finished = row["status"] == COMPLETED and row["closed_by"] != "server"
+        finished = row["status"] == COMPLETED and row["closed_by"] != ClosedBy.SERVER
         if ev.kind == ENDED and not finished:
             values.update(
-                status=COMPLETED,
+                status=COMPLETED.value,
                 stopped_at=ev.timestamp,
                 stop_reason=ev.stopped_reason or "Local",
-                closed_by="station",
+                closed_by=ClosedBy.STATION.value,
             )
         return values
 
@@ -190,7 +229,7 @@ class TransactionEvents:
         common = {"transaction_id": tx.id, "evse_id": tx.evse_id, "seq_no": ev.seq_no}
         if outcome.created:
             self._bus.publish(
-                "transaction.started",
+                EventType.TRANSACTION_STARTED,
                 ctx.station_id,
                 {
                     **common,
@@ -202,7 +241,7 @@ class TransactionEvents:
             )
         if outcome.ended:
             self._bus.publish(
-                "transaction.ended",
+                EventType.TRANSACTION_ENDED,
                 ctx.station_id,
                 {
                     **common,
@@ -212,10 +251,15 @@ class TransactionEvents:
                     "offline": tx.offline,
                 },
             )
-            if self._transactions.on_ended is not None:
-                await self._transactions.on_ended(outcome.pk)
-        elif ev.samples and tx.status == ACTIVE and self._bus.listening("transaction.updated"):
-            update: dict[str, Any] = {**common, "meter_wh": tx.meter_last_wh}
-            if self._transactions.running_cost is not None:
-                update["cost"] = await self._transactions.running_cost_of(outcome.pk)
-            self._bus.publish("transaction.updated", ctx.station_id, update)
+            await self._ended.transaction_ended(outcome.pk)
+        elif (
+            ev.samples
+            and tx.status == ACTIVE
+            and self._bus.listening(EventType.TRANSACTION_UPDATED)
+        ):
+            update: dict[str, Any] = {
+                **common,
+                "meter_wh": tx.meter_last_wh,
+                "cost": await self._transactions.running_cost_of(outcome.pk),
+            }
+            self._bus.publish(EventType.TRANSACTION_UPDATED, ctx.station_id, update)

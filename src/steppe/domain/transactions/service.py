@@ -10,11 +10,11 @@ measurand, phase, location and context, and a repeated one is dropped.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from steppe.domain.events import EventBus
+from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock
 from steppe.domain.stations.models import StationContext
 from steppe.domain.tokens.models import Authorization
@@ -23,12 +23,13 @@ from steppe.domain.transactions.models import Sample, Started, Transaction, ener
 from steppe.errors import NotFound
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
+from steppe.storage.repositories import pricing_queue
+from steppe.storage.repositories import samples as samples_repo
 from steppe.storage.repositories import transactions as repo
-from steppe.storage.tables.core import meter_values
-from steppe.storage.tables.tariffs import pricing_queue
+from steppe.types import ClosedBy, TransactionStatus
 
-ACTIVE = "active"
-COMPLETED = "completed"
+ACTIVE = TransactionStatus.ACTIVE
+COMPLETED = TransactionStatus.COMPLETED
 MAX_REMEMBERED_PER_STATION = 64
 # The running cost on `transaction.updated` is recomputed at most this often per transaction
 # (it reads the session's samples); in between the last figure is repeated.
@@ -36,11 +37,23 @@ RUNNING_COST_EVERY = 60.0
 MAX_RUNNING_COSTS = 50_000
 
 
+class EndedTransactions(Protocol):
+    """Told of each transaction whose end is committed (and queued for pricing in that same
+    commit): the pricing queue. Must not raise."""
+
+    async def transaction_ended(self, transaction_pk: int) -> None: ...
+
+
+class RunningCosts(Protocol):
+    """Gives the cost so far of an active transaction (None when unknown). Must not raise."""
+
+    async def running_cost(self, transaction_pk: int) -> dict[str, str] | None: ...
+
+
 def price_later(batch: Batch, pk: int, now: datetime) -> None:
     """Queue a finished transaction for its CDR in the commit that finishes it: if the server
     stops before pricing it, the next start still does."""
-    row = {"transaction_pk": pk, "queued_at": now, "attempts": 0, "due_at": now}
-    batch.insert_later(pricing_queue, [row], skip_duplicates=True)
+    pricing_queue.add_later(batch, pk, now)
 
 
 def _check_energy(energy_wh: int | None, samples: Sequence[Sample]) -> str | None:
@@ -62,16 +75,17 @@ class TransactionService:
         bus: EventBus,
         clock: Clock,
         tokens: TokenService,
+        *,
+        ended: EndedTransactions,
+        costs: RunningCosts,
     ) -> None:
         self._db = db
         self._committer = committer
         self._bus = bus
         self._clock = clock
         self._tokens = tokens
-        # Called with a transaction's id once its stop is committed (CDRs); must not raise.
-        self.on_ended: Callable[[int], Awaitable[None]] | None = None
-        # Gives the cost so far of an active transaction for `transaction.updated`; never raises.
-        self.running_cost: Callable[[int], Awaitable[dict[str, str] | None]] | None = None
+        self._ended = ended
+        self._cost_source = costs
         self._costs: dict[int, tuple[float, dict[str, str] | None]] = {}
 
     def _remember(self, ctx: StationContext, ocpp_id: str, pk: int) -> None:
@@ -85,62 +99,47 @@ class TransactionService:
         *,
         evse_id: int,
         connector_id: int,
-        id_token: str | None,
+        id_token: str,
+        authorization: Authorization,
         meter_start_wh: int | None,
         started_at: datetime,
-        ocpp_id: str | None = None,
         reservation_id: int | None = None,
-        remote_start_id: int | None = None,
-        offline: bool = False,
-        charging_state: str | None = None,
-        seq_no: int | None = None,
-        authorize: bool = True,
     ) -> Started:
-        """Record a transaction start; `ocpp_id` None means Steppe numbers it (OCPP 1.6)."""
-        authorization: Authorization | None = None
-        if authorize and id_token is not None:
-            authorization = await self._tokens.authorize(id_token)
+        """Record a transaction a station numbers by Steppe's answer (OCPP 1.6 StartTransaction):
+        its id is the stored row's. A resend (same EVSE, start time and meter start) gets the
+        transaction it already made."""
         now = self._clock.now()
 
         async def write(batch: Batch) -> tuple[int, str, bool]:
-            if ocpp_id is not None:
-                existing = await repo.get_by_ocpp_id(batch.conn, ctx.station_id, ocpp_id)
-            else:
-                existing = await repo.find_start(
-                    batch.conn, ctx.station_id, evse_id, started_at, meter_start_wh
-                )
+            existing = await repo.find_start(
+                batch.conn, ctx.station_id, evse_id, started_at, meter_start_wh
+            )
             if existing is not None:
                 return int(existing["id"]), existing["ocpp_id"] or str(existing["id"]), True
             pk = await repo.insert(
                 batch.conn,
                 {
-                    "ocpp_id": ocpp_id,
                     "station_id": ctx.station_id,
                     "evse_id": evse_id,
                     "connector_id": connector_id,
                     "id_token": id_token,
-                    "status": ACTIVE,
+                    "status": ACTIVE.value,
                     "started_at": started_at,
                     "meter_start_wh": meter_start_wh,
                     "reservation_id": reservation_id,
-                    "remote_start_id": remote_start_id,
-                    "offline": offline,
-                    "charging_state": charging_state,
-                    "last_seq_no": seq_no,
+                    "offline": False,
                     "created_at": now,
                     "updated_at": now,
                 },
             )
-            given = ocpp_id if ocpp_id is not None else str(pk)
-            if ocpp_id is None:
-                await repo.update(batch.conn, pk, {"ocpp_id": given})
-            return pk, given, False
+            await repo.update(batch.conn, pk, {"ocpp_id": str(pk)})
+            return pk, str(pk), False
 
         pk, given, duplicate = await self._committer.write(write)
         self._remember(ctx, given, pk)
         if not duplicate:
             self._bus.publish(
-                "transaction.started",
+                EventType.TRANSACTION_STARTED,
                 ctx.station_id,
                 {
                     "transaction_id": given,
@@ -149,10 +148,10 @@ class TransactionService:
                     "id_token": id_token,
                     "meter_start_wh": meter_start_wh,
                     "started_at": started_at.isoformat(),
-                    "authorization": authorization.status.value if authorization else None,
+                    "authorization": authorization.status.value,
                 },
             )
-        return Started(pk, given, authorization, duplicate)
+        return Started(pk, given, duplicate)
 
     async def resolve(self, ctx: StationContext, ocpp_id: str) -> int | None:
         """The stored id of the station's transaction known to the charger as `ocpp_id`."""
@@ -183,29 +182,28 @@ class TransactionService:
         rows = [sample.as_row(ctx.station_id, evse_id, pk) for sample in samples]
 
         async def write(batch: Batch) -> None:
-            batch.insert_later(meter_values, rows, skip_duplicates=True)
+            samples_repo.add_later(batch, rows)
 
         await self._committer.write(write)
-        if ocpp_id is not None and pk is not None and self._bus.listening("transaction.updated"):
+        updated = EventType.TRANSACTION_UPDATED
+        if ocpp_id is not None and pk is not None and self._bus.listening(updated):
             readings = energy_register_wh(tuple(samples))
             update: dict[str, Any] = {
                 "transaction_id": ocpp_id,
                 "evse_id": evse_id,
                 "meter_wh": readings[-1][1] if readings else None,
                 "samples": len(samples),
+                "cost": await self.running_cost_of(pk),  # only priced when someone listens
             }
-            if self.running_cost is not None:
-                update["cost"] = await self.running_cost_of(pk)  # only priced when someone listens
-            self._bus.publish("transaction.updated", ctx.station_id, update)
+            self._bus.publish(updated, ctx.station_id, update)
 
     async def running_cost_of(self, pk: int) -> dict[str, str] | None:
         """The running cost of an active transaction, recomputed at most every minute."""
-        assert self.running_cost is not None
         now = time.monotonic()
         cached = self._costs.get(pk)
         if cached is not None and now - cached[0] < RUNNING_COST_EVERY:
             return cached[1]
-        cost = await self.running_cost(pk)
+        cost = await self._cost_source.running_cost(pk)
         if len(self._costs) >= MAX_RUNNING_COSTS:
             self._costs.pop(next(iter(self._costs)))
         self._costs[pk] = (now, cost)
@@ -224,7 +222,6 @@ class TransactionService:
         evse_id: int | None = None,
         connector_id: int | None = None,
         seq_no: int | None = None,
-        extra: dict[str, Any] | None = None,
     ) -> Authorization | None:
         """Finish a transaction; one the server never saw start is recorded as it is reported."""
         authorization = await self._tokens.authorize(id_token) if id_token else None
@@ -236,7 +233,8 @@ class TransactionService:
         async def write(batch: Batch) -> tuple[int, bool]:
             row = await repo.get(batch.conn, known_pk) if known_pk is not None else None
             # A stop after the stale rule closed the transaction still records the real end.
-            if row is not None and row["status"] == COMPLETED and row["closed_by"] != "server":
+            done = row is not None and row["status"] == COMPLETED
+            if row is not None and done and row["closed_by"] != ClosedBy.SERVER:
                 return int(row["id"]), False
             if row is None:
                 pk = await self._insert_offline(batch, ctx, ocpp_id, samples, evse_id, connector_id)
@@ -252,18 +250,17 @@ class TransactionService:
                     s.as_row(ctx.station_id, evse_id or (row["evse_id"] if row else 0), pk)
                     for s in samples
                 ]
-                batch.insert_later(meter_values, sample_pk_rows, skip_duplicates=True)
+                samples_repo.add_later(batch, sample_pk_rows)
             values: dict[str, Any] = {
-                "status": COMPLETED,
+                "status": COMPLETED.value,
                 "stopped_at": stopped_at,
                 "meter_stop_wh": meter_stop_wh,
                 "energy_wh": energy,
                 "stop_reason": reason,
                 "stop_id_token": id_token,
                 "energy_check": _check_energy(energy, samples),
-                "closed_by": "station",
+                "closed_by": ClosedBy.STATION.value,
                 "updated_at": now,
-                **(extra or {}),
             }
             if seq_no is not None:
                 values["last_seq_no"] = seq_no
@@ -276,7 +273,7 @@ class TransactionService:
         if changed:
             done = await self.get_by_pk(pk)
             self._bus.publish(
-                "transaction.ended",
+                EventType.TRANSACTION_ENDED,
                 ctx.station_id,
                 {
                     "transaction_id": done.id,
@@ -287,8 +284,7 @@ class TransactionService:
                     "offline": done.offline,
                 },
             )
-            if self.on_ended is not None:
-                await self.on_ended(pk)
+            await self._ended.transaction_ended(pk)
         return authorization
 
     async def _insert_offline(
@@ -317,7 +313,7 @@ class TransactionService:
                 "station_id": ctx.station_id,
                 "evse_id": evse_id or 0,
                 "connector_id": connector_id or 0,
-                "status": ACTIVE,
+                "status": ACTIVE.value,
                 "started_at": started_at,
                 "meter_start_wh": meter_start,
                 "offline": True,
@@ -351,10 +347,10 @@ class TransactionService:
                     batch.conn,
                     int(row["id"]),
                     {
-                        "status": COMPLETED,
+                        "status": COMPLETED.value,
                         "stopped_at": now,
                         "stop_reason": reason,
-                        "closed_by": "server",
+                        "closed_by": ClosedBy.SERVER.value,
                         "updated_at": now,
                     },
                 )
@@ -364,9 +360,13 @@ class TransactionService:
                 tx = Transaction.from_row(row)
                 closed.append(tx.id)
                 self._bus.publish(
-                    "transaction.ended",
+                    EventType.TRANSACTION_ENDED,
                     tx.station_id,
-                    {"transaction_id": tx.id, "stop_reason": reason, "closed_by": "server"},
+                    {
+                        "transaction_id": tx.id,
+                        "stop_reason": reason,
+                        "closed_by": ClosedBy.SERVER.value,
+                    },
                 )
         return closed
 
@@ -387,9 +387,13 @@ class TransactionService:
             raise NotFound(f"transaction {api_id!r} does not exist")
         return Transaction.from_row(row)
 
+    async def count_active(self) -> int:
+        async with self._db.connect() as conn:
+            return await repo.count_active(conn)
+
     async def samples(self, pk: int) -> list[Sample]:
         async with self._db.connect() as conn:
-            rows = await repo.samples(conn, pk)
+            rows = await samples_repo.of_transaction(conn, pk)
         return [Sample.from_row(row) for row in rows]
 
     async def list(
@@ -397,7 +401,7 @@ class TransactionService:
         *,
         station_id: str | None = None,
         id_token: str | None = None,
-        status: str | None = None,
+        status: TransactionStatus | None = None,
         started_from: datetime | None = None,
         started_to: datetime | None = None,
         before_pk: int | None = None,

@@ -13,11 +13,13 @@ import time
 
 import httpx
 
-from steppe.domain.events import EVENT_TYPES, EventBus
+from steppe.domain.events import EventBus, EventType
 from steppe.domain.webhooks.service import SIGNATURE_HEADER, DueDelivery, WebhookService, sign
+from steppe.types import DeliveryStatus
 
 log = logging.getLogger("steppe.webhooks")
-PUBLIC_TYPES = frozenset(EVENT_TYPES)
+# A lag notice is for one stream, not news: never sent to a webhook.
+PUBLIC_TYPES = frozenset(EventType) - {EventType.STREAM_LAGGED}
 # Longest pause between looks for retries that have come due.
 MAX_POLL = 1.0
 
@@ -86,7 +88,7 @@ class WebhookSender:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         outcome = await self._service.record(delivery, status_code=status_code, error=error)
-        if outcome == "delivered":
+        if outcome is DeliveryStatus.DELIVERED:
             self.sent += 1
         else:
             self.failed += 1

@@ -11,16 +11,18 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from steppe.domain.events import EVENT_TYPES, Event
+from steppe.domain.events import Event, EventType
 from steppe.domain.ports import Clock
 from steppe.errors import InvalidInput, NotFound
 from steppe.storage.db import Database
 from steppe.storage.repositories import webhooks as repo
+from steppe.types import DeliveryStatus
 
 SIGNATURE_HEADER = "X-Steppe-Signature"
 
@@ -106,7 +108,7 @@ class WebhookService:
         self,
         url: str,
         secret: str,
-        types: builtins.list[str] | None,
+        types: Sequence[str] | None,
         *,
         created_by: str | None = None,
     ) -> Webhook:
@@ -115,7 +117,7 @@ class WebhookService:
             raise InvalidInput("url: give an absolute http:// or https:// URL")
         if len(secret) < 16:
             raise InvalidInput("secret: use at least 16 characters")
-        unknown = sorted(set(types or ()) - set(EVENT_TYPES))
+        unknown = sorted(set(types or ()) - {str(t) for t in EventType})
         if unknown:
             raise InvalidInput(f"types: unknown event types {', '.join(unknown)}")
         values = {
@@ -190,7 +192,7 @@ class WebhookService:
                         "event_type": event.type,
                         "event_id": event.id,
                         "body": json.dumps(body, separators=(",", ":"), default=str),
-                        "status": "pending",
+                        "status": DeliveryStatus.PENDING.value,
                         "attempts": 0,
                         "next_attempt_at": now,
                         "created_at": now,
@@ -215,7 +217,7 @@ class WebhookService:
 
     async def record(
         self, delivery: DueDelivery, *, status_code: int | None, error: str | None
-    ) -> str:
+    ) -> DeliveryStatus:
         """Note one try's result; the delivery's new status (delivered, pending or failed)."""
         now = self._clock.now()
         attempts = delivery.attempts + 1
@@ -226,12 +228,16 @@ class WebhookService:
             "last_error": None if ok else (error or f"HTTP {status_code}")[:500],
         }
         if ok:
-            values.update(status="delivered", delivered_at=now, next_attempt_at=None)
+            status = DeliveryStatus.DELIVERED
+            values.update(delivered_at=now, next_attempt_at=None)
         elif attempts >= self.max_attempts:
-            values.update(status="failed", next_attempt_at=None)
+            status = DeliveryStatus.FAILED
+            values.update(next_attempt_at=None)
         else:
+            status = DeliveryStatus.PENDING
             wait = self.retry_delay * 2 ** (attempts - 1)
-            values.update(status="pending", next_attempt_at=now + timedelta(seconds=wait))
+            values.update(next_attempt_at=now + timedelta(seconds=wait))
+        values["status"] = status.value
         async with self._db.begin() as conn:
             await repo.update_delivery(conn, delivery.id, values)
-        return str(values["status"])
+        return status

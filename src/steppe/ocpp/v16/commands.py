@@ -10,7 +10,8 @@ import json
 from typing import Any
 
 from steppe.domain.commands import models as m
-from steppe.ocpp.commands import CommandNotAvailable, Encoder, OutgoingCall, TableCodec
+from steppe.errors import CommandUnavailable
+from steppe.ocpp.commands import Encoder, OutgoingCall, TableCodec
 from steppe.ocpp.timestamps import format_timestamp
 
 INSTEAD = {
@@ -45,7 +46,7 @@ def _remote_stop(p: m.RemoteStop) -> OutgoingCall:
     try:
         number = int(p.transaction_id)
     except ValueError:
-        raise CommandNotAvailable(
+        raise CommandUnavailable(
             f"transaction_id: a 1.6 transaction id is a number, got {p.transaction_id!r}"
         ) from None
     return OutgoingCall("RemoteStopTransaction", {"transactionId": number})

@@ -1,25 +1,26 @@
 """OCPP 1.6 messages from chargers, answered through the version-agnostic domain.
 
 A 1.6 connector N is EVSE N with one connector (connector 1) in the domain; connector 0 is the
-charger itself.
+charger itself. The security extension's messages (whitepaper edition 3) are answered here too.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from steppe.domain.events import EventType
 from steppe.domain.services import Services
 from steppe.domain.stations.models import BootInfo, StationContext
 from steppe.domain.tokens.models import Authorization
+from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.dispatcher import Handler
 from steppe.ocpp.timestamps import format_timestamp, parse_timestamp
 from steppe.ocpp.v16.samples import to_samples
+from steppe.types import JsonObject
 
 REGISTRATION_STATUS = {"accepted": "Accepted", "pending": "Pending", "rejected": "Rejected"}
 
 
-def id_tag_info(authorization: Authorization) -> dict[str, Any]:
-    info: dict[str, Any] = {"status": authorization.status.value}
+def id_tag_info(authorization: Authorization) -> JsonObject:
+    info: JsonObject = {"status": authorization.status.value}
     if authorization.expires_at is not None:
         info["expiryDate"] = format_timestamp(authorization.expires_at)
     if authorization.parent_id_token is not None:
@@ -30,8 +31,9 @@ def id_tag_info(authorization: Authorization) -> dict[str, Any]:
 class V16Handlers:
     """One method per incoming 1.6 action."""
 
-    def __init__(self, services: Services) -> None:
-        self._s = services
+    def __init__(self, services: Services, certificates: CertificateDelivery) -> None:
+        self._services = services
+        self._certificates = certificates
         self._routes: dict[str, Handler] = {
             "BootNotification": self.boot_notification,
             "Heartbeat": self.heartbeat,
@@ -43,96 +45,121 @@ class V16Handlers:
             "DataTransfer": self.data_transfer,
             "DiagnosticsStatusNotification": self.diagnostics_status,
             "FirmwareStatusNotification": self.firmware_status,
+            # Security extension.
+            "SignCertificate": self.sign_certificate,
+            "SecurityEventNotification": self.security_event,
+            "LogStatusNotification": self.log_status,
+            "SignedFirmwareStatusNotification": self.firmware_status,
         }
 
     def route(self, action: str) -> Handler | None:
         return self._routes.get(action)
 
-    def add_route(self, action: str, handler: Handler) -> None:
-        """Let a feature (security extension, smart charging, ...) answer one more action."""
-        self._routes[action] = handler
-
-    async def boot_notification(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
+    async def boot_notification(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         info = BootInfo(
-            vendor=p["chargePointVendor"],
-            model=p["chargePointModel"],
-            serial_number=p.get("chargePointSerialNumber") or p.get("chargeBoxSerialNumber"),
-            firmware_version=p.get("firmwareVersion"),
-            iccid=p.get("iccid"),
-            imsi=p.get("imsi"),
+            vendor=payload["chargePointVendor"],
+            model=payload["chargePointModel"],
+            serial_number=payload.get("chargePointSerialNumber")
+            or payload.get("chargeBoxSerialNumber"),
+            firmware_version=payload.get("firmwareVersion"),
+            iccid=payload.get("iccid"),
+            imsi=payload.get("imsi"),
         )
-        result = await self._s.stations.boot(ctx, info)
+        result = await self._services.stations.boot(ctx, info)
         return {
             "status": REGISTRATION_STATUS[result.registration.value],
             "currentTime": format_timestamp(result.current_time),
             "interval": result.interval,
         }
 
-    async def heartbeat(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        return {"currentTime": format_timestamp(self._s.clock.now())}
+    async def heartbeat(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        return {"currentTime": format_timestamp(self._services.clock.now())}
 
-    async def status_notification(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        connector = p["connectorId"]
-        timestamp = p.get("timestamp")
-        await self._s.stations.connector_status(
+    async def status_notification(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        connector = payload["connectorId"]
+        timestamp = payload.get("timestamp")
+        await self._services.stations.connector_status(
             ctx,
             evse_id=connector,
             connector_id=0 if connector == 0 else 1,
-            status=p["status"],
-            error_code=p["errorCode"],
-            info=p.get("info"),
-            vendor_error_code=p.get("vendorErrorCode"),
+            status=payload["status"],
+            error_code=payload["errorCode"],
+            info=payload.get("info"),
+            vendor_error_code=payload.get("vendorErrorCode"),
             timestamp=parse_timestamp(timestamp) if timestamp else None,
         )
         return {}
 
-    async def authorize(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        authorization = await self._s.tokens.authorize(p["idTag"])
+    async def authorize(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        authorization = await self._services.tokens.authorize(payload["idTag"])
         return {"idTagInfo": id_tag_info(authorization)}
 
-    async def start_transaction(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        started = await self._s.transactions.start(
+    async def start_transaction(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        authorization = await self._services.tokens.authorize(payload["idTag"])
+        started = await self._services.transactions.start(
             ctx,
-            evse_id=p["connectorId"],
+            evse_id=payload["connectorId"],
             connector_id=1,
-            id_token=p["idTag"],
-            meter_start_wh=p["meterStart"],
-            started_at=parse_timestamp(p["timestamp"]),
-            reservation_id=p.get("reservationId"),
+            id_token=payload["idTag"],
+            meter_start_wh=payload["meterStart"],
+            started_at=parse_timestamp(payload["timestamp"]),
+            reservation_id=payload.get("reservationId"),
+            authorization=authorization,
         )
-        assert started.authorization is not None
-        return {"transactionId": started.pk, "idTagInfo": id_tag_info(started.authorization)}
+        return {"transactionId": started.pk, "idTagInfo": id_tag_info(authorization)}
 
-    async def meter_values(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        transaction_id = p.get("transactionId")
-        await self._s.transactions.meter_values(
+    async def meter_values(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        transaction_id = payload.get("transactionId")
+        await self._services.transactions.meter_values(
             ctx,
-            evse_id=p["connectorId"],
+            evse_id=payload["connectorId"],
             ocpp_id=None if transaction_id is None else str(transaction_id),
-            samples=to_samples(p["meterValue"]),
+            samples=to_samples(payload["meterValue"]),
         )
         return {}
 
-    async def stop_transaction(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        authorization = await self._s.transactions.stop(
+    async def stop_transaction(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        authorization = await self._services.transactions.stop(
             ctx,
-            ocpp_id=str(p["transactionId"]),
-            meter_stop_wh=p["meterStop"],
-            stopped_at=parse_timestamp(p["timestamp"]),
-            reason=p.get("reason", "Local"),
-            id_token=p.get("idTag"),
-            samples=to_samples(p.get("transactionData", [])),
+            ocpp_id=str(payload["transactionId"]),
+            meter_stop_wh=payload["meterStop"],
+            stopped_at=parse_timestamp(payload["timestamp"]),
+            reason=payload.get("reason", "Local"),
+            id_token=payload.get("idTag"),
+            samples=to_samples(payload.get("transactionData", [])),
         )
         return {} if authorization is None else {"idTagInfo": id_tag_info(authorization)}
 
-    async def data_transfer(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
+    async def data_transfer(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         # No vendor extensions are known yet; the spec's answer for an unknown vendor.
         return {"status": "UnknownVendorId"}
 
-    async def diagnostics_status(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        self._s.bus.publish("station.diagnostics", ctx.station_id, {"status": p["status"]})
+    async def diagnostics_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        data = {"status": payload["status"], "request_id": None, "kind": "diagnostics"}
+        self._services.bus.publish(EventType.STATION_LOG, ctx.station_id, data)
         return {}
 
-    async def firmware_status(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        self._s.bus.publish("station.firmware", ctx.station_id, {"status": p["status"]})
+    async def firmware_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        """FirmwareStatusNotification and the security extension's signed variant."""
+        data = {"status": payload["status"], "request_id": payload.get("requestId")}
+        self._services.bus.publish(EventType.STATION_FIRMWARE, ctx.station_id, data)
+        return {}
+
+    async def log_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        data = {"status": payload["status"], "request_id": payload.get("requestId"), "kind": "log"}
+        self._services.bus.publish(EventType.STATION_LOG, ctx.station_id, data)
+        return {}
+
+    async def sign_certificate(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        refused = await self._certificates.sign(ctx.station_id, payload["csr"], {})
+        return {"status": "Rejected" if refused else "Accepted"}
+
+    async def security_event(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        await self._services.security.record_event(
+            ctx.station_id,
+            payload["type"],
+            occurred_at=parse_timestamp(payload["timestamp"]),
+            tech_info=payload.get("techInfo"),
+            ocpp_version=ctx.ocpp_version,
+        )
         return {}

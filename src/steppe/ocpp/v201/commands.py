@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from steppe.domain.commands import models as m
-from steppe.ocpp.commands import CommandNotAvailable, Encoder, OutgoingCall, TableCodec
+from steppe.errors import CommandUnavailable
+from steppe.ocpp.commands import Encoder, OutgoingCall, TableCodec
 from steppe.ocpp.timestamps import format_timestamp
 
 INSTEAD = {
@@ -40,7 +41,7 @@ def _token(value: str, kind: str | None = None) -> dict[str, Any]:
 
 def _require(value: int | None, what: str) -> int:
     if value is None:
-        raise CommandNotAvailable(f"{what}: OCPP 2.0.1 needs it for this command")
+        raise CommandUnavailable(f"{what}: OCPP 2.0.1 needs it for this command")
     return value
 
 

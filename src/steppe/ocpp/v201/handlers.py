@@ -1,30 +1,31 @@
 """OCPP 2.0.1 messages from charging stations, answered through the version-agnostic domain.
 
 EVSEs and connectors are the domain's own notions; evse 0 in a StatusNotification is the station.
+The security messages (part 2, blocks A and M) are answered here too.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from steppe.domain.device_model.service import DeviceModelService
+from steppe.domain.events import EventType
 from steppe.domain.services import Services
 from steppe.domain.stations.models import BootInfo, StationContext
 from steppe.domain.tokens.models import Authorization, TokenStatus
 from steppe.domain.transactions.models import TransactionEvent
-from steppe.domain.transactions.sequenced import TransactionEvents
+from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.dispatcher import Handler
 from steppe.ocpp.timestamps import format_timestamp, parse_timestamp
 from steppe.ocpp.v201.device_model import event_values, report_variables
 from steppe.ocpp.v201.samples import to_samples
+from steppe.types import JsonObject
 
 REGISTRATION_STATUS = {"accepted": "Accepted", "pending": "Pending", "rejected": "Rejected"}
 # An idToken of this type carries no identity: the station charges without asking anyone.
 NO_AUTHORIZATION = "NoAuthorization"
+STATION_CERTIFICATE = "ChargingStationCertificate"
 
 
-def id_token_info(authorization: Authorization) -> dict[str, Any]:
-    info: dict[str, Any] = {"status": authorization.status.value}
+def id_token_info(authorization: Authorization) -> JsonObject:
+    info: JsonObject = {"status": authorization.status.value}
     if authorization.expires_at is not None:
         info["cacheExpiryDateTime"] = format_timestamp(authorization.expires_at)
     if authorization.parent_id_token is not None:
@@ -32,9 +33,9 @@ def id_token_info(authorization: Authorization) -> dict[str, Any]:
     return info
 
 
-def _token(p: dict[str, Any]) -> str | None:
+def _token(payload: JsonObject) -> str | None:
     """The id token a message names, None when it names none (or NoAuthorization)."""
-    id_token = p.get("idToken")
+    id_token = payload.get("idToken")
     if not id_token or id_token.get("type") == NO_AUTHORIZATION:
         return None
     return str(id_token["idToken"])
@@ -43,11 +44,9 @@ def _token(p: dict[str, Any]) -> str | None:
 class V201Handlers:
     """One method per incoming 2.0.1 action."""
 
-    def __init__(self, services: Services) -> None:
-        assert services.device_model is not None and services.transaction_events is not None
-        self._s = services
-        self._device_model: DeviceModelService = services.device_model
-        self._events: TransactionEvents = services.transaction_events
+    def __init__(self, services: Services, certificates: CertificateDelivery) -> None:
+        self._services = services
+        self._certificates = certificates
         self._routes: dict[str, Handler] = {
             "BootNotification": self.boot_notification,
             "Heartbeat": self.heartbeat,
@@ -58,43 +57,52 @@ class V201Handlers:
             "NotifyReport": self.notify_report,
             "NotifyEvent": self.notify_event,
             "DataTransfer": self.data_transfer,
-            "FirmwareStatusNotification": self.notice("station.firmware", "status", "requestId"),
-            "LogStatusNotification": self.notice("station.log", "status", "requestId"),
+            "FirmwareStatusNotification": self.notice(
+                EventType.STATION_FIRMWARE, status="status", request_id="requestId"
+            ),
+            "LogStatusNotification": self.notice(
+                EventType.STATION_LOG, status="status", request_id="requestId"
+            ),
             "ReservationStatusUpdate": self.notice(
-                "reservation.status", "reservationId", "reservationUpdateStatus"
+                EventType.RESERVATION_STATUS,
+                reservation_id="reservationId",
+                status="reservationUpdateStatus",
             ),
             "NotifyChargingLimit": self.notice(
-                "charging.limit", "chargingLimit", "evseId", "chargingSchedule"
+                EventType.CHARGING_LIMIT,
+                charging_limit="chargingLimit",
+                evse_id="evseId",
+                charging_schedule="chargingSchedule",
             ),
             "ReportChargingProfiles": self.notice(
-                "charging.profiles",
-                "requestId",
-                "chargingLimitSource",
-                "evseId",
-                "chargingProfile",
-                "tbc",
+                EventType.CHARGING_PROFILES,
+                request_id="requestId",
+                charging_limit_source="chargingLimitSource",
+                evse_id="evseId",
+                charging_profile="chargingProfile",
+                tbc="tbc",
             ),
+            # Security (part 2, blocks A and M).
+            "SignCertificate": self.sign_certificate,
+            "SecurityEventNotification": self.security_event,
         }
 
     def route(self, action: str) -> Handler | None:
         return self._routes.get(action)
 
-    def add_route(self, action: str, handler: Handler) -> None:
-        """Let a feature (security, smart charging, ...) answer one more action."""
-        self._routes[action] = handler
+    def notice(self, event_type: EventType, **fields: str) -> Handler:
+        """A handler that publishes the message's fields (event data key = message field) and
+        answers {}."""
 
-    def notice(self, event_type: str, *fields: str) -> Handler:
-        """A handler that passes the message's `fields` on to the event bus and answers {}."""
-
-        async def handle(ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-            data = {name: p[name] for name in fields if name in p}
-            self._s.bus.publish(event_type, ctx.station_id, data)
+        async def handle(ctx: StationContext, payload: JsonObject) -> JsonObject:
+            data = {key: payload[name] for key, name in fields.items() if name in payload}
+            self._services.bus.publish(event_type, ctx.station_id, data)
             return {}
 
         return handle
 
-    async def boot_notification(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        station = p["chargingStation"]
+    async def boot_notification(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        station = payload["chargingStation"]
         modem = station.get("modem") or {}
         info = BootInfo(
             vendor=station["vendorName"],
@@ -104,84 +112,86 @@ class V201Handlers:
             iccid=modem.get("iccid"),
             imsi=modem.get("imsi"),
         )
-        result = await self._s.stations.boot(ctx, info)
+        result = await self._services.stations.boot(ctx, info)
         return {
             "status": REGISTRATION_STATUS[result.registration.value],
             "currentTime": format_timestamp(result.current_time),
             "interval": result.interval,
         }
 
-    async def heartbeat(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        return {"currentTime": format_timestamp(self._s.clock.now())}
+    async def heartbeat(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        return {"currentTime": format_timestamp(self._services.clock.now())}
 
-    async def status_notification(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self._s.stations.connector_status(
+    async def status_notification(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        await self._services.stations.connector_status(
             ctx,
-            evse_id=p["evseId"],
-            connector_id=p["connectorId"],
-            status=p["connectorStatus"],
-            timestamp=parse_timestamp(p["timestamp"]),
+            evse_id=payload["evseId"],
+            connector_id=payload["connectorId"],
+            status=payload["connectorStatus"],
+            timestamp=parse_timestamp(payload["timestamp"]),
         )
         return {}
 
-    async def authorize(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        token = _token(p)
+    async def authorize(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        token = _token(payload)
         if token is None:
             return {"idTokenInfo": {"status": TokenStatus.ACCEPTED.value}}
-        return {"idTokenInfo": id_token_info(await self._s.tokens.authorize(token))}
+        return {"idTokenInfo": id_token_info(await self._services.tokens.authorize(token))}
 
-    async def transaction_event(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        info = p["transactionInfo"]
-        evse = p.get("evse") or {}
+    async def transaction_event(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        info = payload["transactionInfo"]
+        evse = payload.get("evse") or {}
         event = TransactionEvent(
-            kind=p["eventType"],
+            kind=payload["eventType"],
             ocpp_id=info["transactionId"],
-            seq_no=p["seqNo"],
-            timestamp=parse_timestamp(p["timestamp"]),
-            trigger_reason=p["triggerReason"],
-            offline=bool(p.get("offline", False)),
+            seq_no=payload["seqNo"],
+            timestamp=parse_timestamp(payload["timestamp"]),
+            trigger_reason=payload["triggerReason"],
+            offline=bool(payload.get("offline", False)),
             evse_id=evse.get("id"),
             connector_id=evse.get("connectorId"),
-            id_token=_token(p),
+            id_token=_token(payload),
             charging_state=info.get("chargingState"),
             stopped_reason=info.get("stoppedReason"),
             remote_start_id=info.get("remoteStartId"),
-            reservation_id=p.get("reservationId"),
-            samples=tuple(to_samples(p.get("meterValue", []))),
+            reservation_id=payload.get("reservationId"),
+            samples=tuple(to_samples(payload.get("meterValue", []))),
         )
-        _, authorization = await self._events.apply(ctx, event)
-        if "idToken" not in p:
+        _, authorization = await self._services.transaction_events.apply(ctx, event)
+        if "idToken" not in payload:
             return {}
         if authorization is None:  # NoAuthorization: nothing to check
             return {"idTokenInfo": {"status": TokenStatus.ACCEPTED.value}}
         return {"idTokenInfo": id_token_info(authorization)}
 
-    async def meter_values(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self._s.transactions.meter_values(
-            ctx, evse_id=p["evseId"], ocpp_id=None, samples=to_samples(p["meterValue"])
+    async def meter_values(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        await self._services.transactions.meter_values(
+            ctx, evse_id=payload["evseId"], ocpp_id=None, samples=to_samples(payload["meterValue"])
         )
         return {}
 
-    async def notify_report(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        variables = report_variables(p.get("reportData", []))
-        await self._device_model.record(ctx.station_id, variables)
-        self._s.bus.publish(
-            "station.report",
+    async def notify_report(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        variables = report_variables(payload.get("reportData", []))
+        await self._services.device_model.record(ctx.station_id, variables)
+        self._services.bus.publish(
+            EventType.STATION_REPORT,
             ctx.station_id,
             {
-                "request_id": p["requestId"],
-                "seq_no": p["seqNo"],
-                "tbc": p.get("tbc", False),
+                "request_id": payload["requestId"],
+                "seq_no": payload["seqNo"],
+                "tbc": payload.get("tbc", False),
                 "variables": len(variables),
             },
         )
         return {}
 
-    async def notify_event(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
-        await self._device_model.record_values(ctx.station_id, event_values(p["eventData"]))
-        for event in p["eventData"]:
-            self._s.bus.publish(
-                "station.event",
+    async def notify_event(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        await self._services.device_model.record_values(
+            ctx.station_id, event_values(payload["eventData"])
+        )
+        for event in payload["eventData"]:
+            self._services.bus.publish(
+                EventType.STATION_EVENT,
                 ctx.station_id,
                 {
                     "event_id": event["eventId"],
@@ -196,6 +206,34 @@ class V201Handlers:
             )
         return {}
 
-    async def data_transfer(self, ctx: StationContext, p: dict[str, Any]) -> dict[str, Any]:
+    async def data_transfer(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         # No vendor extensions are known yet; the spec's answer for an unknown vendor.
         return {"status": "UnknownVendorId"}
+
+    async def sign_certificate(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        kind = payload.get("certificateType", STATION_CERTIFICATE)
+        if kind != STATION_CERTIFICATE:
+            # V2G certificates come from the V2G PKI, not from this CA.
+            return {
+                "status": "Rejected",
+                "statusInfo": {"reasonCode": "NotSupported", "additionalInfo": kind},
+            }
+        refused = await self._certificates.sign(
+            ctx.station_id, payload["csr"], {"certificateType": STATION_CERTIFICATE}
+        )
+        if refused:
+            return {
+                "status": "Rejected",
+                "statusInfo": {"reasonCode": "InvalidCSR", "additionalInfo": refused[:512]},
+            }
+        return {"status": "Accepted"}
+
+    async def security_event(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        await self._services.security.record_event(
+            ctx.station_id,
+            payload["type"],
+            occurred_at=parse_timestamp(payload["timestamp"]),
+            tech_info=payload.get("techInfo"),
+            ocpp_version=ctx.ocpp_version,
+        )
+        return {}

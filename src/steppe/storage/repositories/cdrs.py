@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from steppe.storage.tables.tariffs import cdrs, pricing_queue
+from steppe.storage.tables.tariffs import cdrs
 
 
 async def insert_once(conn: AsyncConnection, values: Mapping[str, Any]) -> bool:
@@ -20,43 +20,6 @@ async def insert_once(conn: AsyncConnection, values: Mapping[str, Any]) -> bool:
     statement = insert(cdrs).values(**values).on_conflict_do_nothing()
     result = await conn.execute(statement)
     return bool(result.rowcount)
-
-
-async def due(conn: AsyncConnection, *, now: datetime, limit: int) -> list[tuple[int, int]]:
-    """(transaction, failed attempts so far) of the queued transactions due by `now`, the
-    longest due first."""
-    q = pricing_queue.c
-    query = (
-        select(q.transaction_pk, q.attempts)
-        .where(q.due_at <= now)
-        .order_by(q.due_at, q.transaction_pk)
-        .limit(limit)
-    )
-    return [(int(pk), int(attempts)) for pk, attempts in (await conn.execute(query)).all()]
-
-
-async def next_due(conn: AsyncConnection) -> datetime | None:
-    """When the next queued transaction is due (None when the queue is empty)."""
-    found: datetime | None = (await conn.execute(select(func.min(pricing_queue.c.due_at)))).scalar()
-    return found
-
-
-async def postpone(
-    conn: AsyncConnection, transaction_pk: int, *, attempts: int, due_at: datetime
-) -> None:
-    """A pricing failed: count it and try again at `due_at`."""
-    await conn.execute(
-        update(pricing_queue)
-        .where(pricing_queue.c.transaction_pk == transaction_pk)
-        .values(attempts=attempts, due_at=due_at)
-    )
-
-
-async def dequeue(conn: AsyncConnection, transaction_pk: int) -> None:
-    """The transaction is priced (or has nothing to price): it leaves the queue."""
-    await conn.execute(
-        delete(pricing_queue).where(pricing_queue.c.transaction_pk == transaction_pk)
-    )
 
 
 async def get(conn: AsyncConnection, cdr_id: str) -> RowMapping | None:

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from steppe.storage.group_commit import Batch
 from steppe.storage.tables.device_model import device_variables
 
 KEY = (
@@ -26,20 +26,16 @@ DESCRIPTION = ("value", "mutability", "data_type", "unit", "updated_at")
 VALUE_ONLY = ("value", "updated_at")
 
 
-async def upsert(
-    conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], *, value_only: bool = False
+def upsert_later(
+    batch: Batch, rows: Sequence[Mapping[str, Any]], *, value_only: bool = False
 ) -> None:
-    """Insert or overwrite rows by their key; `value_only` keeps the stored description."""
-    if not rows:
-        return
-    unique = {tuple(row[k] for k in KEY): row for row in rows}  # last report of a key wins
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement: Any = insert(device_variables)
+    """Insert or overwrite rows by their key at the end of the batch, in order (the last report
+    of a key wins); `value_only` keeps the stored description."""
     changed = VALUE_ONLY if value_only else DESCRIPTION
-    statement = statement.on_conflict_do_update(
-        index_elements=list(KEY), set_={c: statement.excluded[c] for c in changed}
-    )
-    await conn.execute(statement, list(unique.values()))
+    for row in rows:
+        key = {name: row[name] for name in KEY}
+        values = {name: row[name] for name in DESCRIPTION}
+        batch.upsert_later(device_variables, key, values, overwrite=changed)
 
 
 async def page(

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from steppe.errors import AlreadyExists
 from steppe.storage.tables.core import id_tokens
 
 
@@ -33,7 +35,11 @@ async def list_page(
 
 
 async def insert(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
-    await conn.execute(id_tokens.insert().values(**values))
+    """Insert a token; AlreadyExists when it is taken."""
+    try:
+        await conn.execute(id_tokens.insert().values(**values))
+    except IntegrityError as exc:
+        raise AlreadyExists(f"id token {values['id_token']!r} already exists") from exc
 
 
 async def update(conn: AsyncConnection, id_token: str, values: Mapping[str, Any]) -> int:

@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from steppe.storage.group_commit import Batch
 from steppe.storage.tables.security import issued_certificates, security_events
 
 
-async def insert_event(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
-    await conn.execute(security_events.insert().values(**values))
+def add_event_later(batch: Batch, values: Mapping[str, Any]) -> None:
+    """Store a station's security event at the end of the batch."""
+    batch.insert_later(security_events, [values])
 
 
 async def events_of(
@@ -31,8 +33,9 @@ async def events_of(
     return (await conn.execute(query)).mappings().all()
 
 
-async def insert_certificate(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
-    await conn.execute(issued_certificates.insert().values(**values))
+def add_certificate_later(batch: Batch, values: Mapping[str, Any]) -> None:
+    """Record a certificate Steppe issued, at the end of the batch."""
+    batch.insert_later(issued_certificates, [values])
 
 
 async def certificates_of(conn: AsyncConnection, station_id: str) -> Sequence[RowMapping]:

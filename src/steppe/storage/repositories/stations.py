@@ -9,11 +9,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from steppe.errors import AlreadyExists
+from steppe.storage.group_commit import Batch
 from steppe.storage.tables.core import connectors, stations
 
 Row = RowMapping
+# What a connector's reported state sets (its standard, format and power stay as declared).
+_CONNECTOR_STATE = ("status", "error_code", "info", "vendor_error_code", "status_at", "updated_at")
 
 
 async def get(conn: AsyncConnection, station_id: str) -> Row | None:
@@ -47,11 +52,53 @@ async def count(conn: AsyncConnection) -> int:
 
 
 async def insert(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
-    await conn.execute(stations.insert().values(**values))
+    """Insert a station; AlreadyExists when its id is taken."""
+    try:
+        await conn.execute(stations.insert().values(**values))
+    except IntegrityError as exc:
+        raise AlreadyExists(f"station {values['id']!r} already exists") from exc
 
 
 async def insert_many(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
-    await conn.execute(stations.insert(), list(rows))
+    try:
+        await conn.execute(stations.insert(), list(rows))
+    except IntegrityError as exc:
+        raise AlreadyExists("one of the stations already exists") from exc
+
+
+def update_later(batch: Batch, station_id: str, values: Mapping[str, Any]) -> None:
+    """Set `values` on the station at the end of the batch (nothing when it does not exist)."""
+    batch.update_later(stations, {"id": station_id}, values)
+
+
+def connector_state_later(
+    batch: Batch,
+    station_id: str,
+    evse_id: int,
+    connector_id: int,
+    *,
+    status: str,
+    error_code: str | None,
+    info: str | None,
+    vendor_error_code: str | None,
+    status_at: datetime,
+    updated_at: datetime,
+) -> None:
+    """Record a connector's reported state at the end of the batch, creating the connector on
+    first sight; what the operator declared of it (standard, format, power) stays."""
+    batch.upsert_later(
+        connectors,
+        {"station_id": station_id, "evse_id": evse_id, "connector_id": connector_id},
+        {
+            "status": status,
+            "error_code": error_code,
+            "info": info,
+            "vendor_error_code": vendor_error_code,
+            "status_at": status_at,
+            "updated_at": updated_at,
+        },
+        overwrite=_CONNECTOR_STATE,
+    )
 
 
 async def update(conn: AsyncConnection, station_id: str, values: Mapping[str, Any]) -> int:

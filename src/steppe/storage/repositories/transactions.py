@@ -1,4 +1,4 @@
-"""Charging transactions and their meter samples."""
+"""Charging transactions (their samples are in `samples.py`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from steppe.storage.tables.core import meter_values, transactions
+from steppe.types import TransactionStatus
+
+ACTIVE = TransactionStatus.ACTIVE.value
 
 
 async def insert(conn: AsyncConnection, values: Mapping[str, Any]) -> int:
@@ -60,17 +63,6 @@ async def find_start(
     return result.mappings().first()
 
 
-async def active_on(conn: AsyncConnection, station_id: str, evse_id: int) -> Sequence[RowMapping]:
-    result = await conn.execute(
-        select(transactions).where(
-            (transactions.c.station_id == station_id)
-            & (transactions.c.evse_id == evse_id)
-            & (transactions.c.status == "active")
-        )
-    )
-    return result.mappings().all()
-
-
 async def update(conn: AsyncConnection, pk: int, values: Mapping[str, Any]) -> int:
     result = await conn.execute(
         transactions.update().where(transactions.c.id == pk).values(**values)
@@ -109,7 +101,7 @@ async def list_page(
 
 
 async def count_active(conn: AsyncConnection) -> int:
-    query = select(func.count()).select_from(transactions).where(transactions.c.status == "active")
+    query = select(func.count()).select_from(transactions).where(transactions.c.status == ACTIVE)
     return int((await conn.execute(query)).scalar_one())
 
 
@@ -125,38 +117,9 @@ async def stale_active(conn: AsyncConnection, *, seen_before: datetime) -> Seque
     )
     result = await conn.execute(
         select(transactions).where(
-            (transactions.c.status == "active")
+            (transactions.c.status == ACTIVE)
             & (transactions.c.updated_at < seen_before)
             & ~recent_sample
         )
     )
     return result.mappings().all()
-
-
-async def samples(conn: AsyncConnection, transaction_pk: int) -> Sequence[RowMapping]:
-    result = await conn.execute(
-        select(meter_values)
-        .where(meter_values.c.transaction_id == transaction_pk)
-        .order_by(meter_values.c.timestamp, meter_values.c.id)
-    )
-    return result.mappings().all()
-
-
-async def energy_register_range(
-    conn: AsyncConnection, transaction_pk: int
-) -> tuple[str, str] | None:
-    """First and last energy register readings stored for a transaction, as (unit, value) pairs."""
-    rows = (
-        await conn.execute(
-            select(meter_values.c.unit, meter_values.c.value)
-            .where(
-                (meter_values.c.transaction_id == transaction_pk)
-                & (meter_values.c.measurand == "Energy.Active.Import.Register")
-                & (meter_values.c.phase == "")
-            )
-            .order_by(meter_values.c.timestamp)
-        )
-    ).all()
-    if not rows:
-        return None
-    return (f"{rows[0][0]}:{rows[0][1]}", f"{rows[-1][0]}:{rows[-1][1]}")

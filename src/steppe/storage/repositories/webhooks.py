@@ -11,6 +11,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from steppe.storage.tables.operator import webhook_deliveries, webhooks
+from steppe.types import DeliveryStatus
 
 
 async def insert(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
@@ -57,7 +58,7 @@ async def due_deliveries(conn: AsyncConnection, now: datetime, limit: int) -> Se
         )
         .join(webhooks, webhooks.c.id == webhook_deliveries.c.webhook_id)
         .where(
-            (webhook_deliveries.c.status == "pending")
+            (webhook_deliveries.c.status == DeliveryStatus.PENDING.value)
             & (webhook_deliveries.c.next_attempt_at <= now)
         )
         .order_by(webhook_deliveries.c.next_attempt_at)

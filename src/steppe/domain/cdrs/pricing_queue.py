@@ -1,6 +1,7 @@
 """Pricing finished transactions after their stop is answered, from a queue kept in the database.
 
-A transaction's end and its place in the pricing queue are one commit (`price_later`), so the
+A transaction's end and its place in the pricing queue are one commit
+(`storage.repositories.pricing_queue.add_later`, called by the transaction rules), so the
 charger's StopTransaction or TransactionEvent(Ended) is answered as soon as the end is stored,
 and a server stopped or killed before pricing leaves the transaction queued for its next start.
 The worker prices queued transactions that are due, longest due first, whenever a stop wakes it
@@ -18,18 +19,13 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
+from steppe.domain.cdrs.service import CdrService
 from steppe.domain.ports import Clock
 from steppe.errors import NotFound
 from steppe.storage.db import Database, is_outage
 from steppe.storage.group_commit import Batch, GroupCommitter
-from steppe.storage.repositories import cdrs as repo
-
-if TYPE_CHECKING:
-    from steppe.domain.cdrs.service import CdrService
+from steppe.storage.repositories import pricing_queue as repo
 
 log = logging.getLogger("steppe.billing")
 PAGE = 100
@@ -44,7 +40,7 @@ def retry_after(attempts: int) -> float:
     return RETRY_AFTER_S[min(attempts, len(RETRY_AFTER_S)) - 1]
 
 
-class PricingWorker:
+class PricingQueue:
     """Makes the CDRs of queued transactions; `run` is a background task of the server."""
 
     def __init__(
@@ -76,7 +72,7 @@ class PricingWorker:
             log.warning("transaction %d was queued for pricing but does not exist", transaction_pk)
 
         async def done(batch: Batch) -> None:
-            await repo.dequeue(batch.conn, transaction_pk)
+            await repo.remove(batch.conn, transaction_pk)
 
         await self._committer.write(done)
 
@@ -119,7 +115,7 @@ class PricingWorker:
                 # An outage is nobody's fault: raised, nothing counted. But an error that looks
                 # like one while the database answers (a statement past the timeout, waiting on
                 # a lock) belongs to this transaction, or it would stop every other's pricing.
-                if is_outage(exc) and not await self._database_answers():
+                if is_outage(exc) and not await self._db.answers():
                     raise
                 await self._postpone(pk, attempts + 1)
         return len(due) == PAGE
@@ -142,14 +138,6 @@ class PricingWorker:
             await repo.postpone(batch.conn, pk, attempts=attempts, due_at=due_at)
 
         await self._committer.write(later)
-
-    async def _database_answers(self) -> bool:
-        try:
-            async with self._db.connect() as conn:
-                await conn.execute(select(1))
-        except Exception:
-            return False
-        return True
 
     async def _idle_for(self) -> float:
         """Seconds until the next queued transaction is due, at most POLL_S."""
