@@ -83,14 +83,3 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db")
         return value
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
-    def sqlite_path(self) -> Path | None:
-        if not self.is_sqlite:
-            return None
-        raw = self.database_url.split(":///", 1)[1]
-        return None if raw in ("", ":memory:") else Path(raw)

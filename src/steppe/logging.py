@@ -24,10 +24,3 @@ def configure(level: str, *, frames: bool = False) -> None:
     logging.getLogger("steppe.ocpp.frames").setLevel(logging.DEBUG if frames else logging.WARNING)
     for noisy in ("websockets", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-class StationAdapter(logging.LoggerAdapter[logging.Logger]):
-    """Prefixes each line with the station id it concerns."""
-
-    def process(self, msg: object, kwargs: object) -> tuple[str, object]:  # type: ignore[override]
-        return f"[{self.extra['station'] if self.extra else '-'}] {msg}", kwargs

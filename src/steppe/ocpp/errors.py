@@ -45,20 +45,10 @@ _WIRE = {
     OcppVersion.V201: {kind: kind.value for kind in ErrorKind},
 }
 
-_FROM_WIRE = {
-    version: {name: kind for kind, name in reversed(names.items())}
-    for version, names in _WIRE.items()
-}
-
 
 def wire_code(kind: ErrorKind, version: OcppVersion) -> str:
     """The error code `version` uses on the wire for `kind`."""
     return _WIRE[version][kind]
-
-
-def kind_of(code: str, version: OcppVersion) -> ErrorKind | None:
-    """The kind a received wire code stands for, or None if the version has no such code."""
-    return _FROM_WIRE[version].get(code)
 
 
 class OcppError(ProtocolError):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Path, Query
 
 from steppe.api.deps import Context, Operator, Principal
 from steppe.api.errors import ApiError
-from steppe.api.schemas.operator import AuditOut, AuditPage, CommandAnswer
+from steppe.api.schemas.operator import AuditPage, CommandAnswer
 from steppe.domain.commands.models import COMMANDS, CommandParams
 from steppe.domain.commands.service import CommandService
 from steppe.errors import StationRejectedCall
@@ -134,5 +134,4 @@ async def read_audit(
         before=before,
         limit=limit,
     )
-    items = [AuditOut.of(entry) for entry in entries]
-    return AuditPage(items=items, next=items[-1].id if len(items) == limit else None)
+    return AuditPage(items=entries, next=entries[-1].id if len(entries) == limit else None)

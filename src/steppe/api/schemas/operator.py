@@ -15,7 +15,6 @@ from steppe.domain.stations.connectors import FORMATS, POWER_TYPES, ConnectorSpe
 from steppe.domain.stations.models import Connector
 from steppe.domain.webhooks.service import Delivery, Webhook
 from steppe.errors import InvalidInput
-from steppe.types import CommandOutcome
 
 
 class CommandAnswer(BaseModel):
@@ -25,26 +24,8 @@ class CommandAnswer(BaseModel):
     audit_id: int
 
 
-class AuditOut(BaseModel):
-    id: int
-    at: datetime
-    actor: str
-    command: str
-    station_id: str
-    ocpp_version: str | None
-    params: dict[str, Any]
-    outcome: CommandOutcome
-    status: str | None
-    error: str | None
-    finished_at: datetime | None
-
-    @classmethod
-    def of(cls, entry: AuditEntry) -> AuditOut:
-        return cls.model_validate(entry, from_attributes=True)
-
-
 class AuditPage(BaseModel):
-    items: list[AuditOut]
+    items: list[AuditEntry]  # the domain's record, shown as it is
     next: int | None = Field(description="cursor: pass as `before` for the next page")
 
 
