@@ -1,5 +1,5 @@
-"""Load generator: simulated 1.6 chargers spread over worker processes (spawned, one event loop
-each) so that the generator is never what limits a run.
+"""Load generator: the simulator's 1.6 chargers (on its lean link) spread over worker processes
+(spawned, one event loop each) so that the generator is never what limits a run.
 
 The parent drives the workers over pipes in phases: `setup` (connect, boot and, for the load
 modes, start a transaction), `run` (warm up, then measure for a fixed time), `close`. Each phase
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from bench.charger import Tally
 from bench.fleet import Fleet, Plan
+from bench.tally import Tally
 
 # A worker holds at most this many sockets; the limit on open files is 20,000 per process.
 MAX_SOCKETS_PER_WORKER = 9000

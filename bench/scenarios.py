@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import durability, servers
-from bench.charger import Tally
 from bench.durability import Ledger
 from bench.fleet import Plan
 from bench.loadgen import START_DELAY_S, LoadGenerator, Result
 from bench.servers import Server
+from bench.tally import Tally
 
 KB = 1024
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 
 from bench import servers
-from bench.charger import Tally
 from bench.fleet import Plan
 from bench.loadgen import LoadGenerator, raise_open_file_limit
 from bench.scenarios import running
+from bench.tally import Tally
 
 MB = 1024 * 1024
 # Every session is billed, as on a real network: an energy price and a parking fee, KZT with VAT.

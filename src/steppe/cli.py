@@ -188,6 +188,11 @@ def _add_simulate(sub: Any) -> None:
     sim.add_argument("--time-scale", type=float, default=1.0, help="charging speed-up factor")
     sim.add_argument("--cafile", help="CA bundle to trust for wss://")
     sim.add_argument(
+        "--durable",
+        action="store_true",
+        help="keep each message until acknowledged: reconnect and resend after a lost link",
+    )
+    sim.add_argument(
         "--register",
         metavar="API_URL",
         help="first create the stations and id tokens through this API (uses STEPPE_ADMIN_TOKEN)",
@@ -217,6 +222,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         session_seconds=(length * 0.5, length * 1.5),
         time_scale=args.time_scale,
         cafile=args.cafile,
+        durable=args.durable,
     )
     token = os.environ.get("STEPPE_ADMIN_TOKEN")
     if args.register and not token:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bench.charger import ENERGY_STEP_WH, Tally
-from bench.fleet import Plan
+from bench.fleet import ENERGY_STEP_WH, Plan
 from bench.loadgen import LoadGenerator
 from bench.servers import Server
+from bench.tally import Tally
 
 from bench import servers
 

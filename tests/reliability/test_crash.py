@@ -1,14 +1,16 @@
 """kill -9 under load, three times, on SQLite and PostgreSQL: nothing acknowledged is lost.
 
-Thirty chargers charge in cycles through a Steppe child process. Each keeps a message until it
-gets the CALLRESULT, reconnecting and resending after a crash; every acknowledgement is written
-down. The server is killed with SIGKILL at random moments and restarted. At the end every
-acknowledged start, meter value and stop must be stored, exactly once.
+Thirty simulated chargers in durable mode charge in short sessions through a Steppe child
+process. Each keeps a message until it gets the CALLRESULT, reconnecting and resending after a
+crash; every acknowledged transaction fact goes into the ledger. The server is killed with
+SIGKILL at random moments and restarted. At the end every acknowledged start, meter value and
+stop must be stored, exactly once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 from collections import Counter
 from datetime import datetime
@@ -19,14 +21,35 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from steppe.simulator import ChargerProfile, Fleet, Ledger
+from steppe.simulator.launcher import FleetOptions, register
 from steppe.storage.db import Database
 from steppe.storage.tables.core import meter_values, transactions
-from tests.reliability.charger import CrashProofCharger, CrashProofCharger201, Ledger, register
+from tests.conftest import ADMIN_TOKEN
 from tests.reliability.process import ServerProcess
 
 STATIONS = 30
 STATIONS_201 = 10  # of the STATIONS, these speak OCPP 2.0.1 (TransactionEvent with seqNo)
 KILLS = 3
+ENERGY = "Energy.Active.Import.Register"
+
+
+def durable(profile: ChargerProfile, number: int) -> ChargerProfile:
+    """Sessions of three meter values a twentieth of a second apart, one connector, every
+    message kept until acknowledged; well under the server's 50 messages a second per station."""
+    return dataclasses.replace(
+        profile,
+        ocpp_version="2.0.1" if number < STATIONS_201 else "1.6",
+        connectors=1,
+        idle_seconds=(0.05, 0.15),
+        session_seconds=(0.15, 0.15),
+        meter_interval=0.05,
+        time_scale=60.0,  # a reading every 3 charging seconds: energy rises
+        durable=True,
+        message_attempts=20,
+        open_timeout=5,
+        call_timeout=10,
+    )
 
 
 async def all_transactions(api: httpx.AsyncClient) -> list[dict[str, Any]]:
@@ -44,14 +67,14 @@ async def all_transactions(api: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 
 async def stored_samples(database_url: str) -> Counter[tuple[str, datetime]]:
-    """(transaction id as the API shows it, sample time) of every stored sample."""
+    """(transaction id as the API shows it, sample time) of every stored energy reading."""
     db = Database(database_url)
     try:
         async with db.connect() as conn:
             rows = await conn.execute(
-                select(transactions.c.ocpp_id, meter_values.c.timestamp).join(
-                    transactions, transactions.c.id == meter_values.c.transaction_id
-                )
+                select(transactions.c.ocpp_id, meter_values.c.timestamp)
+                .join(transactions, transactions.c.id == meter_values.c.transaction_id)
+                .where(meter_values.c.measurand == ENERGY)
             )
             return Counter((str(tx), moment) for tx, moment in rows.all())
     finally:
@@ -64,55 +87,59 @@ async def test_kill_9_under_load_loses_no_acknowledged_message(
 ) -> None:
     server = ServerProcess(database_url, tmp_path)
     ledger = Ledger()
-    stop = asyncio.Event()
     rng = random.Random()
     in_flight_at_kill = 0
+    options = FleetOptions(
+        url=server.ocpp_url,
+        stations=STATIONS,
+        prefix="CRASH-",
+        password="reliability-password-1",
+        id_tokens=("RELIABLE-1",),
+    )
+    profiles = [durable(p, n) for n, p in enumerate(options.profiles())]
+    fleet = Fleet(server.ocpp_url, profiles, stagger=0.01, ledger=ledger)
+    running: asyncio.Task[Any] | None = None
     try:
         await server.start()
-        station_ids = [f"CRASH-{n:03d}" for n in range(STATIONS)]
-        async with server.client() as api:
-            await register(api, station_ids)
-        chargers = [
-            (CrashProofCharger201 if n < STATIONS_201 else CrashProofCharger)(
-                server.ocpp_url, sid, n, ledger
-            )
-            for n, sid in enumerate(station_ids)
-        ]
-        tasks = [asyncio.create_task(c.run(stop)) for c in chargers]
+        await register(options, server.http_url, ADMIN_TOKEN)
+        running = asyncio.create_task(fleet.run())
         for _ in range(KILLS):
-            acks_before = ledger.acks
+            answered_before = fleet.answered
             await asyncio.sleep(rng.uniform(1.0, 2.5))
-            in_flight_at_kill += sum(c.in_flight for c in chargers)
+            in_flight_at_kill += fleet.in_flight
             server.kill()
-            assert ledger.acks > acks_before, "no load reached the server before the kill"
+            assert fleet.answered > answered_before, "no load reached the server before the kill"
             await asyncio.sleep(rng.uniform(0.0, 0.3))
             await server.start()
-        acks_before = ledger.acks
+        answered_before = fleet.answered
         await asyncio.sleep(1.5)
-        assert ledger.acks > acks_before, "the chargers did not come back after the last restart"
-        stop.set()
+        assert fleet.answered > answered_before, "the chargers did not come back after a restart"
+        fleet.stop()
         async with asyncio.timeout(30):
-            await asyncio.gather(*tasks)
+            report = await running
 
         async with server.client() as api:
             stored = await all_transactions(api)
         samples = await stored_samples(database_url)
     finally:
-        stop.set()
+        if running is not None and not running.done():
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
         server.stop()
+    assert report.failed == 0, report.errors
     assert in_flight_at_kill > 0, "every kill fell between messages; nothing was tested"
     print(
-        f"\n{database_url.split(':')[0]}: {ledger.acks} acknowledged messages, "
-        f"{len(ledger.starts)} transactions, {ledger.resends} resends "
-        f"({ledger.refusals} after a CALLERROR), "
+        f"\n{database_url.split(':')[0]}: {report.calls} acknowledged messages, "
+        f"{len(ledger.starts)} transactions, {report.resends} resends "
+        f"({report.refused} after a CALLERROR), "
         f"{in_flight_at_kill} messages in flight at the {KILLS} kills"
     )
 
     by_id = {tx["id"]: tx for tx in stored}
     # No duplicates: one stored transaction per acknowledged start, none beyond.
     assert len(stored) == len(by_id) == len(ledger.starts)
-    assert set(by_id) == set(ledger.starts.values())
-    for (station_id, _cycle), tx_id in ledger.starts.items():
+    assert set(by_id) == set(ledger.starts)
+    for tx_id, station_id in ledger.starts.items():
         tx = by_id[tx_id]
         assert tx["station_id"] == station_id
         assert tx["meter_start_wh"] == ledger.meter_start[tx_id]

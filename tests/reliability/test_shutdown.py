@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -18,10 +18,10 @@ from steppe.storage.db import Database
 from steppe.storage.tables.core import meter_values
 from tests.e2e.charger import basic_auth
 from tests.gateway.rawclient import PASSWORD, exchange, raw_handshake, raw_station, register
-from tests.reliability.charger import BASE, stamp
 from tests.reliability.process import ServerProcess
 
 CHARGERS = 20
+BASE = datetime(2026, 11, 1, tzinfo=UTC)
 BOOT = '[2,"b","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]'
 
 
@@ -42,7 +42,7 @@ async def send_until_closed(
             while True:
                 n += 1
                 value = {
-                    "timestamp": stamp(BASE + timedelta(seconds=n)),
+                    "timestamp": (BASE + timedelta(seconds=n)).isoformat().replace("+00:00", "Z"),
                     "sampledValue": [{"value": str(n), "unit": "Wh"}],
                 }
                 mv = [2, f"m{n}", "MeterValues", {"connectorId": 1, "meterValue": [value]}]

@@ -1,9 +1,15 @@
 """A simulated charger: boots, reports status, and charges cars in realistic sessions.
 
-A session: plug in (Preparing), Authorize, start, meter values every `meter_interval` seconds at
-the profile's power, stop (EVDisconnected, or Remote when the server asks), back to Available.
-The server's own calls are answered the way a well-behaved charger answers them; a remote start
-begins a session with the id token it names.
+Its steps (`connect`, `boot`, `status`, `authorize`, `start_transaction`, `meter`,
+`stop_transaction`, `heartbeat`) can be driven one by one, as the load generator does, or `run()`
+lives a charger's life: a session is plug in (Preparing), Authorize, start, meter values every
+`meter_interval` seconds at the profile's power, stop (EVDisconnected, or Remote when the server
+asks), back to Available. The server's own calls are answered the way a well-behaved charger
+answers them (`answers.py`); a remote start begins a session with the id token it names.
+
+In durable mode (`ChargerProfile.durable`) every message is kept until the server acknowledges
+it, through lost links and restarts of the server; with a `Ledger` the charger writes down every
+transaction fact the server acknowledged, for a durability check to compare with the database.
 """
 
 from __future__ import annotations
@@ -12,59 +18,46 @@ import asyncio
 import logging
 import random
 import ssl
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from steppe.simulator.dialects import DIALECTS, SessionState, now_iso
-from steppe.simulator.link import CallRefused, Link
+from steppe.simulator import answers
+from steppe.simulator.clock import WallClock
+from steppe.simulator.dialects import DIALECTS, SessionState
+from steppe.simulator.lean import LeanLink
+from steppe.simulator.ledger import Ledger
+from steppe.simulator.link import CallRefused, Link, Transport
+from steppe.simulator.profile import ChargerProfile
+from steppe.simulator.stats import ChargerStats
 
 log = logging.getLogger("steppe.simulator")
 
 
-@dataclass(frozen=True)
-class ChargerProfile:
-    """How one simulated charger behaves. Times are in real seconds."""
-
-    station_id: str
-    password: str | None = None
-    ocpp_version: str = "1.6"
-    connectors: int = 2
-    power_kw: float = 22.0
-    id_tokens: tuple[str, ...] = ("SIM-TOKEN",)
-    sessions: int | None = None  # None: keep charging until stopped
-    idle_seconds: tuple[float, float] = (2.0, 10.0)
-    session_seconds: tuple[float, float] = (30.0, 120.0)
-    meter_interval: float = 10.0
-    time_scale: float = 1.0  # simulated seconds of charging per real second
-    heartbeat_max: float = 300.0
-    vendor: str = "Steppe"
-    model: str = "Simulated AC/DC"
-    seed: int | None = None
-
-
-@dataclass
-class ChargerStats:
-    calls: int = 0
-    refused: int = 0
-    sessions_started: int = 0
-    sessions_completed: int = 0
-    energy_wh: int = 0
-    errors: list[str] = field(default_factory=list)
+class ChargerStopped(Exception):
+    """The charger was asked to stop (`Charger.stop()`) and sends no new message."""
 
 
 class Charger:
-    """One simulated charger on one WebSocket."""
+    """One simulated charger on one connection at a time."""
 
     def __init__(
-        self, profile: ChargerProfile, url: str, *, ssl_context: ssl.SSLContext | None = None
+        self,
+        profile: ChargerProfile,
+        url: str,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        ledger: Ledger | None = None,
+        clock: WallClock | None = None,
     ) -> None:
         self.profile = profile
         self.url = url
         self.ssl_context = ssl_context
-        self.dialect = DIALECTS[profile.ocpp_version]()
+        self.ledger = ledger
+        self.dialect = DIALECTS[profile.ocpp_version](power=profile.report_power, clock=clock)
         self.stats = ChargerStats()
         self.rng = random.Random(profile.seed if profile.seed is not None else profile.station_id)
-        self.meter_wh = self.rng.randrange(0, 5_000_000)
+        start_wh = profile.meter_start_wh
+        self.meter_wh = self.rng.randrange(0, 5_000_000) if start_wh is None else start_wh
         self.sessions: dict[int, SessionState] = {}
         self.stop_requests: dict[int, asyncio.Event] = {}
         self.remote_starts: asyncio.Queue[tuple[str, int | None, int | None]] = asyncio.Queue()
@@ -72,63 +65,248 @@ class Charger:
             "HeartbeatInterval": "300",
             "MeterValueSampleInterval": "10",
         }
-        self.link: Link | None = None
+        self.link: Transport | None = None
         self.heartbeat_interval = 300.0
-        self._remote_ids = 0
+        self.in_flight = False  # a message sent and not yet answered
+        self.readings_acked = 0  # meter values messages answered over the charger's life
+        self._sequence = 0  # message ids: never reused, not even on a new connection
+        self._call_timeout = profile.call_timeout
+        self._stopping = False
+        self._opening = asyncio.Lock()
+        self._send: Callable[[str, dict[str, Any]], Awaitable[Any]] = (
+            self._deliver if profile.durable else self._call
+        )
 
-    # -- the charger's calls ----------------------------------------------------------------------
+    # -- the connection ---------------------------------------------------------------------------
 
-    async def _call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        assert self.link is not None
+    async def connect(self) -> None:
+        """Open a connection (no boot); ConnectionError when the server refuses it."""
+        p = self.profile
+        if p.transport == "lean":
+            self.link = await LeanLink.open(
+                self.url,
+                p.station_id,
+                p.password,
+                self.dialect.subprotocol,
+                self._on_server_call,
+                open_timeout=p.open_timeout,
+            )
+        else:
+            self.link = await Link.open(
+                self.url,
+                p.station_id,
+                p.password,
+                self.dialect.subprotocol,
+                self._on_server_call,
+                ssl_context=self.ssl_context,
+                open_timeout=p.open_timeout,
+            )
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Close the connection cleanly; drop it when that takes longer than `timeout`."""
+        link, self.link = self.link, None
+        if link is None:
+            return
         try:
-            answer: dict[str, Any] = await self.link.call(action, payload)
+            async with asyncio.timeout(timeout):
+                await link.close()
+        except (OSError, TimeoutError):
+            link.abort()
+
+    def abort(self) -> None:
+        """Drop the connection at once."""
+        link, self.link = self.link, None
+        if link is not None:
+            link.abort()
+
+    def stop(self) -> None:
+        """Send no new message. A message already sent is finished first (in durable mode: until
+        it is acknowledged), so every message the server may have stored is in the ledger."""
+        self._stopping = True
+        for event in self.stop_requests.values():
+            event.set()
+
+    def _check_stop(self) -> None:
+        if self._stopping:
+            raise ChargerStopped(self.profile.station_id)
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    async def _call(self, action: str, payload: dict[str, Any]) -> Any:
+        """One CALL on the current connection, counted; CallRefused on a CALLERROR.
+
+        The timeout is a scope on the caller's task, not a task per call (as `asyncio.wait_for`
+        makes one on this Python): in a load run, the charger's CPU is CPU the server under test
+        does not get."""
+        link = self.link
+        if link is None:
+            raise ConnectionError("not connected")
+        self._sequence += 1
+        stats = self.stats
+        stats.sent += 1
+        self.in_flight = True
+        try:
+            async with asyncio.timeout(self._call_timeout):
+                answer = await link.call(str(self._sequence), action, payload)
         except CallRefused as exc:
-            self.stats.refused += 1
-            self.stats.errors.append(str(exc))
+            stats.refused += 1
+            stats.note_error(f"{self.profile.station_id} {exc}")
             raise
-        self.stats.calls += 1
+        finally:
+            self.in_flight = False
+        stats.answered += 1
+        per_action = stats.per_action
+        per_action[action] = per_action.get(action, 0) + 1
         return answer
 
-    async def run(self) -> ChargerStats:
-        """Connect, boot, and charge until the profile's sessions are done (or cancelled)."""
+    async def _deliver(self, action: str, payload: dict[str, Any]) -> Any:
+        """Durable mode: send until acknowledged, with a new message id each time (as many
+        chargers do). A lost or silent link is dropped, opened again (with a boot) and the
+        message resent; a CALLERROR is followed by a resend, up to `message_attempts` in all."""
+        self._check_stop()
         p = self.profile
-        self.link = await Link.open(
-            self.url,
-            p.station_id,
-            p.password,
-            self.dialect.subprotocol,
-            self._on_server_call,
-            ssl_context=self.ssl_context,
-        )
-        reader = asyncio.create_task(self.link.read(), name=f"{p.station_id}-reader")
+        refused = attempt = 0
+        while True:
+            if attempt:
+                self.stats.resends += 1
+                await asyncio.sleep(self.rng.uniform(*p.retry_seconds))
+            attempt += 1
+            link = self.link
+            try:
+                if link is None:
+                    link = await self._reopen()
+                return await self._call(action, payload)
+            except CallRefused:
+                refused += 1
+                if refused >= p.message_attempts:
+                    raise
+            except (OSError, TimeoutError):
+                if link is not None and self.link is link:
+                    self.abort()
+
+    async def _reopen(self) -> Transport:
+        """Connect and boot (once, however many tasks find the link gone)."""
+        async with self._opening:
+            if self.link is None:
+                await self.connect()
+                try:
+                    await self._boot_until_accepted()
+                except BaseException:
+                    self.abort()
+                    raise
+            assert self.link is not None
+            return self.link
+
+    async def _on_server_call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.stats.server_calls += 1
+        return answers.answer(self, action, payload)
+
+    # -- the charger's steps ----------------------------------------------------------------------
+
+    async def boot(self) -> str:
+        """BootNotification on the current connection; the server's status (`Accepted`, ...)."""
+        p = self.profile
+        serial = p.station_id if p.report_serial else None
+        answer = await self._call(*self.dialect.boot(p.vendor, p.model, serial, p.firmware_version))
+        self.heartbeat_interval = float(answer.get("interval") or 300)
+        return str(answer.get("status"))
+
+    async def _boot_until_accepted(self) -> None:
+        while (status := await self.boot()) != "Accepted":
+            log.info("[%s] boot %s; retrying", self.profile.station_id, status)
+            await asyncio.sleep(min(max(self.heartbeat_interval, 1.0), 30.0))
+
+    async def status(self, connector: int, status: str) -> None:
+        """StatusNotification in 1.6 words (Preparing, Charging, ...), mapped for 2.0.1."""
+        await self._send(*self.dialect.status(connector, status))
+
+    async def heartbeat(self) -> None:
+        await self._send("Heartbeat", {})
+
+    async def authorize(self, id_token: str) -> bool:
+        d = self.dialect
+        return d.token_status(await self._send(*d.authorize(id_token))) == "Accepted"
+
+    async def start_transaction(
+        self, connector: int, id_token: str, *, remote_start_id: int | None = None
+    ) -> SessionState:
+        """Start a transaction from the charger's energy register; the session it opened (its
+        `accepted` says whether the server accepted the id token)."""
+        d = self.dialect
+        power_w = int(self.profile.power_kw * 1000 * self.rng.uniform(0.6, 1.0))
+        tx = SessionState(connector, id_token, self.meter_wh, power_w)
+        action, payload = d.start(tx, remote_start_id)
+        answer = await self._send(action, payload)
+        tx.tx_id = d.started_id(tx, answer)
+        tx.accepted = d.start_accepted(answer)
+        self.sessions[connector] = tx
+        self.stats.sessions_started += 1
+        if self.ledger is not None:
+            self.ledger.started(self.profile.station_id, tx.tx_id, tx.meter_start_wh)
+            self.ledger.sampled(tx.tx_id, payload)
+        return tx
+
+    async def meter(self, tx: SessionState) -> None:
+        """The session's energy register (`tx.meter_wh`) as a periodic reading."""
+        action, payload = self.dialect.meter(tx)
+        await self._send(action, payload)
+        self.readings_acked += 1
+        if self.ledger is not None:
+            self.ledger.sampled(tx.tx_id, payload)
+
+    async def stop_transaction(self, tx: SessionState, reason: str) -> None:
+        """Stop the session (reason in 1.6 words: Local, Remote, EVDisconnected)."""
+        action, payload = self.dialect.stop(tx, reason)
+        await self._send(action, payload)
+        if self.sessions.get(tx.connector) is tx:
+            del self.sessions[tx.connector]
+        self.meter_wh = tx.meter_wh
+        self.stats.sessions_completed += 1
+        self.stats.energy_wh += tx.meter_wh - tx.meter_start_wh
+        if self.ledger is not None:
+            self.ledger.sampled(tx.tx_id, payload)
+            self.ledger.stopped(tx.tx_id, tx.meter_wh)
+
+    # -- a charger's life -------------------------------------------------------------------------
+
+    async def run(self) -> ChargerStats:
+        """Connect, boot, and charge until the profile's sessions are done, `stop()` is called
+        or the task is cancelled. A durable charger connects with its first message."""
+        p = self.profile
+        if p.transport != "websockets":
+            raise ValueError("run() sends heartbeats beside sessions: it needs the websockets link")
         try:
-            await self._boot()
+            self._check_stop()
+            if not p.durable:
+                await self.connect()
+                await self._boot_until_accepted()
             for connector in range(1, p.connectors + 1):
-                await self._call(*self.dialect.status(connector, "Available"))
+                await self.status(connector, "Available")
+            await self._live()
+        except ChargerStopped:
+            pass
+        finally:
+            await self.close()
+        return self.stats
+
+    async def _live(self) -> None:
+        try:
             async with asyncio.TaskGroup() as group:
                 beat = group.create_task(self._heartbeats())
                 await self._charge_loop()
                 beat.cancel()
-        finally:
-            await self.link.close()
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-        return self.stats
-
-    async def _boot(self) -> None:
-        p = self.profile
-        while True:
-            answer = await self._call(*self.dialect.boot(p.vendor, p.model, p.station_id))
-            self.heartbeat_interval = float(answer.get("interval") or 300)
-            if answer.get("status") == "Accepted":
-                return
-            log.info("[%s] boot %s; retrying", p.station_id, answer.get("status"))
-            await asyncio.sleep(min(max(self.heartbeat_interval, 1.0), 30.0))
+        except* ChargerStopped:
+            pass
 
     async def _heartbeats(self) -> None:
         while True:
             await asyncio.sleep(min(self.heartbeat_interval, self.profile.heartbeat_max))
-            await self._call("Heartbeat", {})
+            if self._stopping:
+                return
+            try:
+                await self.heartbeat()
+            except ChargerStopped:
+                return
 
     async def _charge_loop(self) -> None:
         p = self.profile
@@ -140,6 +318,7 @@ class Charger:
                 )
             except TimeoutError:
                 token, connector, remote_id = self.rng.choice(p.id_tokens), None, None
+            self._check_stop()
             free = [c for c in range(1, p.connectors + 1) if c not in self.sessions]
             if not free:
                 continue
@@ -152,22 +331,14 @@ class Charger:
     ) -> None:
         """One whole session on `connector`."""
         p = self.profile
-        d = self.dialect
-        await self._call(*d.status(connector, "Preparing"))
-        if remote_start_id is None and d.token_status(await self._call(*d.authorize(id_token))) != (
-            "Accepted"
-        ):
-            await self._call(*d.status(connector, "Available"))
-            return
-        power_w = int(p.power_kw * 1000 * self.rng.uniform(0.6, 1.0))
-        tx = SessionState(connector, id_token, self.meter_wh, power_w)
-        self.sessions[connector] = tx
         stop = self.stop_requests[connector] = asyncio.Event()
         try:
-            answer = await self._call(*d.start(tx, remote_start_id))
-            tx.tx_id = d.started_id(tx, answer)
-            self.stats.sessions_started += 1
-            await self._call(*d.status(connector, d.charging_status))
+            await self.status(connector, "Preparing")
+            if remote_start_id is None and not await self.authorize(id_token):
+                await self.status(connector, "Available")
+                return
+            tx = await self.start_transaction(connector, id_token, remote_start_id=remote_start_id)
+            await self.status(connector, self.dialect.charging_status)
             length = self.rng.uniform(*p.session_seconds)
             elapsed = 0.0
             reason = "EVDisconnected"
@@ -178,118 +349,18 @@ class Charger:
                     reason = "Remote"
                 except TimeoutError:
                     pass
+                self._check_stop()
                 elapsed += step
-                tx.meter_wh += round(power_w * step * p.time_scale / 3600)
+                tx.meter_wh += round(tx.power_w * step * p.time_scale / 3600)
                 if reason == "Remote":
                     break
-                await self._call(*d.meter(tx))
-            await self._call(*d.stop(tx, reason))
-            self.stats.sessions_completed += 1
-            self.stats.energy_wh += tx.meter_wh - tx.meter_start_wh
-            self.meter_wh = tx.meter_wh
-            await self._call(*d.status(connector, "Finishing"))
-            await self._call(*d.status(connector, "Available"))
+                await self.meter(tx)
+            await self.stop_transaction(tx, reason)
+            await self.status(connector, "Finishing")
+            await self.status(connector, "Available")
         finally:
             self.sessions.pop(connector, None)
             self.stop_requests.pop(connector, None)
 
-    # -- the server's calls -----------------------------------------------------------------------
 
-    async def _on_server_call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        if action in ("RemoteStartTransaction", "RequestStartTransaction"):
-            return self._remote_start(action, payload)
-        if action in ("RemoteStopTransaction", "RequestStopTransaction"):
-            wanted = str(payload.get("transactionId"))
-            for connector, tx in self.sessions.items():
-                if tx.tx_id == wanted:
-                    self.stop_requests[connector].set()
-                    return {"status": "Accepted"}
-            return {"status": "Rejected"}
-        if action == "GetConfiguration":
-            keys = payload.get("key") or list(self.configuration)
-            known = [k for k in keys if k in self.configuration]
-            return {
-                "configurationKey": [
-                    {"key": k, "readonly": False, "value": self.configuration[k]} for k in known
-                ],
-                "unknownKey": [k for k in keys if k not in self.configuration],
-            }
-        if action == "ChangeConfiguration":
-            self.configuration[payload["key"]] = payload["value"]
-            return {"status": "Accepted"}
-        if action == "GetVariables":
-            return {
-                "getVariableResult": [
-                    {
-                        "attributeStatus": "UnknownVariable",
-                        "component": item["component"],
-                        "variable": item["variable"],
-                    }
-                    for item in payload["getVariableData"]
-                ]
-            }
-        if action == "SetVariables":
-            return {
-                "setVariableResult": [
-                    {
-                        "attributeStatus": "Accepted",
-                        "component": item["component"],
-                        "variable": item["variable"],
-                    }
-                    for item in payload["setVariableData"]
-                ]
-            }
-        if action == "UnlockConnector":
-            return {"status": "Unlocked"}
-        if action == "GetLocalListVersion":
-            return (
-                {"listVersion": 0} if self.profile.ocpp_version == "1.6" else {"versionNumber": 0}
-            )
-        if action == "DataTransfer":
-            return {"status": "UnknownVendorId"}
-        if action == "TriggerMessage":
-            return {"status": "Accepted"}
-        if action == "GetCompositeSchedule":
-            return {"status": "Rejected"}
-        if action == "UpdateFirmware" and self.profile.ocpp_version == "1.6":
-            return {}
-        if action == "GetDiagnostics":
-            return {"fileName": f"{self.profile.station_id}-diagnostics.log"}
-        if action == "GetLog":
-            return {"status": "Accepted", "filename": f"{self.profile.station_id}.log"}
-        if action in _ACCEPTED:
-            return {"status": "Accepted"}
-        raise NotImplementedError(action)
-
-    def _remote_start(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
-        if action == "RemoteStartTransaction":
-            token = str(payload["idTag"])
-            connector = payload.get("connectorId")
-            remote_id = None
-        else:
-            token = str(payload["idToken"]["idToken"])
-            connector = payload.get("evseId")
-            remote_id = int(payload["remoteStartId"])
-        if connector is not None and connector in self.sessions:
-            return {"status": "Rejected"}
-        if len(self.sessions) >= self.profile.connectors:
-            return {"status": "Rejected"}
-        self.remote_starts.put_nowait((token, connector, remote_id))
-        return {"status": "Accepted"}
-
-
-_ACCEPTED = frozenset(
-    {
-        "Reset",
-        "ChangeAvailability",
-        "ClearCache",
-        "SendLocalList",
-        "ReserveNow",
-        "CancelReservation",
-        "SetChargingProfile",
-        "ClearChargingProfile",
-        "UpdateFirmware",
-    }
-)
-
-__all__ = ["Charger", "ChargerProfile", "ChargerStats", "now_iso"]
+__all__ = ["Charger", "ChargerProfile", "ChargerStats", "ChargerStopped"]

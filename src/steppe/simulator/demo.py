@@ -9,8 +9,8 @@ import secrets
 
 from steppe.domain.services import Services
 from steppe.errors import AlreadyExists
-from steppe.simulator.charger import ChargerProfile
 from steppe.simulator.fleet import FleetReport, run_fleet
+from steppe.simulator.profile import ChargerProfile
 
 log = logging.getLogger("steppe.simulator")
 

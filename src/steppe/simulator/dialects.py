@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from steppe.simulator.clock import WallClock
 
 
 class Dialect(Protocol):
@@ -17,7 +14,9 @@ class Dialect(Protocol):
     subprotocol: str
     charging_status: str
 
-    def boot(self, vendor: str, model: str, serial: str) -> tuple[str, dict[str, Any]]: ...
+    def boot(
+        self, vendor: str, model: str, serial: str | None, firmware: str | None
+    ) -> tuple[str, dict[str, Any]]: ...
     def status(self, connector: int, status: str) -> tuple[str, dict[str, Any]]: ...
     def authorize(self, id_token: str) -> tuple[str, dict[str, Any]]: ...
     def token_status(self, answer: dict[str, Any]) -> str: ...
@@ -25,6 +24,7 @@ class Dialect(Protocol):
         self, tx: SessionState, remote_start_id: int | None
     ) -> tuple[str, dict[str, Any]]: ...
     def started_id(self, tx: SessionState, answer: dict[str, Any]) -> str: ...
+    def start_accepted(self, answer: dict[str, Any]) -> bool: ...
     def meter(self, tx: SessionState) -> tuple[str, dict[str, Any]]: ...
     def stop(self, tx: SessionState, reason: str) -> tuple[str, dict[str, Any]]: ...
 
@@ -32,7 +32,16 @@ class Dialect(Protocol):
 class SessionState:
     """One simulated charging session."""
 
-    __slots__ = ("connector", "id_token", "meter_start_wh", "meter_wh", "power_w", "seq", "tx_id")
+    __slots__ = (
+        "accepted",
+        "connector",
+        "id_token",
+        "meter_start_wh",
+        "meter_wh",
+        "power_w",
+        "seq",
+        "tx_id",
+    )
 
     def __init__(self, connector: int, id_token: str, meter_wh: int, power_w: int) -> None:
         self.connector = connector
@@ -42,6 +51,7 @@ class SessionState:
         self.power_w = power_w
         self.tx_id = ""
         self.seq = 0
+        self.accepted = True  # whether the server accepted the id token at the start
 
     def next_seq(self) -> int:
         seq = self.seq
@@ -50,23 +60,32 @@ class SessionState:
 
 
 class V16:
+    """OCPP 1.6 words. Meter values carry the energy register, and the power when `power`;
+    every message is stamped by `clock`."""
+
     subprotocol = "ocpp1.6"
     charging_status = "Charging"
 
-    def boot(self, vendor: str, model: str, serial: str) -> tuple[str, dict[str, Any]]:
-        return "BootNotification", {
-            "chargePointVendor": vendor,
-            "chargePointModel": model,
-            "chargePointSerialNumber": serial,
-            "firmwareVersion": "sim-1.0",
-        }
+    def __init__(self, *, power: bool = True, clock: WallClock | None = None) -> None:
+        self.power = power
+        self._now = (clock or WallClock()).iso
+
+    def boot(
+        self, vendor: str, model: str, serial: str | None, firmware: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        payload = {"chargePointVendor": vendor, "chargePointModel": model}
+        if serial is not None:
+            payload["chargePointSerialNumber"] = serial
+        if firmware is not None:
+            payload["firmwareVersion"] = firmware
+        return "BootNotification", payload
 
     def status(self, connector: int, status: str) -> tuple[str, dict[str, Any]]:
         return "StatusNotification", {
             "connectorId": connector,
             "errorCode": "NoError",
             "status": status,
-            "timestamp": now_iso(),
+            "timestamp": self._now(),
         }
 
     def authorize(self, id_token: str) -> tuple[str, dict[str, Any]]:
@@ -80,35 +99,37 @@ class V16:
             "connectorId": tx.connector,
             "idTag": tx.id_token,
             "meterStart": tx.meter_start_wh,
-            "timestamp": now_iso(),
+            "timestamp": self._now(),
         }
 
     def started_id(self, tx: SessionState, answer: dict[str, Any]) -> str:
         return str(answer["transactionId"])
 
+    def start_accepted(self, answer: dict[str, Any]) -> bool:
+        return bool(answer.get("idTagInfo", {}).get("status") == "Accepted")
+
     def meter(self, tx: SessionState) -> tuple[str, dict[str, Any]]:
+        sampled = [
+            {
+                "value": str(tx.meter_wh),
+                "context": "Sample.Periodic",
+                "measurand": "Energy.Active.Import.Register",
+                "unit": "Wh",
+            }
+        ]
+        if self.power:
+            sampled.append(
+                {
+                    "value": str(tx.power_w),
+                    "context": "Sample.Periodic",
+                    "measurand": "Power.Active.Import",
+                    "unit": "W",
+                }
+            )
         return "MeterValues", {
             "connectorId": tx.connector,
             "transactionId": int(tx.tx_id),
-            "meterValue": [
-                {
-                    "timestamp": now_iso(),
-                    "sampledValue": [
-                        {
-                            "value": str(tx.meter_wh),
-                            "measurand": "Energy.Active.Import.Register",
-                            "unit": "Wh",
-                            "context": "Sample.Periodic",
-                        },
-                        {
-                            "value": str(tx.power_w),
-                            "measurand": "Power.Active.Import",
-                            "unit": "W",
-                            "context": "Sample.Periodic",
-                        },
-                    ],
-                }
-            ],
+            "meterValue": [{"timestamp": self._now(), "sampledValue": sampled}],
         }
 
     def stop(self, tx: SessionState, reason: str) -> tuple[str, dict[str, Any]]:
@@ -116,7 +137,7 @@ class V16:
             "transactionId": int(tx.tx_id),
             "idTag": tx.id_token,
             "meterStop": tx.meter_wh,
-            "timestamp": now_iso(),
+            "timestamp": self._now(),
             "reason": reason,
         }
 
@@ -133,23 +154,29 @@ _V201_STOP = {"Local": "Local", "Remote": "Remote", "EVDisconnected": "EVDisconn
 
 
 class V201:
+    """OCPP 2.0.1 words. Meter values carry the energy register, and the power when `power`;
+    every message is stamped by `clock`."""
+
     subprotocol = "ocpp2.0.1"
     charging_status = "Charging"
 
-    def boot(self, vendor: str, model: str, serial: str) -> tuple[str, dict[str, Any]]:
-        return "BootNotification", {
-            "reason": "PowerUp",
-            "chargingStation": {
-                "vendorName": vendor,
-                "model": model,
-                "serialNumber": serial,
-                "firmwareVersion": "sim-1.0",
-            },
-        }
+    def __init__(self, *, power: bool = True, clock: WallClock | None = None) -> None:
+        self.power = power
+        self._now = (clock or WallClock()).iso
+
+    def boot(
+        self, vendor: str, model: str, serial: str | None, firmware: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        station: dict[str, str] = {"vendorName": vendor, "model": model}
+        if serial is not None:
+            station["serialNumber"] = serial
+        if firmware is not None:
+            station["firmwareVersion"] = firmware
+        return "BootNotification", {"reason": "PowerUp", "chargingStation": station}
 
     def status(self, connector: int, status: str) -> tuple[str, dict[str, Any]]:
         return "StatusNotification", {
-            "timestamp": now_iso(),
+            "timestamp": self._now(),
             "connectorStatus": _V201_STATUS.get(status, "Available"),
             "evseId": connector,
             "connectorId": 1,
@@ -164,7 +191,7 @@ class V201:
     def _event(
         self, tx: SessionState, event: str, trigger: str, context: str, state: str
     ) -> dict[str, Any]:
-        stamp = now_iso()
+        stamp = self._now()
         return {
             "eventType": event,
             "timestamp": stamp,
@@ -199,16 +226,21 @@ class V201:
     def started_id(self, tx: SessionState, answer: dict[str, Any]) -> str:
         return tx.tx_id
 
+    def start_accepted(self, answer: dict[str, Any]) -> bool:
+        info = answer.get("idTokenInfo")
+        return info is None or info.get("status") == "Accepted"
+
     def meter(self, tx: SessionState) -> tuple[str, dict[str, Any]]:
         payload = self._event(tx, "Updated", "MeterValuePeriodic", "Sample.Periodic", "Charging")
-        payload["meterValue"][0]["sampledValue"].append(
-            {
-                "value": tx.power_w,
-                "measurand": "Power.Active.Import",
-                "context": "Sample.Periodic",
-                "unitOfMeasure": {"unit": "W"},
-            }
-        )
+        if self.power:
+            payload["meterValue"][0]["sampledValue"].append(
+                {
+                    "value": tx.power_w,
+                    "measurand": "Power.Active.Import",
+                    "context": "Sample.Periodic",
+                    "unitOfMeasure": {"unit": "W"},
+                }
+            )
         return "TransactionEvent", payload
 
     def stop(self, tx: SessionState, reason: str) -> tuple[str, dict[str, Any]]:

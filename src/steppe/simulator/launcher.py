@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from steppe.simulator.charger import ChargerProfile
 from steppe.simulator.fleet import FleetReport, run_fleet
+from steppe.simulator.profile import ChargerProfile
 
 log = logging.getLogger("steppe.simulator")
 
@@ -30,6 +30,7 @@ class FleetOptions:
     idle_seconds: tuple[float, float] = (2.0, 10.0)
     time_scale: float = 1.0
     cafile: str | None = None
+    durable: bool = False
 
     def station_ids(self) -> list[str]:
         width = max(5, len(str(self.stations)))
@@ -49,6 +50,7 @@ class FleetOptions:
                 session_seconds=self.session_seconds,
                 meter_interval=self.meter_interval,
                 time_scale=self.time_scale,
+                durable=self.durable,
             )
             for station_id in self.station_ids()
         ]

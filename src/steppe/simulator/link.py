@@ -1,18 +1,18 @@
-"""The simulated charger's end of the OCPP-J link: send calls, await answers, serve the server."""
+"""The simulated charger's end of the OCPP-J link over `websockets`: send calls, await answers,
+serve the server's calls. Any server (TLS included); the frames are the core's codec."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import contextlib
-import itertools
 import logging
 import ssl
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.typing import Subprotocol
 
 from steppe.errors import SteppeError
@@ -41,22 +41,45 @@ class CallRefused(SteppeError):
         self.code = code
 
 
-def basic_auth_header(user: str, password: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+class Transport(Protocol):
+    """What a charger needs of its connection. A lost connection raises ConnectionError (an
+    OSError); a CALLERROR raises CallRefused."""
+
+    async def call(self, message_id: str, action: str, payload: dict[str, Any]) -> Any: ...
+    async def close(self) -> None: ...
+    def abort(self) -> None: ...
+
+
+def basic_auth(user: str, password: str) -> str:
+    """The `Authorization` header's value for HTTP Basic auth (security profile 1)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+async def answer_server_call(
+    on_call: ServerCallHandler, message_id: str, action: str, payload: dict[str, Any]
+) -> str:
+    """The frame answering one of the server's calls: a CALLRESULT, or a CALLERROR when the
+    charger does not simulate the action or failed at it (it answers rather than dies)."""
+    try:
+        return encode_result(message_id, await on_call(action, payload))
+    except NotImplementedError:
+        return encode_error(message_id, "NotImplemented", f"{action} not simulated")
+    except Exception as exc:
+        log.exception("simulated handling of %s failed", action)
+        return encode_error(message_id, "InternalError", str(exc)[:200])
 
 
 class Link:
-    """One WebSocket to the server; `call()` is one-at-a-time, server calls go to `on_call`."""
+    """One WebSocket to the server. `call()` is one at a time; a reader task settles answers and
+    serves the server's calls to `on_call`, each in a task of its own."""
 
     def __init__(self, ws: ClientConnection, on_call: ServerCallHandler) -> None:
         self.ws = ws
         self._on_call = on_call
-        self._ids = itertools.count(1)
-        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        self._actions: dict[str, str] = {}
+        self._waiting: dict[str, tuple[asyncio.Future[Any], str]] = {}
         self._lock = asyncio.Lock()
         self._server_calls: set[asyncio.Task[None]] = set()
+        self._reader = asyncio.create_task(self._read(), name="simulator-link-reader")
 
     @classmethod
     async def open(
@@ -70,34 +93,36 @@ class Link:
         ssl_context: ssl.SSLContext | None = None,
         open_timeout: float = 10,
     ) -> Link:
-        headers = basic_auth_header(station_id, password) if password is not None else None
-        ws = await connect(
-            f"{url.rstrip('/')}/{station_id}",
-            subprotocols=[Subprotocol(subprotocol)],
-            additional_headers=headers,
-            compression=None,
-            open_timeout=open_timeout,
-            ssl=ssl_context,
-            ping_interval=None,
-        )
+        """Connect; a refused or failed upgrade raises ConnectionError with the reason."""
+        headers = None if password is None else {"Authorization": basic_auth(station_id, password)}
+        try:
+            ws = await connect(
+                f"{url.rstrip('/')}/{station_id}",
+                subprotocols=[Subprotocol(subprotocol)],
+                additional_headers=headers,
+                compression=None,
+                open_timeout=open_timeout,
+                ssl=ssl_context,
+                ping_interval=None,
+            )
+        except InvalidHandshake as exc:
+            raise ConnectionError(f"handshake failed: {exc}") from exc
         return cls(ws, on_call)
 
-    async def call(self, action: str, payload: dict[str, Any], timeout: float = 30) -> Any:
+    async def call(self, message_id: str, action: str, payload: dict[str, Any]) -> Any:
         """Send a CALL and return the CALLRESULT payload; CallRefused on a CALLERROR."""
         async with self._lock:
-            message_id = str(next(self._ids))
-            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-            self._waiting[message_id] = future
-            self._actions[message_id] = action
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            self._waiting[message_id] = (future, action)
             try:
                 await self.ws.send(encode_call(message_id, action, payload))
-                async with asyncio.timeout(timeout):
-                    return await future
+                return await future
+            except ConnectionClosed as exc:
+                raise ConnectionError(f"connection closed: {exc}") from exc
             finally:
                 self._waiting.pop(message_id, None)
-                self._actions.pop(message_id, None)
 
-    async def read(self) -> None:
+    async def _read(self) -> None:
         """Read frames until the socket closes; settle answers, serve the server's calls."""
         try:
             async for raw in self.ws:
@@ -111,34 +136,39 @@ class Link:
                     self._server_calls.add(task)
                     task.add_done_callback(self._server_calls.discard)
                     continue
-                future = self._waiting.get(frame.message_id)
-                if future is None or future.done():
+                waiting = self._waiting.get(frame.message_id)
+                if waiting is None or waiting[0].done():
                     continue
+                future, action = waiting
                 if isinstance(frame, CallResult):
                     future.set_result(frame.payload)
                 elif isinstance(frame, CallError):
-                    action = self._actions.get(frame.message_id, "?")
                     future.set_exception(CallRefused(action, frame.code, frame.description))
         except ConnectionClosed:
             pass
         finally:
-            for future in self._waiting.values():
+            for future, _action in self._waiting.values():
                 if not future.done():
                     future.set_exception(ConnectionError("connection closed"))
             for task in tuple(self._server_calls):
                 task.cancel()
 
     async def _serve(self, call: Call) -> None:
-        try:
-            payload = await self._on_call(call.action, call.payload)
-            text = encode_result(call.message_id, payload)
-        except NotImplementedError:
-            text = encode_error(call.message_id, "NotImplemented", f"{call.action} not simulated")
-        except Exception as exc:  # the charger answers rather than dies
-            log.exception("simulated handling of %s failed", call.action)
-            text = encode_error(call.message_id, "InternalError", str(exc)[:200])
+        text = await answer_server_call(self._on_call, call.message_id, call.action, call.payload)
         with contextlib.suppress(ConnectionClosed):
             await self.ws.send(text)
 
     async def close(self) -> None:
-        await self.ws.close()
+        try:
+            await self.ws.close()
+        finally:
+            await self._stop_reading()
+
+    def abort(self) -> None:
+        """Drop the connection at once (the server is gone or does not answer)."""
+        self.ws.transport.abort()
+        self._reader.cancel()
+
+    async def _stop_reading(self) -> None:
+        self._reader.cancel()
+        await asyncio.gather(self._reader, *self._server_calls, return_exceptions=True)

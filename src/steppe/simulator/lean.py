@@ -1,10 +1,13 @@
-"""A lean WebSocket client (RFC 6455) for the load generator.
+"""A lean WebSocket client (RFC 6455) and the simulated charger's link over it, for load runs.
 
-The generator shares the machine's cores with the server it measures, so every microsecond it
-spends on a message is taken from that server. This client does only what a charger's side of
-OCPP-J needs: one HTTP upgrade with a subprotocol and headers, masked frames out, whole or
-fragmented frames in, pings answered, a clean close. It speaks to any server, not only Steppe
-(the peers in the same run use it alike).
+The load generator shares the machine's cores with the server it measures, so every microsecond
+it spends on a message is taken from that server. This client does only what a charger's side
+of OCPP-J needs: one HTTP upgrade with a subprotocol and headers, masked frames out, whole or
+fragmented frames in, pings answered, a clean close; plain ws:// only. It speaks to any server,
+not only Steppe (the benchmark's peers are driven by it alike).
+
+`LeanLink` carries one call at a time and reads the answer in the caller's own task: no reader
+task, no future per call. A call the server makes in between is answered while waiting.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import hashlib
 import os
 import struct
 from collections import deque
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
+import orjson
 from websockets.speedups import apply_mask
+
+from steppe.simulator.link import CallRefused, ServerCallHandler, answer_server_call, basic_auth
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455, section 1.3
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
@@ -26,11 +32,11 @@ MAX_HANDSHAKE = 16 * 1024
 MAX_MESSAGE = 16 * 1024 * 1024
 
 
-class HandshakeFailed(Exception):
+class HandshakeFailed(ConnectionError):
     """The server did not switch protocols (status and reason in the message)."""
 
 
-class ConnectionClosed(Exception):
+class ConnectionClosed(ConnectionError):
     """The connection is closed; `code` is the close code received (1006 when none was)."""
 
     def __init__(self, code: int, reason: str = "") -> None:
@@ -57,7 +63,7 @@ class ClientSocket(asyncio.Protocol):
     def __init__(self, key: bytes, subprotocol: str | None) -> None:
         self.transport: asyncio.Transport | None = None
         self.subprotocol = subprotocol
-        self._accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+        self._accept = base64.b64encode(hashlib.sha1(key + GUID, usedforsecurity=False).digest())
         loop = asyncio.get_running_loop()
         self._opened: asyncio.Future[None] = loop.create_future()
         self._lost: asyncio.Future[None] = loop.create_future()
@@ -118,6 +124,19 @@ class ClientSocket(asyncio.Protocol):
         ):
             return HandshakeFailed(f"subprotocol {headers.get('sec-websocket-protocol')!r}")
         return None
+
+    def start(self, request: bytes) -> None:
+        """Send the upgrade request."""
+        self._write(request)
+
+    async def opened(self) -> None:
+        """Wait for the server to switch protocols; HandshakeFailed when it does not."""
+        await self._opened
+
+    def abort(self) -> None:
+        """Drop the connection at once, without a close frame."""
+        if self.transport is not None:
+            self.transport.abort()
 
     def _fail_open(self, error: HandshakeFailed) -> None:
         if not self._opened.done():
@@ -204,6 +223,10 @@ class ClientSocket(asyncio.Protocol):
     # the charger's side
 
     async def send(self, message: bytes, text: bool = True) -> None:
+        self.write_message(message, text)
+
+    def write_message(self, message: bytes, text: bool = True) -> None:
+        """Send one message now (a client's writes never wait: the transport buffers them)."""
         if self._closed is not None:
             raise self._closed
         self._write(frame(OP_TEXT if text else OP_BINARY, message))
@@ -259,11 +282,67 @@ async def connect(
         _, protocol = await loop.create_connection(
             lambda: ClientSocket(key, subprotocol), host, port
         )
-        protocol._write(request)
+        protocol.start(request)
         try:
-            await protocol._opened
+            await protocol.opened()
         except BaseException:
-            if protocol.transport is not None:
-                protocol.transport.abort()
+            protocol.abort()
             raise
     return protocol
+
+
+CALL, CALLRESULT = 2, 3
+
+
+class LeanLink:
+    """A simulated charger's link over the lean client: `call()` sends one CALL and reads until
+    its answer arrives, in the caller's task. Only one call may be outstanding at a time."""
+
+    __slots__ = ("_on_call", "socket")
+
+    def __init__(self, socket: ClientSocket, on_call: ServerCallHandler) -> None:
+        self.socket = socket
+        self._on_call = on_call
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        station_id: str,
+        password: str | None,
+        subprotocol: str,
+        on_call: ServerCallHandler,
+        *,
+        open_timeout: float = 10,
+    ) -> LeanLink:
+        headers = None if password is None else {"Authorization": basic_auth(station_id, password)}
+        socket = await connect(
+            f"{url.rstrip('/')}/{station_id}",
+            subprotocol=subprotocol,
+            headers=headers,
+            open_timeout=open_timeout,
+        )
+        return cls(socket, on_call)
+
+    async def call(self, message_id: str, action: str, payload: dict[str, Any]) -> Any:
+        """The CALLRESULT payload; CallRefused on a CALLERROR, ConnectionClosed when it ends."""
+        socket = self.socket
+        socket.write_message(orjson.dumps([CALL, message_id, action, payload]))
+        while True:
+            frame = orjson.loads(await socket.recv())
+            kind = frame[0]
+            if kind == CALL:  # the server asks something in between: answer, keep waiting
+                text = await answer_server_call(self._on_call, frame[1], frame[2], frame[3])
+                socket.write_message(text.encode())
+                continue
+            if frame[1] != message_id:
+                continue
+            if kind == CALLRESULT:
+                return frame[2]
+            raise CallRefused(action, frame[2], frame[3])
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+    def abort(self) -> None:
+        self.socket.abort()

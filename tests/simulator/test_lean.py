@@ -1,4 +1,4 @@
-"""The load generator's lean WebSocket client against a real websockets server on loopback."""
+"""The simulator's lean WebSocket client against a real websockets server on loopback."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from http import HTTPStatus
 
 import pytest
-from bench.wsclient import ConnectionClosed, HandshakeFailed, connect
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request, Response
+
+from steppe.simulator.lean import ConnectionClosed, HandshakeFailed, connect
 
 Handler = Callable[[ServerConnection], Awaitable[None]]
 

@@ -1,0 +1,48 @@
+"""How one simulated charger behaves: what it says, how it charges, how it talks to the server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# "websockets": the `websockets` client (TLS, a reader task, the server's calls served at any
+# time). "lean": the lean RFC 6455 client, one call at a time read in the caller's task, for load
+# runs where every microsecond the charger spends is taken from the server it measures.
+TransportKind = Literal["websockets", "lean"]
+
+
+@dataclass(frozen=True)
+class ChargerProfile:
+    """One simulated charger's behaviour. Times are in real seconds."""
+
+    station_id: str
+    password: str | None = None
+    ocpp_version: str = "1.6"
+    connectors: int = 2
+    power_kw: float = 22.0
+    id_tokens: tuple[str, ...] = ("SIM-TOKEN",)
+    sessions: int | None = None  # None: keep charging until stopped
+    idle_seconds: tuple[float, float] = (2.0, 10.0)
+    session_seconds: tuple[float, float] = (30.0, 120.0)
+    meter_interval: float = 10.0
+    time_scale: float = 1.0  # simulated seconds of charging per real second
+    heartbeat_max: float = 300.0
+    seed: int | None = None
+    # What it says about itself and in its meter values.
+    vendor: str = "Steppe"
+    model: str = "Simulated AC/DC"
+    firmware_version: str | None = "sim-1.0"  # None: not sent at boot
+    report_serial: bool = True  # the station id as serial number at boot
+    report_power: bool = True  # a power sample beside each energy reading
+    meter_start_wh: int | None = None  # the energy register at first; None: a random reading
+    # The link.
+    transport: TransportKind = "websockets"
+    open_timeout: float = 10.0
+    call_timeout: float = 30.0
+    # Durable delivery: keep each message until the server acknowledges it, reconnecting (and
+    # booting again) and resending after a lost or silent link, as real chargers do with their
+    # transaction messages; a message refused with a CALLERROR is sent again, up to
+    # `message_attempts` times in all.
+    durable: bool = False
+    message_attempts: int = 10
+    retry_seconds: tuple[float, float] = (0.05, 0.2)  # pause before a message is sent again
