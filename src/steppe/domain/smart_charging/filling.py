@@ -27,21 +27,27 @@ _WAITING, _GROWING, _DONE = 0, 1, 2
 
 
 def admit(slack: list[int], lo: int, keys: Sequence[int]) -> bool:
-    """Give a claim its floor `lo` if every constraint it loads has room; True when given."""
-    for k in keys:
-        if slack[k] < lo:
-            return False
+    """Give a claim its floor `lo` if every constraint it loads has room; True when given.
+
+    A constraint already over its limit has no room even for a floor of 0.
+    """
     for k in keys:
         slack[k] -= lo
+    for k in keys:
+        if slack[k] < 0:
+            for back in keys:
+                slack[back] += lo
+            return False
     return True
 
 
 def headroom(slack: Sequence[int], keys: Sequence[int]) -> tuple[int, int]:
-    """The most a claim could add on every constraint it loads, and the key that limits it."""
-    best = -1
-    room = -1
+    """The most a claim could take on every constraint it loads (negative where one is already
+    over), and the key that limits it. `keys` must not be empty."""
+    best = keys[0]
+    room = slack[best]
     for k in keys:
-        if room < 0 or slack[k] < room:
+        if slack[k] < room:
             room = slack[k]
             best = k
     return room, best
