@@ -3,6 +3,7 @@ chargers, a 32 A site with three cars, boards, single-phase wiring, chargers out
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -10,7 +11,7 @@ from itertools import pairwise
 import pytest
 
 from steppe.domain.smart_charging.allocation import PlanState, Reason
-from steppe.domain.smart_charging.allocator import allocate
+from steppe.domain.smart_charging.allocator import allocate, changed
 from steppe.domain.smart_charging.models import (
     Circuit,
     Evse,
@@ -190,12 +191,15 @@ def test_a_charger_refusing_profiles_is_counted_on_its_own_phase_at_its_maximum(
     assert load(allocation) == amps("30.9", "62.9", "30.9")
 
 
-def test_unsteerable_chargers_beyond_the_limit_pause_everyone_else_and_are_reported() -> None:
+@pytest.mark.parametrize("strategy", list(Strategy))
+def test_unsteerable_chargers_beyond_the_limit_pause_everyone_else_and_are_reported(
+    strategy: Strategy,
+) -> None:
     """Two offline 32 A chargers on 63 A: nothing the allocator does can help; the car it can
     steer is paused and the grid connection is reported overloaded."""
     allocation = allocate(
         site(63, evse("OFF1", online=False), evse("OFF2", online=False), evse("S0", car("c0"))),
-        EQUAL,
+        strategy,
         NOW,
     )
     assert limits(allocation)["S0"] == Decimal(0)
@@ -337,6 +341,23 @@ def test_a_car_on_a_charger_of_unknown_rotation_is_counted_on_every_phase() -> N
     assert limits(allocate(cars("RST"), EQUAL, NOW))["B"] == Decimal("16.0")
 
 
+@pytest.mark.parametrize(
+    ("text", "rotation"),
+    [
+        ("STR", PhaseRotation.STR),
+        ("L3", PhaseRotation.L3),
+        ("Sxx", PhaseRotation.L2),
+        ("NotApplicable", PhaseRotation.UNKNOWN),
+        ("Unknown", PhaseRotation.UNKNOWN),
+    ],
+)
+def test_rotations_are_read_as_ocpp_and_operators_write_them(
+    text: str, rotation: PhaseRotation
+) -> None:
+    """OCPP 1.6 and 2.0.1 spellings and the single-phase shorthand all map to one rotation."""
+    assert PhaseRotation.parse(text) is rotation
+
+
 def test_a_car_seen_on_more_phases_than_known_is_counted_on_them() -> None:
     """A car known as single-phase that draws on three is counted on three from that reading on."""
     session = phev("p").with_measurement(amps("10", "10", "10"), Decimal(16), NOW)
@@ -400,3 +421,40 @@ def _measured(e: Evse, currents: tuple[Decimal, ...]) -> Evse:
         e.rotation,
         session=e.session.with_measurement(currents, Decimal("7.8"), NOW),
     )
+
+
+def test_only_limits_that_moved_enough_are_sent_and_decreases_go_first() -> None:
+    """Three cars at 10.6 A; a fourth arrives: the three drop to 8 A (sent, first), the new
+    car's 8 A is sent; when it leaves again, a rise of 2.6 A is sent with a 1 A threshold, not
+    with a 5 A one."""
+    three = site(32, *(evse(f"S{i}", car(f"c{i}")) for i in range(3)), evse("NEW"))
+    first = allocate(three, EQUAL, NOW)
+    arrived = three.with_evses([evse("NEW", car("new", arrived_min_ago=0))])
+    second = allocate(arrived, EQUAL, NOW + timedelta(minutes=1), previous=first)
+    sent = changed(first, second, Decimal(1))
+    assert [(p.evse.station_id, p.limit_a) for p in sent] == [
+        ("S0", Decimal("8.0")),
+        ("S1", Decimal("8.0")),
+        ("S2", Decimal("8.0")),
+        ("NEW", Decimal("8.0")),
+    ]
+    third = allocate(three, EQUAL, NOW + timedelta(minutes=2), previous=second)
+    assert [p.evse.station_id for p in changed(second, third, Decimal(1))] == ["S0", "S1", "S2"]
+    assert changed(second, third, Decimal(5)) == ()
+
+
+def test_a_small_decrease_and_a_resume_are_always_sent() -> None:
+    """However high the threshold, 0.1 A less is sent (a circuit counts on it), and so is a
+    paused car's resume."""
+    six = site(32, *(evse(f"S{i}", car(f"c{i}", arrived_min_ago=60 - 10 * i)) for i in range(6)))
+    crowded = allocate(six, EQUAL, NOW)
+    assert limits(crowded)["S5"] == Decimal(0)
+    five = six.with_evses([evse("S0")])  # one leaves: 32 A for five, 6.4 A each
+    roomier = allocate(five, EQUAL, NOW + timedelta(minutes=1), previous=crowded)
+    assert [(p.evse.station_id, p.limit_a) for p in changed(crowded, roomier, Decimal(10))] == [
+        ("S5", Decimal("6.4"))
+    ]
+    margin = Site(five.id, replace(five.root, margin_a=Decimal("0.5")))
+    tighter = allocate(margin, EQUAL, NOW + timedelta(minutes=2), previous=roomier)
+    sent = changed(roomier, tighter, Decimal(10))
+    assert {p.limit_a for p in sent} == {Decimal("6.3")} and len(sent) == 5

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import IntEnum, StrEnum
+from types import MappingProxyType
 from typing import NamedTuple
 
 from steppe.domain.smart_charging.units import current, deciamps_down, deciamps_up
@@ -59,9 +60,16 @@ class PhaseRotation(StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> PhaseRotation:
-        """A rotation as OCPP or an operator writes it; `NotApplicable` counts as unknown."""
+        """A rotation as OCPP or an operator writes it.
+
+        `NotApplicable` (what OCPP 1.6 suggests for single-phase and DC chargers) counts as
+        unknown, since it does not say which grid phase a single-phase charger is on. OCPP
+        2.0.1's `x` for an unconnected phase is read for single-phase wiring: `Sxx` is `L2`.
+        """
         if text == "NotApplicable":
             return cls.UNKNOWN
+        if len(text) == 3 and text[0] in "RST" and text[1:] == "xx":
+            return cls(f"L{'RST'.index(text[0]) + 1}")
         try:
             return cls(text)
         except ValueError:
@@ -70,12 +78,18 @@ class PhaseRotation(StrEnum):
     @property
     def wiring(self) -> tuple[GridPhase, ...] | None:
         """The grid phases of the EVSE's L1, L2, L3 in order; None when not known."""
-        if self is PhaseRotation.UNKNOWN:
-            return None
-        letters = {"R": GridPhase.L1, "S": GridPhase.L2, "T": GridPhase.L3}
-        if self.value.startswith("L"):
-            return (GridPhase(int(self.value[1]) - 1),)
-        return tuple(letters[letter] for letter in self.value)
+        return _WIRING[self]
+
+
+def _wiring(rotation: PhaseRotation) -> tuple[GridPhase, ...] | None:
+    if rotation is PhaseRotation.UNKNOWN:
+        return None
+    if rotation.value.startswith("L"):
+        return (GridPhase(int(rotation.value[1]) - 1),)
+    return tuple(GridPhase("RST".index(letter)) for letter in rotation.value)
+
+
+_WIRING = MappingProxyType({rotation: _wiring(rotation) for rotation in PhaseRotation})
 
 
 class Strategy(StrEnum):
@@ -299,6 +313,7 @@ class Site:
         keys: list[tuple[tuple[int, ...], ...]] = []
         seen_evses: set[EvseId] = set()
         seen_circuits: set[str] = set()
+        shapes: dict[tuple[str, int, int], _Shape] = {}
 
         def walk(circuit: Circuit, bases: tuple[int, ...], allowed: tuple[GridPhase, ...]) -> None:
             if circuit.id in seen_circuits:
@@ -310,14 +325,26 @@ class Site:
             circuits.append(circuit)
             bases = (*bases, index * 3)
             allowed = circuit.grid_phases
+            # EVSEs wired alike on one circuit share their footprints and keys (by plain
+            # strings and ints: hashing enum members is slow)
+            alike: dict[tuple[str, int], tuple[_Shape, tuple[tuple[int, ...], ...]]] = {}
+            fed = -1 if circuit.phase is None else int(circuit.phase)
             for evse in circuit.evses:
                 if evse.id in seen_evses:
                     raise InvalidInput(f"site {self.id!r}: EVSE {evse.id} listed twice")
                 seen_evses.add(evse.id)
                 evses.append(evse)
-                grids = _footprints(evse, allowed)
-                footprints.append(grids)
-                keys.append(tuple(tuple(b + p for b in bases for p in grid) for grid in grids))
+                shape = (str(evse.rotation), evse.phases)
+                known = alike.get(shape)
+                if known is None:
+                    wired = (*shape, fed)
+                    grids = shapes.get(wired) or shapes.setdefault(
+                        wired, _footprints(evse, allowed)
+                    )
+                    ints = tuple(tuple(b + int(p) for b in bases for p in grid) for grid in grids)
+                    known = alike[shape] = (grids, ints)
+                footprints.append(known[0])
+                keys.append(known[1])
             for child in circuit.children:
                 walk(child, bases, allowed)
 
@@ -351,7 +378,10 @@ class Site:
         return Site(self.id, rebuild(self.root))
 
 
-def _footprints(evse: Evse, allowed: tuple[GridPhase, ...]) -> tuple[tuple[GridPhase, ...], ...]:
+_Shape = tuple[tuple[GridPhase, ...], tuple[GridPhase, ...], tuple[GridPhase, ...]]
+
+
+def _footprints(evse: Evse, allowed: tuple[GridPhase, ...]) -> _Shape:
     """The grid phases a car loads when it draws on 1, 2 or 3 of this EVSE's phases."""
     where = f"EVSE {evse.id.station_id}/{evse.id.evse_id}"
     if evse.phases == 3 and len(allowed) == 1:
@@ -361,4 +391,5 @@ def _footprints(evse: Evse, allowed: tuple[GridPhase, ...]) -> tuple[tuple[GridP
         return (allowed, allowed, allowed)  # not known: every phase it could be on
     if not set(wiring[: evse.phases]) <= set(allowed):
         raise InvalidInput(f"{where}: wired to a phase its circuit does not carry")
-    return tuple(wiring[: min(phases, evse.phases)] for phases in CAR_PHASES)
+    one, two, three = (wiring[: min(phases, evse.phases)] for phases in CAR_PHASES)
+    return (one, two, three)
