@@ -32,7 +32,7 @@ from steppe.domain.smart_charging.models import (
 
 from .sites import NOW
 
-FAST = settings(max_examples=150, deadline=None)
+FAST = settings(max_examples=100, deadline=None)
 THREE_LETTERS = [r for r in PhaseRotation if len(r.value) == 3]
 LETTER = {"R": GridPhase.L1, "S": GridPhase.L2, "T": GridPhase.L3}
 
