@@ -406,10 +406,17 @@ def test_a_site_that_cannot_be_built_is_refused_with_a_reason(build: object) -> 
         build()  # type: ignore[operator]
 
 
-def test_an_allocation_needs_an_aware_moment() -> None:
-    """A naive datetime is refused rather than taken for UTC."""
+def test_an_allocation_needs_an_aware_moment_and_a_known_strategy() -> None:
+    """A naive datetime is refused rather than taken for UTC; a strategy may come as its name."""
     with pytest.raises(InvalidInput):
         allocate(site(32), EQUAL, NOW.replace(tzinfo=None))
+    with pytest.raises(InvalidInput):
+        allocate(site(32), "fairest", NOW)  # type: ignore[arg-type]
+    cars = site(
+        32, *(evse(f"S{i}", car(f"c{i}", arrived_min_ago=30 - 10 * i), max_a=16) for i in range(3))
+    )
+    by_name = allocate(cars, "first_come", NOW)  # type: ignore[arg-type]
+    assert by_name.strategy is Strategy.FIRST_COME and limits(by_name)["S2"] == Decimal(0)
 
 
 def _measured(e: Evse, currents: tuple[Decimal, ...]) -> Evse:

@@ -3,9 +3,10 @@ need by departure, and charges flat out, saying so, when the need cannot be met.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -21,8 +22,10 @@ from steppe.domain.smart_charging.schedules import (
 )
 from steppe.errors import InvalidInput
 
-NOW = datetime(2025, 11, 20, 13, 0, tzinfo=UTC)  # 18:00 in Almaty (UTC+5)
-DEPARTURE = datetime(2025, 11, 21, 2, 30, tzinfo=UTC)  # 07:30 the next morning
+# Local times, so the cases read the same whatever offset the installed zone data gives Almaty
+ALMATY = ZoneInfo("Asia/Almaty")
+NOW = datetime(2025, 11, 20, 18, 0, tzinfo=ALMATY)
+DEPARTURE = datetime(2025, 11, 21, 7, 30, tzinfo=ALMATY)
 NIGHT_RATE = DayPrices(
     "Asia/Almaty",
     (PriceStep(time(7), Decimal(90)), PriceStep(time(23), Decimal(45))),

@@ -84,6 +84,10 @@ def allocate(
     """Decide every EVSE's limit for this round; `previous` is the last round's result, if any."""
     if now.tzinfo is None:
         raise InvalidInput("allocate: now must carry a time zone")
+    try:
+        strategy = Strategy(strategy)  # a plain "priority" from a settings file works too
+    except ValueError:
+        raise InvalidInput(f"allocate: unknown strategy {strategy!r}") from None
     circuits = site.circuits
     capacity = [0] * (3 * len(circuits))
     for index, circuit in enumerate(circuits):
