@@ -31,7 +31,6 @@ class Reason(StrEnum):
     CAR_MAX = "car_max"  # the car's own maximum
     CAR_DEMAND = "car_demand"  # the car draws less than offered: measured current + headroom
     CAR_FULL = "car_full"  # the car is full: it keeps only its minimum
-    STRATEGY = "strategy"  # what the strategy left after others with a better claim
     NO_ROOM = "no_room"  # paused: its minimum does not fit (`circuit_id` names where)
     NO_SESSION = "no_session"
     OFFLINE = "offline"
