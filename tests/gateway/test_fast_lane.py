@@ -1,6 +1,6 @@
-"""The fast lane for whole data frames (gateway/fastpath.py) over a raw TCP socket, so the test
-decides exactly how frames are cut and batched: it must answer as websockets would, and hand
-anything unusual to websockets."""
+"""The lane for whole data frames (gateway/websocket.py) over a raw TCP socket, so the test
+decides exactly how frames are cut and batched: it must answer as websockets' protocol would, and
+hand anything unusual to that protocol."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import httpx
 import orjson
 
 from steppe.app import Steppe
-from steppe.gateway.fastpath import OcppServerConnection
+from steppe.gateway.websocket import StationSocket
 from tests.gateway.rawclient import BOOT, heartbeat_works, raw_handshake, raw_station, register
 
 TEXT, BINARY, CONT, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
@@ -99,7 +99,7 @@ async def booted(
         writer.close()
 
 
-def server_side(steppe: Steppe, station_id: str) -> OcppServerConnection:
+def server_side(steppe: Steppe, station_id: str) -> StationSocket:
     connection = steppe.registry.get(station_id)
     assert connection is not None
     return connection.ws
@@ -143,7 +143,7 @@ async def test_a_ping_between_calls_is_answered_and_the_lane_carries_on(
         assert server_side(steppe, "FL-2").fast_lane
 
 
-async def test_a_fragmented_call_goes_to_websockets_and_is_answered(
+async def test_a_fragmented_call_goes_to_the_protocol_and_is_answered(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
     async with booted(steppe, api, "FL-3") as ws:
@@ -153,14 +153,14 @@ async def test_a_fragmented_call_goes_to_websockets_and_is_answered(
         assert (await ws.answer())[:2] == [3, "split"]
         await ws.send(heartbeat("next"))
         assert (await ws.answer())[:2] == [3, "next"]
-        assert not server_side(steppe, "FL-3").fast_lane  # websockets has it from here on
+        assert not server_side(steppe, "FL-3").fast_lane  # the protocol has it from here on
 
 
 async def test_bad_frames_close_only_their_connection_with_the_right_code(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
-    """Text that is not UTF-8 closes with 1007 once the calls before it are answered (as
-    websockets does); a protocol error (unmasked frame, reserved bit) closes with 1002."""
+    """Text that is not UTF-8 closes with 1007 once the calls before it are answered; a protocol
+    error (unmasked frame, reserved bit) closes with 1002."""
     await register(api, "FL-OK")
     cases = [
         ("FL-4", frame(TEXT, b'[2,"u","Heartbeat",{"x":"\xff\xfe"}]'), 1007),
