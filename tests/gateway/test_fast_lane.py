@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 
 import httpx
 import orjson
+from hypothesis import given
+from hypothesis import strategies as st
 
 from steppe.app import Steppe
-from steppe.gateway.websocket import StationSocket
+from steppe.gateway.websocket import StationSocket, unmask
 from tests.gateway.rawclient import BOOT, heartbeat_works, raw_handshake, raw_station, register
 
 TEXT, BINARY, CONT, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
@@ -177,3 +179,11 @@ async def test_bad_frames_close_only_their_connection_with_the_right_code(
                     await ws.send(bad)
                 assert await ws.close_code() == code
             assert await heartbeat_works(other)
+
+
+@given(payload=st.binary(max_size=600), mask=st.binary(min_size=4, max_size=4))
+def test_unmasking_is_the_byte_by_byte_xor_of_rfc_6455(payload: bytes, mask: bytes) -> None:
+    """Every length (a whole number of mask repeats or not) unmasks as the RFC spells it out."""
+    expected = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    assert unmask(payload, mask) == expected
+    assert unmask(expected, mask) == payload
