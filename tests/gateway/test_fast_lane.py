@@ -133,6 +133,28 @@ async def test_frames_cut_anywhere_or_sent_together_are_answered_in_order(
         assert server_side(steppe, "FL-1").fast_lane
 
 
+async def test_frames_sent_with_the_opening_request_wait_for_its_check_and_are_answered(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """A charger that does not wait for the 101 before its first calls (one whole, one cut
+    short) is answered once its credentials are checked, in order."""
+    await register(api, "FL-EARLY")
+    url = urlsplit(steppe.ocpp_url)
+    assert url.hostname is not None and url.port is not None
+    second = heartbeat("early")
+    reader, writer = await raw_handshake(
+        url.hostname, url.port, "FL-EARLY", then=text(BOOT) + second[:5]
+    )
+    ws = RawSocket(reader, writer)
+    try:
+        assert (await ws.answer())[2]["status"] == "Accepted"
+        await ws.send(second[5:])
+        assert (await ws.answer())[:2] == [3, "early"]
+        assert server_side(steppe, "FL-EARLY").fast_lane
+    finally:
+        writer.close()
+
+
 async def test_a_ping_between_calls_is_answered_and_the_lane_carries_on(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
