@@ -55,10 +55,11 @@ async def heartbeat_works(ws: ClientConnection, message_id: str = "hb") -> bool:
 
 
 async def raw_handshake(
-    host: str, port: int, station_id: str
+    host: str, port: int, station_id: str, *, then: bytes = b""
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A plain TCP stream through the WebSocket handshake (ocpp1.6, Basic auth), written out by
-    hand so a test decides every byte that follows."""
+    hand so a test decides every byte that follows; `then` goes in the same write as the
+    request, before the answer to it."""
     reader, writer = await asyncio.open_connection(host, port)
     key = base64.b64encode(os.urandom(16)).decode()
     auth = basic_auth(station_id, PASSWORD)["Authorization"]
@@ -67,7 +68,7 @@ async def raw_handshake(
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
         f"Sec-WebSocket-Protocol: ocpp1.6\r\nAuthorization: {auth}\r\n\r\n"
     )
-    writer.write(request.encode())
+    writer.write(request.encode() + then)
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
     assert head.startswith(b"HTTP/1.1 101"), head
     return reader, writer

@@ -1,6 +1,6 @@
-"""The fast lane for whole data frames (gateway/fastpath.py) over a raw TCP socket, so the test
-decides exactly how frames are cut and batched: it must answer as websockets would, and hand
-anything unusual to websockets."""
+"""The lane for whole data frames (gateway/websocket.py) over a raw TCP socket, so the test
+decides exactly how frames are cut and batched: it must answer as websockets' protocol would, and
+hand anything unusual to that protocol."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 
 import httpx
 import orjson
+from hypothesis import given
+from hypothesis import strategies as st
 
 from steppe.app import Steppe
-from steppe.gateway.fastpath import OcppServerConnection
+from steppe.gateway.websocket import StationSocket, unmask
 from tests.gateway.rawclient import BOOT, heartbeat_works, raw_handshake, raw_station, register
 
 TEXT, BINARY, CONT, CLOSE, PING, PONG = 0x1, 0x2, 0x0, 0x8, 0x9, 0xA
@@ -99,7 +101,7 @@ async def booted(
         writer.close()
 
 
-def server_side(steppe: Steppe, station_id: str) -> OcppServerConnection:
+def server_side(steppe: Steppe, station_id: str) -> StationSocket:
     connection = steppe.registry.get(station_id)
     assert connection is not None
     return connection.ws
@@ -131,6 +133,28 @@ async def test_frames_cut_anywhere_or_sent_together_are_answered_in_order(
         assert server_side(steppe, "FL-1").fast_lane
 
 
+async def test_frames_sent_with_the_opening_request_wait_for_its_check_and_are_answered(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """A charger that does not wait for the 101 before its first calls (one whole, one cut
+    short) is answered once its credentials are checked, in order."""
+    await register(api, "FL-EARLY")
+    url = urlsplit(steppe.ocpp_url)
+    assert url.hostname is not None and url.port is not None
+    second = heartbeat("early")
+    reader, writer = await raw_handshake(
+        url.hostname, url.port, "FL-EARLY", then=text(BOOT) + second[:5]
+    )
+    ws = RawSocket(reader, writer)
+    try:
+        assert (await ws.answer())[2]["status"] == "Accepted"
+        await ws.send(second[5:])
+        assert (await ws.answer())[:2] == [3, "early"]
+        assert server_side(steppe, "FL-EARLY").fast_lane
+    finally:
+        writer.close()
+
+
 async def test_a_ping_between_calls_is_answered_and_the_lane_carries_on(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
@@ -143,7 +167,7 @@ async def test_a_ping_between_calls_is_answered_and_the_lane_carries_on(
         assert server_side(steppe, "FL-2").fast_lane
 
 
-async def test_a_fragmented_call_goes_to_websockets_and_is_answered(
+async def test_a_fragmented_call_goes_to_the_protocol_and_is_answered(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
     async with booted(steppe, api, "FL-3") as ws:
@@ -153,14 +177,14 @@ async def test_a_fragmented_call_goes_to_websockets_and_is_answered(
         assert (await ws.answer())[:2] == [3, "split"]
         await ws.send(heartbeat("next"))
         assert (await ws.answer())[:2] == [3, "next"]
-        assert not server_side(steppe, "FL-3").fast_lane  # websockets has it from here on
+        assert not server_side(steppe, "FL-3").fast_lane  # the protocol has it from here on
 
 
 async def test_bad_frames_close_only_their_connection_with_the_right_code(
     steppe: Steppe, api: httpx.AsyncClient
 ) -> None:
-    """Text that is not UTF-8 closes with 1007 once the calls before it are answered (as
-    websockets does); a protocol error (unmasked frame, reserved bit) closes with 1002."""
+    """Text that is not UTF-8 closes with 1007 once the calls before it are answered; a protocol
+    error (unmasked frame, reserved bit) closes with 1002."""
     await register(api, "FL-OK")
     cases = [
         ("FL-4", frame(TEXT, b'[2,"u","Heartbeat",{"x":"\xff\xfe"}]'), 1007),
@@ -177,3 +201,11 @@ async def test_bad_frames_close_only_their_connection_with_the_right_code(
                     await ws.send(bad)
                 assert await ws.close_code() == code
             assert await heartbeat_works(other)
+
+
+@given(payload=st.binary(max_size=600), mask=st.binary(min_size=4, max_size=4))
+def test_unmasking_is_the_byte_by_byte_xor_of_rfc_6455(payload: bytes, mask: bytes) -> None:
+    """Every length (a whole number of mask repeats or not) unmasks as the RFC spells it out."""
+    expected = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    assert unmask(payload, mask) == expected
+    assert unmask(expected, mask) == payload

@@ -162,16 +162,21 @@ def test_a_callerror_or_an_invalid_answer_fails_the_call() -> None:
     assert type(failed) is CallFailed and failed.code == "PropertyConstraintViolation"
 
 
-def test_a_call_times_out_and_frees_the_slot() -> None:
-    """After the timeout the pending call expires and the next one may start."""
-    now = [100.0]
-    s = session(call_timeout=5.0, clock=lambda: now[0])
-    s.start_call("ClearCache", {})
-    now[0] += 4.9
-    assert s.expire() is None
-    now[0] += 0.2
-    assert s.expire() is not None and s.pending is None
-    s.start_call("ClearCache", {})
+def test_a_cancelled_call_frees_the_slot_and_its_late_answer_is_ignored() -> None:
+    """When the transport stops waiting (its deadline passed), the call is cancelled: the next
+    one may start, and the first call's answer arriving late is ignored, not taken for the
+    second's."""
+    s = session()
+    first, _ = s.start_call("ClearCache", {})
+    with pytest.raises(SessionBusy):
+        s.start_call("ClearCache", {})
+    s.cancel_pending()
+    second, _ = s.start_call("ClearCache", {})
+    late = s.receive(frame(3, first.message_id, {"status": "Accepted"}))
+    assert type(late) is Ignored and first.message_id in late.reason
+    assert s.pending == second
+    answered = s.receive(frame(3, second.message_id, {"status": "Rejected"}))
+    assert answered == CallAnswered(second.message_id, "ClearCache", {"status": "Rejected"})
 
 
 def test_outgoing_payloads_are_checked_against_the_schema() -> None:

@@ -13,7 +13,6 @@ import psutil
 import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
-from websockets.protocol import State
 
 from steppe.app import Steppe
 from steppe.errors import StationNotConnected
@@ -48,7 +47,7 @@ async def test_a_new_connection_replaces_the_old_one(
             with pytest.raises(StationNotConnected):
                 async with asyncio.timeout(10):
                     await command
-            assert old.ws.state is State.CLOSED
+            assert old.ws.closed
             new = steppe.registry.get("RE-1")
             assert new is not None and new is not old
             assert len(steppe.registry) == 1

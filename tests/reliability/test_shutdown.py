@@ -18,6 +18,7 @@ from steppe.storage.db import Database
 from steppe.storage.tables.core import meter_values
 from tests.e2e.charger import basic_auth
 from tests.gateway.rawclient import PASSWORD, exchange, raw_handshake, raw_station, register
+from tests.gateway.test_fast_lane import PING, TEXT, RawSocket, heartbeat
 from tests.reliability.process import ServerProcess
 
 CHARGERS = 20
@@ -124,3 +125,25 @@ async def test_keepalive_marks_a_silent_station_disconnected(
                 assert alive["connected"] is True
             finally:
                 writer.close()
+
+
+async def test_keepalive_pings_only_a_station_that_has_gone_quiet(
+    make_steppe: Callable[..., Steppe], api_for: Callable[[Steppe], httpx.AsyncClient]
+) -> None:
+    """A station that keeps talking is not pinged (its messages show it is there); once it goes
+    quiet for the ping interval, it is."""
+    app = make_steppe(ping_interval=0.3, ping_timeout=5)
+    async with running(app), api_for(app) as api:
+        await register(api, "KA-TALK")
+        reader, writer = await raw_handshake("127.0.0.1", app.ocpp_port, "KA-TALK")
+        ws = RawSocket(reader, writer)
+        try:
+            for n in range(12):  # 1.2 s of a call every 0.1 s: four ping intervals
+                await ws.send(heartbeat(f"t{n}"))
+                opcode, _ = await ws.read_frame()
+                assert opcode == TEXT, "a talking station was pinged"
+                await asyncio.sleep(0.1)
+            opcode, _ = await ws.read_frame(timeout=2)
+            assert opcode == PING
+        finally:
+            writer.close()

@@ -14,16 +14,15 @@ import logging
 from collections.abc import Sequence
 from http import HTTPStatus
 
-from websockets.asyncio.server import ServerConnection
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
-from websockets.typing import Subprotocol
 
 from steppe.domain.stations.models import Verdict
 from steppe.domain.stations.service import StationService
 from steppe.gateway.identity import station_id_from_path
 from steppe.gateway.limits import ConnectionCounter, Lockout
-from steppe.gateway.tls import peer_tls
+from steppe.gateway.tls import PeerTls
+from steppe.gateway.websocket import StationSocket
 
 log = logging.getLogger("steppe.gateway")
 
@@ -54,24 +53,19 @@ def offered_subprotocols(headers: Headers) -> list[str]:
 
 
 def _refuse(
-    connection: ServerConnection,
+    socket: StationSocket,
     status: HTTPStatus,
     text: str,
     *,
     challenge: bool = False,
     retry_after: float | None = None,
 ) -> Response:
-    response = connection.respond(status, text + "\n")
+    response = socket.reject(status, text + "\n")
     if challenge:
         response.headers["WWW-Authenticate"] = 'Basic realm="Steppe OCPP", charset="UTF-8"'
     if retry_after is not None:
         response.headers["Retry-After"] = str(max(1, round(retry_after)))
     return response
-
-
-def client_address(connection: ServerConnection) -> str:
-    address = connection.remote_address
-    return str(address[0]) if address else "?"
 
 
 # Verdicts that are a wrong guess at credentials and count towards the lockout.
@@ -86,7 +80,8 @@ FAILED_LOGIN = frozenset(
 
 
 class Handshake:
-    """`process_request` for the OCPP server: endpoint, subprotocol, limits, profiles 1-3."""
+    """The checks on an opening request before it is answered: endpoint, subprotocol, limits,
+    profiles 1-3. None lets the request through; a Response refuses it."""
 
     def __init__(
         self,
@@ -101,18 +96,12 @@ class Handshake:
         self._lockout = lockout
         self._connections = connections
 
-    def select_subprotocol(
-        self, connection: ServerConnection, offered: Sequence[Subprotocol]
-    ) -> Subprotocol | None:
-        """The newest OCPP version both sides speak."""
-        for ours in self._subprotocols:
-            if ours in offered:
-                return Subprotocol(ours)
-        return None
-
-    async def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def __call__(
+        self, connection: StationSocket, request: Request, peer: str, tls: PeerTls
+    ) -> Response | None:
+        """Check `request`, which came from address `peer` over a connection whose TLS layer
+        says `tls`."""
         station_id = station_id_from_path(request.path)
-        peer = client_address(connection)
         if self._connections is not None and self._connections.full(peer):
             log.warning("refused %s: %d connections open from it", peer, self._connections.limit)
             return _refuse(
@@ -148,7 +137,6 @@ class Handshake:
                     "too many failed logins; try again later",
                     retry_after=wait,
                 )
-        tls = peer_tls(connection)
         if tls.client_cn is not None and tls.client_cn != station_id:
             log.warning(
                 "[%s] refused from %s: client certificate is for another id", station_id, peer

@@ -7,13 +7,11 @@ import logging
 import time
 from typing import Any
 
-from websockets.exceptions import ConnectionClosed
-
 from steppe.domain.stations.models import StationContext
 from steppe.errors import CommandTimeout, Conflict, StationNotConnected, StationRejectedCall
-from steppe.gateway.fastpath import OcppServerConnection
 from steppe.gateway.limits import Admission, MessageThrottle
 from steppe.gateway.metrics import GatewayMetrics
+from steppe.gateway.websocket import SocketClosed, StationSocket
 from steppe.ocpp.dispatcher import Dispatcher
 from steppe.ocpp.errors import ErrorKind, OcppError
 from steppe.ocpp.session import (
@@ -47,7 +45,7 @@ class StationConnection:
 
     def __init__(
         self,
-        ws: OcppServerConnection,
+        ws: StationSocket,
         session: RpcSession,
         ctx: StationContext,
         dispatcher: Dispatcher,
@@ -95,7 +93,7 @@ class StationConnection:
                 if debug:
                     frames.debug("[%s] -> %s", self.station_id, text)
                 await ws.send_text(text)
-        except ConnectionClosed:
+        except SocketClosed:
             pass
         finally:
             self._abandon()
@@ -170,7 +168,7 @@ class StationConnection:
                     frames.debug("[%s] -> %s", self.station_id, text)
                 try:
                     await self.ws.send_text(text)
-                except ConnectionClosed as exc:
+                except SocketClosed as exc:
                     raise StationNotConnected(f"station {self.station_id!r} went away") from exc
                 try:
                     async with asyncio.timeout(wait):

@@ -1,26 +1,30 @@
-"""The OCPP WebSocket server: a standalone `websockets` server in the application's event loop."""
+"""The OCPP WebSocket server: Steppe's own asyncio server in the application's event loop, each
+connection a `StationSocket` on websockets' sans-I/O protocol (ADR 0014)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
+import weakref
 from collections.abc import Mapping
-from typing import cast
+from http import HTTPStatus
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.frames import CloseCode
+from websockets.http11 import Request
 
 from steppe.config import Settings
 from steppe.domain.events import EventType
 from steppe.domain.services import Services
-from steppe.gateway.auth import Handshake, client_address
+from steppe.gateway.auth import Handshake
 from steppe.gateway.connection import StationConnection
-from steppe.gateway.fastpath import OcppServerConnection
 from steppe.gateway.identity import station_id_from_path
 from steppe.gateway.limits import ConnectionCounter, Lockout, MessageThrottle
 from steppe.gateway.metrics import GatewayMetrics
 from steppe.gateway.registry import ConnectionRegistry
 from steppe.gateway.tasks import TaskSet
-from steppe.gateway.tls import server_context
+from steppe.gateway.tls import client_address, peer_tls, server_context
+from steppe.gateway.websocket import StationSocket
 from steppe.ocpp.dispatcher import Dispatcher, VersionHandlers
 from steppe.ocpp.session import RpcSession
 from steppe.ocpp.validation import SchemaRegistry
@@ -28,7 +32,8 @@ from steppe.ocpp.versions import OcppVersion
 
 log = logging.getLogger("steppe.gateway")
 
-# Frames a connection may hold unread; chargers send one call at a time, so a few suffice.
+# Messages a connection may hold unread before it stops reading from its socket; chargers send
+# one call at a time, so a few suffice.
 MAX_QUEUE = 4
 # Connections the kernel may hold before Steppe accepts them (capped by net.core.somaxconn).
 # A reconnect storm arrives all at once: with a short queue the excess SYNs are dropped and each
@@ -69,7 +74,10 @@ class OcppServer:
             lockout=self.lockout,
             connections=self.connections,
         )
-        self._servers: list[Server] = []
+        self._servers: list[asyncio.Server] = []
+        self._sockets: weakref.WeakSet[StationSocket] = weakref.WeakSet()
+        self._handlers: set[asyncio.Task[None]] = set()  # one per opening request
+        self._closing = False
         self.plain_port: int | None = None
 
     @property
@@ -84,66 +92,107 @@ class OcppServer:
             self.plain_port = plain_sock.getsockname()[1]
             self._servers.append(await self._serve(plain_sock, tls=False))
 
-    async def _serve(self, sock: socket.socket, *, tls: bool) -> Server:
-        s = self._settings
-        return await serve(
-            self._handle,
+    async def _serve(self, sock: socket.socket, *, tls: bool) -> asyncio.Server:
+        context = self.tls if tls else None
+        return await asyncio.get_running_loop().create_server(
+            self._new_socket,
             sock=sock,
-            ssl=self.tls if tls else None,
-            process_request=self._handshake,
-            select_subprotocol=self._handshake.select_subprotocol,
-            compression=None,
-            max_size=s.max_frame_bytes,
+            ssl=context,
+            ssl_handshake_timeout=self._settings.handshake_timeout if context else None,
+            backlog=LISTEN_BACKLOG,
+        )
+
+    def _new_socket(self) -> StationSocket:
+        s = self._settings
+        ws = StationSocket(
+            self._opening,
+            subprotocols=self.subprotocols,
+            max_frame_bytes=s.max_frame_bytes,
             max_queue=MAX_QUEUE,
-            open_timeout=s.handshake_timeout,
+            handshake_timeout=s.handshake_timeout,
             ping_interval=s.ping_interval,
             ping_timeout=s.ping_timeout,
             close_timeout=s.close_timeout,
-            server_header=None,
-            backlog=LISTEN_BACKLOG,
-            create_connection=OcppServerConnection,
         )
+        self._sockets.add(ws)
+        return ws
 
-    async def _handle(self, websocket: ServerConnection) -> None:
-        ws = cast(OcppServerConnection, websocket)  # `serve` makes them (create_connection)
-        station_id = station_id_from_path(ws.request.path if ws.request else "")
-        if station_id is None or ws.subprotocol is None:  # pragma: no cover - handshake refused
+    def _opening(self, ws: StationSocket, request: Request) -> None:
+        """An opening request has arrived: check it and, if it is let in, serve the station."""
+        if self._closing:
+            ws.respond(ws.reject(HTTPStatus.SERVICE_UNAVAILABLE, "server shutting down\n"))
             return
-        version = OcppVersion.from_subprotocol(ws.subprotocol)
-        ctx = await self._services.stations.open_context(station_id, version.value)
-        session = RpcSession(version, self._schemas, call_timeout=self._settings.call_timeout)
-        s = self._settings
-        connection = StationConnection(
-            ws,
-            session,
-            ctx,
-            self.dispatcher,
-            default_timeout=s.call_timeout,
-            throttle=MessageThrottle(s.max_messages_per_second, s.message_burst),
-            metrics=self.metrics,
-        )
-        old = self.registry.replace(connection)
-        if old is not None:
-            log.info("[%s] new connection replaces the old one", station_id)
-            await old.close(REPLACED, "replaced by a new connection")
-        await self._services.stations.record_version(station_id, version.value)
-        peer = client_address(ws)
-        log.info("[%s] connected from %s with OCPP %s", station_id, peer, version.value)
-        bus = self._services.bus
-        bus.publish(EventType.STATION_CONNECTED, station_id, {"ocpp_version": version.value})
-        self.connections.opened(peer)
+        task = asyncio.get_running_loop().create_task(self._connection(ws, request))
+        self._handlers.add(task)
+        task.add_done_callback(self._handlers.discard)
+
+    async def _connection(self, ws: StationSocket, request: Request) -> None:
+        transport = ws.transport
+        assert transport is not None
+        peer = client_address(transport)
         try:
+            response = await self._handshake(ws, request, peer, peer_tls(transport))
+        except Exception:
+            log.exception("checking an opening request from %s failed", peer)
+            response = ws.reject(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error\n")
+        if response is None:
+            response = ws.accept()  # 101, or 400/426 for a request that is no valid upgrade
+        if ws.respond(response):
+            await self._handle(ws, request, peer)
+
+    async def _handle(self, ws: StationSocket, request: Request, peer: str) -> None:
+        station_id = station_id_from_path(request.path)
+        if station_id is None or ws.subprotocol is None:  # pragma: no cover - handshake refused
+            await ws.close(CloseCode.INTERNAL_ERROR)
+            return
+        self.connections.opened(peer)
+        connection: StationConnection | None = None
+        bus = self._services.bus
+        try:
+            version = OcppVersion.from_subprotocol(ws.subprotocol)
+            ctx = await self._services.stations.open_context(station_id, version.value)
+            session = RpcSession(version, self._schemas)
+            s = self._settings
+            connection = StationConnection(
+                ws,
+                session,
+                ctx,
+                self.dispatcher,
+                default_timeout=s.call_timeout,
+                throttle=MessageThrottle(s.max_messages_per_second, s.message_burst),
+                metrics=self.metrics,
+            )
+            old = self.registry.replace(connection)
+            if old is not None:
+                log.info("[%s] new connection replaces the old one", station_id)
+                await old.close(REPLACED, "replaced by a new connection")
+            await self._services.stations.record_version(station_id, version.value)
+            log.info("[%s] connected from %s with OCPP %s", station_id, peer, version.value)
+            bus.publish(EventType.STATION_CONNECTED, station_id, {"ocpp_version": version.value})
             await connection.serve()
+        except Exception:
+            log.exception("[%s] connection failed", station_id)
+            await ws.close(CloseCode.INTERNAL_ERROR, "internal error")
         finally:
+            if ws.open:  # not closed and not closing: cancelled
+                ws.abort()
+            await ws.wait_closed()
             self.connections.closed(peer)
-            if self.registry.remove(connection):
+            if connection is not None and self.registry.remove(connection):
                 bus.publish(EventType.STATION_DISCONNECTED, station_id, {"code": ws.close_code})
             log.info("[%s] disconnected (code %s)", station_id, ws.close_code)
 
     async def close(self) -> None:
-        """Close every connection with 1001 (going away) and stop listening."""
+        """Stop listening, close every connection with 1001 (going away), and wait for their
+        handlers to finish what they were doing."""
+        self._closing = True
         for server in self._servers:
-            server.close(close_connections=True)
+            server.close()
+        await asyncio.gather(
+            *(ws.close(CloseCode.GOING_AWAY) for ws in tuple(self._sockets)),
+            return_exceptions=True,
+        )
+        await asyncio.gather(*self._handlers, return_exceptions=True)
         for server in self._servers:
             await server.wait_closed()
         await self._tasks.cancel()

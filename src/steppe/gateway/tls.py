@@ -1,12 +1,11 @@
-"""TLS for the OCPP port: the server context (profiles 2 and 3) and what a connection's TLS layer
-says about its peer."""
+"""TLS for the OCPP port: the server context (profiles 2 and 3), and what a connection's transport
+says about its peer (address, TLS, client certificate)."""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from dataclasses import dataclass
-
-from websockets.asyncio.server import ServerConnection
 
 from steppe.config import Settings
 from steppe.errors import ConfigurationError
@@ -52,9 +51,9 @@ def server_context(settings: Settings) -> ssl.SSLContext | None:
     return context
 
 
-def peer_tls(connection: ServerConnection) -> PeerTls:
-    """What the TLS layer of `connection` knows about the client."""
-    ssl_object = connection.transport.get_extra_info("ssl_object")
+def peer_tls(transport: asyncio.BaseTransport) -> PeerTls:
+    """What the TLS layer of `transport` knows about the client."""
+    ssl_object = transport.get_extra_info("ssl_object")
     if not isinstance(ssl_object, ssl.SSLObject | ssl.SSLSocket):
         return PLAIN
     certificate = ssl_object.getpeercert()
@@ -66,3 +65,9 @@ def peer_tls(connection: ServerConnection) -> PeerTls:
             if name == "commonName":
                 return PeerTls(encrypted=True, client_cn=value)
     return PeerTls(encrypted=True)
+
+
+def client_address(transport: asyncio.BaseTransport) -> str:
+    """The client's IP address, or "?" when the transport does not know it."""
+    address = transport.get_extra_info("peername")
+    return str(address[0]) if address else "?"

@@ -9,11 +9,13 @@ The transport feeds every received frame to `receive()` and acts on the event it
     Ignored        nothing to do; `reason` says why (logged by the transport)
 
 Steppe's own calls go out with `start_call()`: one in flight at a time (OCPP-J section 4.1.1).
+How long to wait for the answer is the transport's to decide (it has the clock and the timer);
+when it gives up, or the connection goes, it calls `cancel_pending()` and a late answer is then
+ignored.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -101,7 +103,6 @@ Event = IncomingCall | Reply | CallAnswered | CallFailed | Ignored
 class PendingCall:
     message_id: str
     action: str
-    deadline: float
 
 
 class SessionBusy(ProtocolError):
@@ -116,11 +117,9 @@ class RpcSession:
     """The RPC state of one connection."""
 
     __slots__ = (
-        "_clock",
         "_new_id",
         "_replay_size",
         "_replies",
-        "call_timeout",
         "pending",
         "registry",
         "version",
@@ -131,16 +130,12 @@ class RpcSession:
         version: OcppVersion,
         registry: SchemaRegistry,
         *,
-        call_timeout: float = 30.0,
-        clock: Callable[[], float] = time.monotonic,
         new_id: Callable[[], str] = _uuid,
         replay_size: int = 4,
     ) -> None:
         self.version = version
         self.registry = registry
-        self.call_timeout = call_timeout
         self.pending: PendingCall | None = None
-        self._clock = clock
         self._new_id = new_id
         self._replay_size = replay_size
         # message id -> (raw frame, answer): a charger that lost our answer resends the same frame.
@@ -230,15 +225,12 @@ class RpcSession:
 
     # -- outgoing ---------------------------------------------------------------------------------
 
-    def start_call(
-        self, action: str, payload: dict[str, Any], *, timeout: float | None = None
-    ) -> tuple[PendingCall, str]:
+    def start_call(self, action: str, payload: dict[str, Any]) -> tuple[PendingCall, str]:
         """Begin Steppe's own call: the pending call and the frame to send.
 
-        Raises SessionBusy while another call is in flight and OcppError if `payload` breaks
-        the schema of `action`.
+        Raises SessionBusy while another call is in flight (until it is answered or cancelled)
+        and OcppError if `payload` breaks the schema of `action`.
         """
-        self.expire()
         if self.pending is not None:
             raise SessionBusy(f"{self.pending.action} is still in flight")
         if not self.registry.knows(self.version, action):
@@ -246,19 +238,11 @@ class RpcSession:
                 ErrorKind.NOT_SUPPORTED, f"OCPP {self.version.value} has no action {action}"
             )
         self.registry.validate_request(self.version, action, payload)
-        wait = self.call_timeout if timeout is None else timeout
-        pending = PendingCall(self._new_id(), action, self._clock() + wait)
+        pending = PendingCall(self._new_id(), action)
         self.pending = pending
         return pending, encode_call(pending.message_id, action, payload)
 
-    def expire(self) -> PendingCall | None:
-        """Forget the call in flight if its time is up; returns it if so."""
-        pending = self.pending
-        if pending is not None and self._clock() >= pending.deadline:
-            self.pending = None
-            return pending
-        return None
-
     def cancel_pending(self) -> None:
-        """Forget the call in flight (its waiter gave up or the connection closed)."""
+        """Forget the call in flight (the transport stopped waiting for it, or the connection
+        closed): its answer, if it still comes, is ignored, and the next call may start."""
         self.pending = None
