@@ -11,6 +11,7 @@ module are drawn with the module that holds them::
     ├── AlreadyExists             a create that collides with an existing id              409
     ├── Conflict                  the request cannot be met in the current state          409
     │   └── StationNotConnected   a command for a station that is not online              409
+    │       └── gateway.websocket.SocketClosed        the station's socket closed under a call
     ├── InvalidInput              a value the domain refuses                              422
     │   ├── CommandUnavailable    the station's OCPP version has no such command          422
     │   └── pki.authority.CsrRefused                  a CSR Steppe will not sign
@@ -26,7 +27,12 @@ module are drawn with the module that holds them::
     ├── storage.group_commit.NeedsConnection          a dry-run batch met a statement; the
     │                                                 batch runs the usual way (stays inside)
     ├── api.errors.ApiError       an HTTP answer the API decides itself (status, code)
-    └── simulator.link.CallRefused                    a simulated charger's call was refused
+    ├── simulator.link.CallRefused                    a simulated charger's call was refused
+    ├── simulator.charger.ChargerStopped              a simulated charger was told to stop
+    ├── simulator.lean.HandshakeFailed                the lean client's upgrade was refused
+    └── simulator.lean.ConnectionClosed               the lean client's connection closed
+
+The lean client's two are also `ConnectionError`s, as a socket's failures are.
 
 The numbers are the HTTP statuses `api/errors.py` gives each one.
 """

@@ -21,6 +21,7 @@ import ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from steppe.errors import SteppeError
 from steppe.simulator import answers
 from steppe.simulator.clock import WallClock
 from steppe.simulator.dialects import DIALECTS, SessionState
@@ -33,7 +34,7 @@ from steppe.simulator.stats import ChargerStats
 log = logging.getLogger("steppe.simulator")
 
 
-class ChargerStopped(Exception):
+class ChargerStopped(SteppeError):
     """The charger was asked to stop (`Charger.stop()`) and sends no new message."""
 
 

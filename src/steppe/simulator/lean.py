@@ -22,8 +22,8 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import orjson
-from websockets.speedups import apply_mask
 
+from steppe.errors import SteppeError
 from steppe.simulator.link import CallRefused, ServerCallHandler, answer_server_call, basic_auth
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455, section 1.3
@@ -32,16 +32,24 @@ MAX_HANDSHAKE = 16 * 1024
 MAX_MESSAGE = 16 * 1024 * 1024
 
 
-class HandshakeFailed(ConnectionError):
+class HandshakeFailed(SteppeError, ConnectionError):
     """The server did not switch protocols (status and reason in the message)."""
 
 
-class ConnectionClosed(ConnectionError):
+class ConnectionClosed(SteppeError, ConnectionError):
     """The connection is closed; `code` is the close code received (1006 when none was)."""
 
     def __init__(self, code: int, reason: str = "") -> None:
         super().__init__(f"connection closed: {code} {reason}".strip())
         self.code = code
+
+
+def masked(payload: bytes, mask: bytes) -> bytes:
+    """`payload` XOR the 4-byte `mask` repeated (RFC 6455 section 5.3), as one integer
+    operation (the gateway unmasks the same way)."""
+    size = len(payload)
+    key = int.from_bytes(mask * ((size + 3) >> 2)) >> (8 * (-size & 3))
+    return (int.from_bytes(payload) ^ key).to_bytes(size)
 
 
 def frame(opcode: int, payload: bytes) -> bytes:
@@ -54,7 +62,7 @@ def frame(opcode: int, payload: bytes) -> bytes:
         head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
     else:
         head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-    return head + mask + apply_mask(payload, mask)
+    return head + mask + masked(payload, mask)
 
 
 class ClientSocket(asyncio.Protocol):
