@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from steppe.api.auth import Authenticator, FailedAttempts
 from steppe.api.context import ApiContext
 from steppe.app.metrics import MetricsEndpoint
 from steppe.config import Settings
@@ -112,7 +113,9 @@ def build(
     )
     sender = WebhookSender(services.webhooks, bus, timeout=settings.webhook_timeout)
     metrics = MetricsEndpoint(gateway_metrics, registry, committer, services, sender)
-    api_context = ApiContext(settings, services, registry, metrics)
+    failures = FailedAttempts(settings.api_auth_failures, settings.api_auth_lockout_seconds)
+    authenticator = Authenticator(settings.admin_token, services.keys, failures)
+    api_context = ApiContext(settings, services, registry, metrics, authenticator)
     return Steppe(settings, db, committer, services, registry, ocpp, sender, api_context, Ports())
 
 
