@@ -16,6 +16,7 @@ from steppe.app.metrics import MetricsEndpoint
 from steppe.config import Settings
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
+from steppe.domain.commands.audit import AuditLog
 from steppe.domain.commands.service import CommandService
 from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
@@ -143,6 +144,7 @@ def build_services(
     cdrs = CdrService(db, committer, clock, tariffs)
     pricing = PricingQueue(db, committer, clock, cdrs)
     transactions = TransactionService(db, committer, bus, clock, tokens, ended=pricing, costs=cdrs)
+    audit = AuditLog(db, bus, clock)
     authority = None
     if settings.tls_ca_file is not None and settings.tls_ca_key_file is not None:
         authority = load_authority(settings.tls_ca_file, settings.tls_ca_key_file)
@@ -167,12 +169,11 @@ def build_services(
             clock,
             stations,
             connections,
+            audit,
             authority=authority,
             organization=settings.operator_name,
         ),
-        commands=CommandService(
-            db, connections, command_encoders(schemas), stations, tokens, bus, clock
-        ),
+        commands=CommandService(audit, connections, command_encoders(schemas), stations, tokens),
         keys=KeyService(db, clock),
         webhooks=WebhookService(
             db,

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
 
-from steppe.api.deps import Context, Operator, Principal
+from steppe.api.deps import Context, Operator, Principal, Role
 from steppe.api.errors import ApiError
 from steppe.api.schemas.operator import AuditPage, CommandAnswer
 from steppe.domain.commands.models import COMMANDS, CommandParams
-from steppe.domain.commands.service import CommandService
+from steppe.domain.commands.service import CommandService, touches_security
 from steppe.errors import StationRejectedCall
 from steppe.types import CommandOutcome
 
@@ -47,6 +47,12 @@ async def _send(
     timeout: float | None,
 ) -> CommandAnswer:
     service = command_service(context)
+    if who.role < Role.ADMIN and touches_security(params):
+        raise ApiError(
+            403,
+            "forbidden",
+            "changing a station's password or security settings needs the admin role",
+        )
     try:
         result = await service.send(who.actor, station_id, command, params, timeout=timeout)
     except StationRejectedCall as exc:
