@@ -13,6 +13,7 @@ module are drawn with the module that holds them::
     │   └── StationNotConnected   a command for a station that is not online              409
     ├── InvalidInput              a value the domain refuses                              422
     │   ├── CommandUnavailable    the station's OCPP version has no such command          422
+    │   ├── Unpriceable           a session its tariff cannot price (range, time budget)  422
     │   └── pki.authority.CsrRefused                  a CSR Steppe will not sign
     ├── Forbidden                 authenticated but not allowed                           403
     │   └── domain.security.service.SigningUnavailable    no CA key to sign with
@@ -64,6 +65,11 @@ class InvalidInput(SteppeError):
 
 class CommandUnavailable(InvalidInput):
     """The station's OCPP version has no such command (the message names the one to use)."""
+
+
+class Unpriceable(InvalidInput):
+    """A session that its tariff cannot price: a figure out of every sensible range, or more
+    work than the pricing time budget allows. Trying again gives the same answer."""
 
 
 class Forbidden(SteppeError):

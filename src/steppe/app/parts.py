@@ -26,6 +26,7 @@ from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
+from steppe.domain.tariffs.pricer import Pricer
 from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.sequenced import TransactionEvents
@@ -140,8 +141,9 @@ def build_services(
         heartbeat_interval=settings.heartbeat_interval,
         hash_cost=settings.password_hash_cost,
     )
-    tariffs = TariffService(db, clock)
-    cdrs = CdrService(db, committer, clock, tariffs)
+    # Pricing runs on worker threads in two lanes, so that viewers' estimates never delay billing.
+    tariffs = TariffService(db, clock, Pricer(budget=settings.pricing_budget))
+    cdrs = CdrService(db, committer, clock, tariffs, Pricer(budget=settings.pricing_budget))
     pricing = PricingQueue(db, committer, clock, cdrs)
     transactions = TransactionService(db, committer, bus, clock, tokens, ended=pricing, costs=cdrs)
     audit = AuditLog(db, bus, clock)

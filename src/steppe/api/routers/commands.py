@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations`: each route's body type is bound in a loop below.
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query
 from steppe.api.deps import Context, Operator, Principal, Role
 from steppe.api.errors import ApiError
 from steppe.api.schemas.operator import AuditPage, CommandAnswer
+from steppe.api.schemas.values import BigId, Moment
 from steppe.domain.commands.models import COMMANDS, CommandParams
 from steppe.domain.commands.service import CommandService, touches_security
 from steppe.errors import StationRejectedCall
@@ -125,9 +125,11 @@ async def read_audit(
     actor: Annotated[str | None, Query(max_length=100)] = None,
     command: Annotated[str | None, Query(max_length=40)] = None,
     outcome: CommandOutcome | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    before: Annotated[int | None, Query(description="cursor: `next` of the previous page")] = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    before: Annotated[
+        BigId | None, Query(description="cursor: `next` of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     entries = await command_service(context).audit(

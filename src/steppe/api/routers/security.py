@@ -19,6 +19,7 @@ from steppe.api.schemas.security import (
     SecurityEventPage,
     StationAnswer,
 )
+from steppe.api.schemas.values import BigId
 from steppe.domain.security.service import SecurityService
 from steppe.errors import StationNotConnected
 
@@ -64,7 +65,7 @@ async def security_events(
     station_id: StationPath,
     context: Context,
     _: Viewer,
-    before: Annotated[int | None, Query(ge=1, description="cursor: the last id seen")] = None,
+    before: Annotated[BigId | None, Query(description="cursor: the last id seen")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> SecurityEventPage:
     events = await _security(context).events(station_id, before=before, limit=limit)

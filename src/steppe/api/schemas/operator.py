@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from steppe.api.schemas.values import MAX_INT32
 from steppe.domain.commands.service import AuditEntry
 from steppe.domain.events import EventType
 from steppe.domain.keys.service import ApiKey
@@ -97,8 +98,8 @@ class DeliveryOut(BaseModel):
 
 class ConnectorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    evse_id: int = Field(..., ge=1)
-    connector_id: int = Field(1, ge=1, description="the connector within its EVSE")
+    evse_id: int = Field(..., ge=1, le=MAX_INT32)
+    connector_id: int = Field(1, ge=1, le=MAX_INT32, description="the connector within its EVSE")
     standard: str = Field(..., examples=["GBT_DC", "CCS2", "Type 2", "CHADEMO"])
     format: Literal["socket", "cable", "SOCKET", "CABLE"]
     power_type: Literal["AC_1_PHASE", "AC_3_PHASE", "DC"] | None = None

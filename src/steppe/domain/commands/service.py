@@ -30,6 +30,7 @@ from steppe.domain.stations.service import StationService
 from steppe.domain.tokens.service import TokenService
 from steppe.errors import (
     CommandUnavailable,
+    InvalidInput,
     NotFound,
     StationNotConnected,
     SteppeError,
@@ -130,6 +131,21 @@ def touches_security(params: Params) -> bool:
     return False
 
 
+def _check_wire_numbers(value: Any, where: str = "") -> None:
+    """Whole numbers in a payload must fit in 64 bits to be sent at all (JSON on the wire)."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise InvalidInput(f"{where or 'payload'}: a number too large to send")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_wire_numbers(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_wire_numbers(item, f"{where}[{index}]")
+
+
 def redact(params: Params) -> dict[str, Any]:
     """The parameters as they go into the audit log: secret values and URL passwords hidden."""
     data = params.model_dump(mode="json", exclude_none=True)
@@ -186,6 +202,7 @@ class CommandService:
             if encoder is None:
                 raise CommandUnavailable(f"no commands for OCPP {version}")
             action, payload = encoder.encode(command, params)
+            _check_wire_numbers(payload)
             response = await self._sender.call(station_id, action, payload, timeout=timeout)
             status = encoder.status_of(command, response)
         except SteppeError as error:
