@@ -10,7 +10,8 @@ and at least every `POLL_S`; each leaves the queue once its CDR exists or no tar
 A transaction whose pricing fails (a tariff that cannot be read, say) counts an attempt, keeps
 the error, and is due again later, after 1 s, 5 s, 30 s, 5 min, 30 min, then every hour; it never
 leaves the queue by failing, and the others are priced meanwhile. A session its tariff cannot
-price at all (Unpriceable: a figure out of range, past the pricing time budget) is not tried
+price at all (InvalidInput: a figure out of range, past the pricing time budget, a stored
+tariff that no longer parses) is not tried
 again: it stays queued as failed, with the reason the API shows on the transaction, until
 `POST /api/v1/cdrs` asks again. When the database itself cannot be reached,
 nothing is counted: the worker pauses and tries again.
@@ -28,7 +29,7 @@ from typing import Any
 
 from steppe.domain.cdrs.service import CdrService
 from steppe.domain.ports import Clock
-from steppe.errors import NotFound, Unpriceable
+from steppe.errors import InvalidInput, NotFound
 from steppe.storage.db import Database, is_outage
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import pricing_queue as repo
@@ -137,7 +138,7 @@ class PricingQueue:
         for pk, attempts in due:
             try:
                 await self.price(pk)
-            except Unpriceable as exc:
+            except InvalidInput as exc:  # Unpriceable, or a stored tariff that no longer parses
                 await self._give_up(pk, attempts + 1, str(exc))
             except Exception as exc:
                 # An outage is nobody's fault: raised, nothing counted. But an error that looks
