@@ -14,7 +14,8 @@ module are drawn with the module that holds them::
     ├── InvalidInput              a value the domain refuses                              422
     │   ├── CommandUnavailable    the station's OCPP version has no such command          422
     │   ├── Unpriceable           a session its tariff cannot price (range, time budget)  422
-    │   └── pki.authority.CsrRefused                  a CSR Steppe will not sign
+    │   ├── pki.authority.CsrRefused                  a CSR Steppe will not sign
+    │   └── domain.webhooks.destinations.DestinationRefused   a webhook to a non-public address
     ├── Forbidden                 authenticated but not allowed                           403
     │   └── domain.security.service.SigningUnavailable    no CA key to sign with
     ├── CommandTimeout            a charger did not answer in time                        504

@@ -31,6 +31,7 @@ from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
+from steppe.domain.webhooks.destinations import DestinationPolicy
 from steppe.domain.webhooks.sender import WebhookSender
 from steppe.domain.webhooks.service import WebhookService
 from steppe.gateway.metrics import GatewayMetrics
@@ -180,6 +181,7 @@ def build_services(
         webhooks=WebhookService(
             db,
             clock,
+            DestinationPolicy(settings.webhook_networks),
             max_attempts=settings.webhook_max_attempts,
             retry_delay=settings.webhook_retry_delay,
         ),

@@ -14,6 +14,7 @@ from steppe.domain.events import EventType
 from steppe.domain.keys.service import ApiKey
 from steppe.domain.stations.connectors import FORMATS, POWER_TYPES, ConnectorSpec, standard_name
 from steppe.domain.stations.models import Connector
+from steppe.domain.webhooks.destinations import without_credentials
 from steppe.domain.webhooks.service import Delivery, Webhook
 from steppe.errors import InvalidInput
 
@@ -72,7 +73,7 @@ class WebhookOut(BaseModel):
     def of(cls, hook: Webhook) -> WebhookOut:
         return cls(
             id=hook.id,
-            url=hook.url,
+            url=without_credentials(hook.url),
             types=list(hook.types) if hook.types else None,
             created_by=hook.created_by,
             created_at=hook.created_at,
