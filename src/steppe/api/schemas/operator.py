@@ -37,6 +37,11 @@ class KeyCreate(BaseModel):
     role: Literal["admin", "operator", "viewer"]
 
 
+class KeyRole(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["admin", "operator", "viewer"]
+
+
 class KeyOut(BaseModel):
     id: str
     name: str
