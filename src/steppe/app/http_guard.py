@@ -6,7 +6,7 @@ that sends one byte a second holds its connection (and a place under `limit_conc
 for as long as it likes. Uvicorn takes the protocol class to serve with (`uvicorn.Config(http=
 ...)`); `guarded_protocol` makes one that wraps uvicorn's h11 protocol, passes every byte on
 unchanged, and follows the stream of requests just far enough to know when one's headers
-begin and end (ADR 0017):
+begin and end (ADR 0018):
 
 - a new connection, and each request after the first on a kept-alive connection from its
   first byte, must finish its headers (up to the blank line) within `header_timeout` seconds,
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -182,7 +182,8 @@ def guarded_protocol(
             self._address: str | None = None
 
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            assert isinstance(transport, asyncio.Transport)
+            # A stream transport (uvloop's is not a subclass of asyncio.Transport).
+            transport = cast(asyncio.Transport, transport)
             self._transport = transport
             peer = transport.get_extra_info("peername")
             address = str(peer[0]) if peer else "?"
