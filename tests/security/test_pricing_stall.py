@@ -70,7 +70,7 @@ async def heartbeats(app: Steppe, until: asyncio.Event) -> list[float]:
 async def test_estimates_of_the_largest_tariff_do_not_hold_heartbeats(
     make_steppe: Callable[..., Steppe], api_for: Callable[[Steppe], httpx.AsyncClient]
 ) -> None:
-    """Three viewers ask at once for a week-long estimate of the largest tariff allowed (about
+    """Two viewers ask at once for a week-long estimate of the largest tariff allowed (about
     a second of pricing each here). Meanwhile a charger's Heartbeats keep their round trip
     under a second and /health answers: the review measured 12.8 s of stall for one estimate
     when pricing ran on the event loop, and before the fix this test sees several seconds."""
@@ -90,7 +90,7 @@ async def estimate_during_heartbeats(steppe: Steppe, api: httpx.AsyncClient) -> 
     await asyncio.sleep(0.3)
     started = time.monotonic()
     estimates = await asyncio.gather(
-        *(api.post("/api/v1/tariffs/huge/estimate", json=WEEK, timeout=60) for _ in range(3))
+        *(api.post("/api/v1/tariffs/huge/estimate", json=WEEK, timeout=60) for _ in range(2))
     )
     took = time.monotonic() - started
     health = await api.get("/health")
@@ -99,7 +99,7 @@ async def estimate_during_heartbeats(steppe: Steppe, api: httpx.AsyncClient) -> 
     assert all(e.status_code == 200 for e in estimates), [e.text[:200] for e in estimates]
     assert health.status_code == 200
     assert len(rtts) > 5
-    print(f"3 estimates took {took:.2f} s; heartbeat round trip max {max(rtts) * 1000:.0f} ms")
+    print(f"2 estimates took {took:.2f} s; heartbeat round trip max {max(rtts) * 1000:.0f} ms")
     assert max(rtts) < 1.0, max(rtts)
 
 
