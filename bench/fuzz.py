@@ -37,7 +37,7 @@ from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
 
 PASSWORD = "fuzz-password-0001"
-ADMIN = "fuzz-admin-token-0123456789"
+ADMIN = "fuzz-admin-token-0123456789-abcdefghijklmnop"
 DOCUMENTED_CLOSE = {1009, 1008}
 CODES = {version: {wire_code(kind, version) for kind in ErrorKind} for version in OcppVersion}
 VALID = [

@@ -14,7 +14,7 @@ from steppe.app import Steppe, build, running
 from steppe.config import Settings
 from steppe.ocpp.validation import SchemaRegistry
 
-ADMIN_TOKEN = "test-admin-token-0123456789"
+ADMIN_TOKEN = "test-admin-token-0123456789-abcdefghijklmnop"
 POSTGRES_URL = os.environ.get("STEPPE_TEST_POSTGRES_URL")
 POSTGRES_SKIP = "set STEPPE_TEST_POSTGRES_URL to run on PostgreSQL; CI (.ci/run) does"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# Fewer characters than this is a token someone could guess or that was typed by hand.
+MIN_ADMIN_TOKEN = 32
 
 
 class Settings(BaseSettings):
@@ -30,7 +34,9 @@ class Settings(BaseSettings):
     )
 
     # Who may come in.
-    admin_token: SecretStr | None = None
+    admin_token: SecretStr | None = Field(
+        None, description="an admin API key given in the environment; at least 32 characters"
+    )
     accept_unknown_stations: bool = False
     password_hash_cost: int = Field(12, ge=10, le=20, description="scrypt N as a power of two")
 
@@ -69,6 +75,33 @@ class Settings(BaseSettings):
     )
     webhook_timeout: float = Field(10.0, gt=0, description="seconds to wait for a receiver")
     events_heartbeat: float = Field(15.0, gt=0, description="seconds between SSE keepalives")
+    webhook_allowed_networks: str = Field(
+        "",
+        description="comma-separated networks (CIDR) webhooks may reach although not public",
+    )
+
+    # The HTTP port's own limits; see docs/security.md.
+    max_request_bytes: int = Field(1_048_576, ge=1024, description="largest request body")
+    max_import_bytes: int = Field(
+        16_777_216, ge=1024, description="largest body of POST /api/v1/stations/import"
+    )
+    http_max_concurrency: int = Field(
+        500, ge=1, description="open HTTP connections and requests in progress; past it 503"
+    )
+    http_max_connections_per_ip: int = Field(200, ge=1)
+    http_header_timeout: float = Field(
+        10.0, gt=0, description="seconds a client has to send a request's headers"
+    )
+    http_body_timeout: float = Field(
+        30.0, gt=0, description="seconds a client has to send a request's body"
+    )
+    api_auth_failures: int = Field(
+        20, ge=1, description="failed API authentications from one address before a pause"
+    )
+    api_auth_lockout_seconds: float = Field(60.0, gt=0)
+    pricing_budget: float = Field(
+        5.0, gt=0, description="seconds one pricing (estimate, running cost, CDR) may take"
+    )
 
     # Operations.
     log_level: LogLevel = "INFO"
@@ -76,6 +109,36 @@ class Settings(BaseSettings):
     use_uvloop: bool = True
     demo: bool = False
     demo_stations: int = Field(3, ge=1, le=100)
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_TOKEN:
+            raise ValueError(
+                f"STEPPE_ADMIN_TOKEN needs at least {MIN_ADMIN_TOKEN} characters "
+                "(e.g. `openssl rand -hex 24`)"
+            )
+        return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                try:
+                    ipaddress.ip_network(item.strip(), strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"not a network: {item.strip()!r}") from exc
+        return value
+
+    @property
+    def webhook_networks(self) -> tuple[IPNetwork, ...]:
+        """The networks of `webhook_allowed_networks`, parsed."""
+        return tuple(
+            ipaddress.ip_network(item.strip(), strict=False)
+            for item in self.webhook_allowed_networks.split(",")
+            if item.strip()
+        )
 
     @field_validator("database_url")
     @classmethod

@@ -14,7 +14,9 @@ module are drawn with the module that holds them::
     │       └── gateway.websocket.SocketClosed        the station's socket closed under a call
     ├── InvalidInput              a value the domain refuses                              422
     │   ├── CommandUnavailable    the station's OCPP version has no such command          422
-    │   └── pki.authority.CsrRefused                  a CSR Steppe will not sign
+    │   ├── Unpriceable           a session its tariff cannot price (range, time budget)  422
+    │   ├── pki.authority.CsrRefused                  a CSR Steppe will not sign
+    │   └── domain.webhooks.destinations.DestinationRefused   a webhook to a non-public address
     ├── Forbidden                 authenticated but not allowed                           403
     │   └── domain.security.service.SigningUnavailable    no CA key to sign with
     ├── CommandTimeout            a charger did not answer in time                        504
@@ -70,6 +72,11 @@ class InvalidInput(SteppeError):
 
 class CommandUnavailable(InvalidInput):
     """The station's OCPP version has no such command (the message names the one to use)."""
+
+
+class Unpriceable(InvalidInput):
+    """A session that its tariff cannot price: a figure out of every sensible range, or more
+    work than the pricing time budget allows. Trying again gives the same answer."""
 
 
 class Forbidden(SteppeError):

@@ -8,11 +8,32 @@ query in storage and a rule in the domain cannot disagree on a spelling.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, Field
 
 # An OCPP payload or any JSON object as Python sees it.
 JsonObject = dict[str, Any]
+
+
+def in_utc(value: datetime) -> datetime:
+    """An instant with a zone must also exist in UTC: 0001-01-01T00:00:00+14:00 does not."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of the range of dates") from None
+    return value
+
+
+# An instant as the API and the commands take it: with a zone, and one that exists in UTC.
+Moment = Annotated[AwareDatetime, AfterValidator(in_utc)]
+# The largest value of a 64-bit signed integer column (BIGINT, SQLite INTEGER).
+MAX_BIGINT = 2**63 - 1
+# A whole number on a station's wire (connector, EVSE, reservation, request ids): 32 bits.
+MAX_INT32 = 2**31 - 1
+WireInt = Annotated[int, Field(ge=-MAX_INT32, le=MAX_INT32)]
 
 # Starts a coroutine as a task that is tracked and cancelled at shutdown (never fire-and-forget).
 Spawn = Callable[[Coroutine[Any, Any, None]], None]

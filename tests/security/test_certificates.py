@@ -228,10 +228,11 @@ async def test_password_rotation_stores_the_new_password_only_when_accepted(
         cp.config_answer = "Accepted"
         rotated = await api.post("/api/v1/stations/CP-SEC/password-rotation", json={})
         body = rotated.json()
-        assert body["outcome"] == "accepted"
-        new = body["password"]
+        assert body["outcome"] == "accepted" and "password" not in body
+        key, hex_value = cp.config_seen[-1]  # the charger alone learns the new password
+        assert key == "AuthorizationKey"
+        new = bytes.fromhex(hex_value).decode()
         assert len(new) == 20
-        assert cp.config_seen[-1] == ("AuthorizationKey", new.encode().hex())
     with pytest.raises(InvalidStatus):
         async with charger(tls_steppe, pki, "CP-SEC", PASSWORD):
             pass

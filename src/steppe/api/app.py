@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from steppe import __version__
 from steppe.api import errors
 from steppe.api.context import ApiContext
+from steppe.api.guard import RequestGuard
 from steppe.api.routers import cdrs as cdr_routes
 from steppe.api.routers import device_model as device_model_routes
 from steppe.api.routers import health, id_tokens, stations, transactions
@@ -23,6 +24,7 @@ def create_api(context: ApiContext) -> FastAPI:
     )
     app.state.steppe = context
     errors.install(app)
+    app.add_middleware(RequestGuard, context=context)
     for module in (health, stations, id_tokens, transactions):
         app.include_router(module.router)
     app.include_router(security_routes.router)

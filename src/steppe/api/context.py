@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from steppe.api.auth import Authenticator
 from steppe.config import Settings
 from steppe.domain.ports import CommandSender
 from steppe.domain.services import Services
@@ -40,4 +41,5 @@ class ApiContext:
     services: Services
     connections: CommandSender  # the live connections: who is online, and calls to them
     metrics: MetricsSource
+    authenticator: Authenticator  # who is calling; failed attempts counted per address
     readiness: Readiness = field(default_factory=Readiness)

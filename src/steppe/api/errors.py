@@ -27,11 +27,19 @@ from steppe.errors import (
 class ApiError(SteppeError):
     """An HTTP answer the API decides itself (an unknown key, a wrong role): status and code."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})
+        if status == 401:
+            self.headers.setdefault("WWW-Authenticate", "Bearer")
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(body(self.code, self.message), self.status, headers=self.headers)
 
 
 STATUS: tuple[tuple[type[SteppeError], int, str], ...] = (
@@ -55,6 +63,8 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
+    411: "length_required",
     413: "too_large",
     415: "unsupported_media_type",
 }
@@ -67,8 +77,7 @@ def body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(body(exc.code, exc.message), exc.status, headers=headers)
+        return exc.response()
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -96,3 +105,8 @@ def install(app: FastAPI) -> None:
         ]
         message = "; ".join(f"{f['field'] or 'body'}: {f['problem']}" for f in fields)
         return JSONResponse(body("invalid_request", message, fields=fields), 422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Logged by the server as it passes on; the client gets the usual shape, no details.
+        return JSONResponse(body("internal_error", "the server failed; see its log"), 500)

@@ -16,6 +16,7 @@ import uvicorn
 
 from steppe.api.app import create_api
 from steppe.app.background import close_stale_transactions, run_demo
+from steppe.app.http_guard import AddressCounter, guarded_protocol
 from steppe.app.parts import Steppe, build
 from steppe.config import Settings
 from steppe.gateway.server import LISTEN_BACKLOG
@@ -58,8 +59,19 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     steppe.ports.ocpp = ocpp_sock.getsockname()[1]
     steppe.ports.http = http_sock.getsockname()[1]
     api = create_api(steppe.api_context)
+    protocol = guarded_protocol(
+        header_timeout=settings.http_header_timeout,
+        connections=AddressCounter(settings.http_max_connections_per_ip),
+    )
     config = uvicorn.Config(
-        api, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=3
+        api,
+        http=protocol,
+        ws="none",
+        limit_concurrency=settings.http_max_concurrency,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=3,
     )
     http = _EmbeddedUvicorn(config)
     async with asyncio.TaskGroup() as group:
@@ -74,12 +86,16 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
         steppe.api_context.readiness.set(True)
         demo_task = group.create_task(run_demo(steppe), name="demo") if settings.demo else None
         log.info(
-            "Steppe listening: OCPP on ws://%s:%d/ocpp/{station_id}, HTTP on http://%s:%d",
-            settings.host,
-            steppe.ocpp_port,
-            settings.host,
-            steppe.http_port,
+            "Steppe listening: OCPP on %s/{station_id}, HTTP on %s",
+            steppe.ocpp_url,
+            steppe.http_url,
         )
+        if plain_sock is not None:
+            log.info(
+                "plain OCPP for security profile 1 on ws://%s:%d/ocpp/{station_id}",
+                settings.host,
+                plain_sock.getsockname()[1],
+            )
         try:
             yield steppe
         finally:

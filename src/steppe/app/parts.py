@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from steppe.api.auth import Authenticator, FailedAttempts
 from steppe.api.context import ApiContext
 from steppe.app.metrics import MetricsEndpoint
 from steppe.config import Settings
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
+from steppe.domain.commands.audit import AuditLog
 from steppe.domain.commands.service import CommandService
 from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
@@ -24,10 +26,12 @@ from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
+from steppe.domain.tariffs.pricer import Pricer
 from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
+from steppe.domain.webhooks.destinations import DestinationPolicy
 from steppe.domain.webhooks.sender import WebhookSender
 from steppe.domain.webhooks.service import WebhookService
 from steppe.gateway.metrics import GatewayMetrics
@@ -112,7 +116,9 @@ def build(
     )
     sender = WebhookSender(services.webhooks, bus, timeout=settings.webhook_timeout)
     metrics = MetricsEndpoint(gateway_metrics, registry, committer, services, sender)
-    api_context = ApiContext(settings, services, registry, metrics)
+    failures = FailedAttempts(settings.api_auth_failures, settings.api_auth_lockout_seconds)
+    authenticator = Authenticator(settings.admin_token, services.keys, failures)
+    api_context = ApiContext(settings, services, registry, metrics, authenticator)
     return Steppe(settings, db, committer, services, registry, ocpp, sender, api_context, Ports())
 
 
@@ -136,10 +142,12 @@ def build_services(
         heartbeat_interval=settings.heartbeat_interval,
         hash_cost=settings.password_hash_cost,
     )
-    tariffs = TariffService(db, clock)
-    cdrs = CdrService(db, committer, clock, tariffs)
+    # Pricing runs on worker threads in two lanes, so that viewers' estimates never delay billing.
+    tariffs = TariffService(db, clock, Pricer(budget=settings.pricing_budget))
+    cdrs = CdrService(db, committer, clock, tariffs, Pricer(budget=settings.pricing_budget))
     pricing = PricingQueue(db, committer, clock, cdrs)
     transactions = TransactionService(db, committer, bus, clock, tokens, ended=pricing, costs=cdrs)
+    audit = AuditLog(db, bus, clock)
     authority = None
     if settings.tls_ca_file is not None and settings.tls_ca_key_file is not None:
         authority = load_authority(settings.tls_ca_file, settings.tls_ca_key_file)
@@ -164,16 +172,16 @@ def build_services(
             clock,
             stations,
             connections,
+            audit,
             authority=authority,
             organization=settings.operator_name,
         ),
-        commands=CommandService(
-            db, connections, command_encoders(schemas), stations, tokens, bus, clock
-        ),
+        commands=CommandService(audit, connections, command_encoders(schemas), stations, tokens),
         keys=KeyService(db, clock),
         webhooks=WebhookService(
             db,
             clock,
+            DestinationPolicy(settings.webhook_networks),
             max_attempts=settings.webhook_max_attempts,
             retry_delay=settings.webhook_retry_delay,
         ),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -43,6 +45,17 @@ def create_engine(url: str, *, pool_size: int = 5, timeout: float | None = None)
     )
 
 
+def private_file(path: Path) -> None:
+    """Create the database file readable and writable by its owner only (0600), before SQLite
+    does with the process's umask; an existing file is narrowed to 0600 too. SQLite gives its
+    journal, WAL and shared-memory files the database file's mode."""
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
 def is_outage(exc: BaseException) -> bool:
     """True for errors that mean the database cannot be reached, not that a statement failed."""
     if isinstance(exc, StorageUnavailable | OperationalError | InterfaceError):
@@ -63,6 +76,7 @@ class Database:
         self.writer: SqliteWriter | PgWriter | None = None
         database = self.engine.url.database
         if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            private_file(Path(database))
             self.writer = SqliteWriter(database)
         elif self.engine.dialect.name == "postgresql":
             self.writer = PgWriter(self.engine)

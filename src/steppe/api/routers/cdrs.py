@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from steppe.api.deps import Context, Operator, Viewer
-from steppe.api.errors import ApiError
 from steppe.api.schemas.cdrs import CdrDetail, CdrOut, CdrPage, CdrRequest
+from steppe.api.schemas.values import cursor_value, moment_value
 from steppe.domain.cdrs.service import CdrService
 
 router = APIRouter(prefix="/api/v1/cdrs", tags=["cdrs"])
@@ -33,27 +32,11 @@ async def list_cdrs(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> CdrPage:
-    def moment(value: str | None, name: str) -> datetime | None:
-        if value is None:
-            return None
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ApiError(422, "invalid_request", f"{name}: not an ISO 8601 date-time") from None
-        if parsed.tzinfo is None:
-            raise ApiError(422, "invalid_request", f"{name}: needs a time zone")
-        return parsed
-
-    before = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise ApiError(422, "invalid_request", "cursor: not a cursor this API gave out")
-        before = int(cursor)
     cdrs = await _service(context).list(
         station_id=station_id,
-        stopped_from=moment(from_, "from"),
-        stopped_to=moment(to, "to"),
-        before_pk=before,
+        stopped_from=moment_value(from_, "from"),
+        stopped_to=moment_value(to, "to"),
+        before_pk=cursor_value(cursor),
         limit=limit,
     )
     return CdrPage(

@@ -2,16 +2,16 @@
 
 # No `from __future__ import annotations`: each route's body type is bound in a loop below.
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
 
-from steppe.api.deps import Context, Operator, Principal
+from steppe.api.deps import Context, Operator, Principal, Role
 from steppe.api.errors import ApiError
 from steppe.api.schemas.operator import AuditPage, CommandAnswer
+from steppe.api.schemas.values import BigId, Moment
 from steppe.domain.commands.models import COMMANDS, CommandParams
-from steppe.domain.commands.service import CommandService
+from steppe.domain.commands.service import CommandService, touches_security
 from steppe.errors import StationRejectedCall
 from steppe.types import CommandOutcome
 
@@ -47,6 +47,12 @@ async def _send(
     timeout: float | None,
 ) -> CommandAnswer:
     service = command_service(context)
+    if who.role < Role.ADMIN and touches_security(params):
+        raise ApiError(
+            403,
+            "forbidden",
+            "changing a station's password or security settings needs the admin role",
+        )
     try:
         result = await service.send(who.actor, station_id, command, params, timeout=timeout)
     except StationRejectedCall as exc:
@@ -119,9 +125,11 @@ async def read_audit(
     actor: Annotated[str | None, Query(max_length=100)] = None,
     command: Annotated[str | None, Query(max_length=40)] = None,
     outcome: CommandOutcome | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    before: Annotated[int | None, Query(description="cursor: `next` of the previous page")] = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    before: Annotated[
+        BigId | None, Query(description="cursor: `next` of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     entries = await command_service(context).audit(

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from steppe.api.deps import Context, Viewer
-from steppe.api.errors import ApiError
 from steppe.api.schemas.device_model import DeviceModelPage, DeviceVariableOut
+from steppe.api.schemas.values import cursor_value
 
 router = APIRouter(prefix="/api/v1/stations", tags=["device model"])
 
@@ -30,11 +30,7 @@ async def device_model(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> DeviceModelPage:
     service = context.services.device_model
-    after = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise ApiError(422, "invalid_request", "cursor: not a cursor this API gave out")
-        after = int(cursor)
+    after = cursor_value(cursor)
     await context.services.stations.get(station_id)  # 404 for an unknown station
     rows = await service.list(
         station_id, component=component, variable=variable, after=after, limit=limit

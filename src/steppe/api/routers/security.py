@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from steppe.api.deps import Context, Operator, Viewer
+from steppe.api.deps import Admin, Context, Operator, Viewer
 from steppe.api.errors import ApiError
 from steppe.api.schemas.security import (
     CertificateHash,
@@ -18,6 +19,7 @@ from steppe.api.schemas.security import (
     SecurityEventPage,
     StationAnswer,
 )
+from steppe.api.schemas.values import BigId
 from steppe.domain.security.service import SecurityService
 from steppe.errors import StationNotConnected
 
@@ -63,7 +65,7 @@ async def security_events(
     station_id: StationPath,
     context: Context,
     _: Viewer,
-    before: Annotated[int | None, Query(ge=1, description="cursor: the last id seen")] = None,
+    before: Annotated[BigId | None, Query(description="cursor: the last id seen")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> SecurityEventPage:
     events = await _security(context).events(station_id, before=before, limit=limit)
@@ -77,11 +79,12 @@ async def security_events(
     "/{station_id}/certificates",
     response_model=StationAnswer,
     summary="Ask the station which certificates it has installed (GetInstalledCertificateIds)",
+    description="Audited as `certificate-read`.",
 )
 async def installed_certificates(
     station_id: StationPath,
     context: Context,
-    _: Operator,
+    who: Operator,
     certificate_type: Annotated[
         str, Query(pattern="^(csms_root|manufacturer_root|v2g_root|mo_root)$")
     ] = "csms_root",
@@ -91,9 +94,15 @@ async def installed_certificates(
     payload: dict[str, Any] = (
         {"certificateType": name} if version == "1.6" else {"certificateType": [name]}
     )
-    return _answer(
-        await context.connections.call(station_id, "GetInstalledCertificateIds", payload)
+    answer = await _security(context).station_call(
+        who.actor,
+        station_id,
+        "certificate-read",
+        "GetInstalledCertificateIds",
+        payload,
+        shown={"certificate_type": certificate_type},
     )
+    return _answer(answer)
 
 
 @router.get(
@@ -113,45 +122,63 @@ async def issued_certificates(
     "/{station_id}/certificates/install",
     response_model=StationAnswer,
     summary="Install a root certificate on the station (InstallCertificate)",
+    description="Admin only: a root certificate decides whom the station trusts. Audited as "
+    "`certificate-install`.",
 )
 async def install_certificate(
-    station_id: StationPath, body: CertificateInstall, context: Context, _: Operator
+    station_id: StationPath, body: CertificateInstall, context: Context, who: Admin
 ) -> StationAnswer:
     version = _version(context, station_id)
     payload = {
         "certificateType": _type_name(version, body.certificate_type),
         "certificate": body.certificate,
     }
-    return _answer(await context.connections.call(station_id, "InstallCertificate", payload))
+    fingerprint = hashlib.sha256(body.certificate.encode()).hexdigest()
+    answer = await _security(context).station_call(
+        who.actor,
+        station_id,
+        "certificate-install",
+        "InstallCertificate",
+        payload,
+        shown={"certificate_type": body.certificate_type, "pem_sha256": fingerprint},
+    )
+    return _answer(answer)
 
 
 @router.post(
     "/{station_id}/certificates/delete",
     response_model=StationAnswer,
     summary="Delete a certificate from the station (DeleteCertificate)",
+    description="Admin only. Audited as `certificate-delete`.",
 )
 async def delete_certificate(
-    station_id: StationPath, body: CertificateHash, context: Context, _: Operator
+    station_id: StationPath, body: CertificateHash, context: Context, who: Admin
 ) -> StationAnswer:
     _version(context, station_id)
     payload = {"certificateHashData": body.as_ocpp()}
-    return _answer(await context.connections.call(station_id, "DeleteCertificate", payload))
+    answer = await _security(context).station_call(
+        who.actor,
+        station_id,
+        "certificate-delete",
+        "DeleteCertificate",
+        payload,
+        shown=body.model_dump(),
+    )
+    return _answer(answer)
 
 
 @router.post(
     "/{station_id}/password-rotation",
     response_model=RotationOut,
     summary="Give the station a new Basic-auth password; stored only if the station accepts",
+    description="Admin only. A password Steppe makes up is sent to the station and stored "
+    "hashed, and shown to nobody. Audited as `password-rotation` (the password as `***`).",
 )
 async def rotate_password(
-    station_id: StationPath, body: PasswordRotation, context: Context, _: Operator
+    station_id: StationPath, body: PasswordRotation, context: Context, who: Admin
 ) -> RotationOut:
-    rotation = await _security(context).rotate_password(station_id, body.password)
-    return RotationOut(
-        outcome=rotation.outcome.value,
-        station_answer=rotation.station_answer,
-        password=rotation.generated_password,
-    )
+    rotation = await _security(context).rotate_password(who.actor, station_id, body.password)
+    return RotationOut(outcome=rotation.outcome.value, station_answer=rotation.station_answer)
 
 
 def _type_name(version: str, kind: str) -> str:

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from steppe.api.deps import Admin, Context, Operator, Viewer
+from steppe.api.deps import Admin, Context, Operator, Principal, Role, Viewer
+from steppe.api.errors import ApiError
 from steppe.api.schemas.stations import (
     Imported,
     PasswordChange,
@@ -32,8 +33,23 @@ def _out(context: Context, station: Station) -> StationOut:
     )
 
 
-@router.post("", status_code=201, response_model=StationOut, summary="Register a station")
-async def create_station(body: StationCreate, context: Context, _: Operator) -> StationOut:
+def _security_fields_need_admin(who: Principal, fields: set[str]) -> None:
+    if who.role < Role.ADMIN and fields & {"password", "security_profile"}:
+        raise ApiError(
+            403, "forbidden", "a station's password and security profile need the admin role"
+        )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=StationOut,
+    summary="Register a station",
+    description="Operators may register stations; giving a password or a security profile "
+    "needs the admin role.",
+)
+async def create_station(body: StationCreate, context: Context, who: Operator) -> StationOut:
+    _security_fields_need_admin(who, body.model_fields_set)
     fields = body.location.as_fields() if body.location else {}
     station = await context.services.stations.create(
         body.id, body.password, security_profile=body.security_profile, **fields
@@ -78,10 +94,16 @@ async def get_station(station_id: StationPath, context: Context, _: Viewer) -> S
     return _out(context, await context.services.stations.get(station_id))
 
 
-@router.patch("/{station_id}", response_model=StationOut, summary="Change a station")
+@router.patch(
+    "/{station_id}",
+    response_model=StationOut,
+    summary="Change a station",
+    description="Changing the security profile needs the admin role.",
+)
 async def update_station(
-    station_id: StationPath, body: StationUpdate, context: Context, _: Operator
+    station_id: StationPath, body: StationUpdate, context: Context, who: Operator
 ) -> StationOut:
+    _security_fields_need_admin(who, body.model_fields_set)
     station = await context.services.stations.update(station_id, body.changes())
     return _out(context, station)
 

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import AwareDatetime
 
 from steppe.api.deps import Context, Operator, Viewer
 from steppe.api.errors import ApiError
@@ -22,6 +21,7 @@ from steppe.api.schemas.tariffs import (
     TariffPage,
     TariffUpdate,
 )
+from steppe.api.schemas.values import MAX_INT32, Moment
 from steppe.domain.tariffs.models import Tariff
 from steppe.domain.tariffs.service import TariffService
 
@@ -126,8 +126,8 @@ async def station_tariff(
     station_id: StationPath,
     context: Context,
     _: Viewer,
-    evse_id: Annotated[int | None, Query(ge=1)] = None,
-    at: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
+    evse_id: Annotated[int | None, Query(ge=1, le=MAX_INT32)] = None,
+    at: Annotated[Moment | None, Query(description="default: now")] = None,
 ) -> StationTariffOut:
     service = _service(context)
     moment: datetime = at or context.services.clock.now()

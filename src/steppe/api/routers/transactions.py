@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AwareDatetime
 
 from steppe.api.deps import Context, Viewer
-from steppe.api.errors import ApiError
 from steppe.api.schemas.cdrs import CostOut
 from steppe.api.schemas.transactions import (
+    PricingOut,
     SampleOut,
     TransactionDetail,
     TransactionOut,
     TransactionPage,
 )
+from steppe.api.schemas.values import Moment, cursor_value
 from steppe.types import TransactionStatus
 
 router = APIRouter(prefix="/api/v1/transactions", tags=["transactions"])
@@ -28,18 +28,14 @@ async def list_transactions(
     station_id: Annotated[str | None, Query(max_length=48)] = None,
     id_token: Annotated[str | None, Query(max_length=36)] = None,
     status: TransactionStatus | None = None,
-    started_from: Annotated[AwareDatetime | None, Query(description="inclusive")] = None,
-    started_to: Annotated[AwareDatetime | None, Query(description="exclusive")] = None,
+    started_from: Annotated[Moment | None, Query(description="inclusive")] = None,
+    started_to: Annotated[Moment | None, Query(description="exclusive")] = None,
     cursor: Annotated[
         str | None, Query(max_length=24, description="`next` of the last page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> TransactionPage:
-    before = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise ApiError(422, "invalid_request", "cursor: not a cursor this API gave out")
-        before = int(cursor)
+    before = cursor_value(cursor)
     txs = await context.services.transactions.list(
         station_id=station_id,
         id_token=id_token,
@@ -57,9 +53,18 @@ async def list_transactions(
 
 async def _add_costs(context: Context, items: list[TransactionOut], pks: list[int]) -> None:
     costs = await context.services.cdrs.costs(pks)
+    states = await context.services.pricing.states(pks)
     for item, pk in zip(items, pks, strict=True):
         if pk in costs:
             item.cost = CostOut(**costs[pk].as_dict())
+        state = states.get(pk)
+        if state is not None:
+            item.pricing = PricingOut(
+                status="failed" if state.status == "failed" else "queued",
+                attempts=state.attempts,
+                last_error=state.last_error,
+                next_attempt_at=state.due_at,
+            )
 
 
 @router.get("/{transaction_id}", response_model=TransactionDetail, summary="One transaction")

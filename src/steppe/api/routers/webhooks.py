@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from steppe.api.deps import Admin, Context, Operator
 from steppe.api.schemas.operator import DeliveryOut, WebhookCreate, WebhookOut
+from steppe.api.schemas.values import Moment
 from steppe.domain.webhooks.service import WebhookService
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -50,7 +50,7 @@ async def list_deliveries(
     webhook_id: WebhookPath,
     context: Context,
     _: Operator,
-    before: Annotated[datetime | None, Query(description="cursor: created_at of the last")] = None,
+    before: Annotated[Moment | None, Query(description="cursor: created_at of the last")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryOut]:
     found = await _hooks(context).deliveries(webhook_id, before=before, limit=limit)

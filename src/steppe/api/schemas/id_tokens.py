@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from steppe.api.schemas.values import Moment
 from steppe.domain.tokens.models import IdToken
 
 TokenValue = Annotated[str, StringConstraints(min_length=1, max_length=36)]
@@ -22,7 +23,7 @@ class IdTokenCreate(BaseModel):
     id_token: TokenValue
     status: TokenStatusName = "Accepted"
     type: TokenType = "ISO14443"
-    expires_at: AwareDatetime | None = None
+    expires_at: Moment | None = None
     parent_id_token: TokenValue | None = None
 
 
@@ -31,7 +32,7 @@ class IdTokenUpdate(BaseModel):
 
     status: TokenStatusName | None = None
     type: TokenType | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: Moment | None = None
     parent_id_token: TokenValue | None = None
 
 

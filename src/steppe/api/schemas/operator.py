@@ -8,11 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from steppe.api.schemas.values import MAX_INT32
 from steppe.domain.commands.service import AuditEntry
 from steppe.domain.events import EventType
 from steppe.domain.keys.service import ApiKey
 from steppe.domain.stations.connectors import FORMATS, POWER_TYPES, ConnectorSpec, standard_name
 from steppe.domain.stations.models import Connector
+from steppe.domain.webhooks.destinations import without_credentials
 from steppe.domain.webhooks.service import Delivery, Webhook
 from steppe.errors import InvalidInput
 
@@ -32,6 +34,11 @@ class AuditPage(BaseModel):
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(..., min_length=1, max_length=100)
+    role: Literal["admin", "operator", "viewer"]
+
+
+class KeyRole(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     role: Literal["admin", "operator", "viewer"]
 
 
@@ -71,7 +78,7 @@ class WebhookOut(BaseModel):
     def of(cls, hook: Webhook) -> WebhookOut:
         return cls(
             id=hook.id,
-            url=hook.url,
+            url=without_credentials(hook.url),
             types=list(hook.types) if hook.types else None,
             created_by=hook.created_by,
             created_at=hook.created_at,
@@ -97,8 +104,8 @@ class DeliveryOut(BaseModel):
 
 class ConnectorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    evse_id: int = Field(..., ge=1)
-    connector_id: int = Field(1, ge=1, description="the connector within its EVSE")
+    evse_id: int = Field(..., ge=1, le=MAX_INT32)
+    connector_id: int = Field(1, ge=1, le=MAX_INT32, description="the connector within its EVSE")
     standard: str = Field(..., examples=["GBT_DC", "CCS2", "Type 2", "CHADEMO"])
     format: Literal["socket", "cable", "SOCKET", "CABLE"]
     power_type: Literal["AC_1_PHASE", "AC_3_PHASE", "DC"] | None = None

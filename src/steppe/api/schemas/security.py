@@ -98,11 +98,11 @@ class PasswordRotation(BaseModel):
         None,
         min_length=16,
         max_length=40,
-        description="the new password; omit it and Steppe makes one up (returned once)",
+        description="the new password; omit it and Steppe makes one up that only the station "
+        "learns",
     )
 
 
 class RotationOut(BaseModel):
     outcome: Literal["accepted", "rejected", "reboot-required"]
     station_answer: str
-    password: str | None = Field(None, description="the generated password, shown only now")

@@ -7,15 +7,31 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from steppe.api.schemas.values import Moment
 from steppe.domain.tariffs.currencies import MINOR_UNITS
+from steppe.domain.tariffs.models import (
+    MAX_ALT_TEXTS,
+    MAX_COMPONENTS,
+    MAX_DECIMALS,
+    MAX_DURATION_S,
+    MAX_ELEMENTS,
+    MAX_PRICE,
+    MAX_QUANTITY,
+    MAX_STEP_SIZE,
+)
 from steppe.domain.tariffs.service import Assignment
 
 TariffId = Annotated[
     str, StringConstraints(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-._~:]+$")
 ]
-Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+Amount = Annotated[
+    Decimal, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False, decimal_places=MAX_DECIMALS)
+]
+Quantity = Annotated[
+    Decimal, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False, decimal_places=MAX_DECIMALS)
+]
 TimeOfDay = Annotated[str, StringConstraints(pattern=r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")]
 Day = Annotated[
     str, StringConstraints(pattern=r"^[12][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
@@ -36,7 +52,9 @@ class PriceComponentBody(BaseModel):
     vat: Annotated[Decimal, Field(ge=0, le=100)] | None = Field(
         None, description="percent; when absent the country's rate on the day applies"
     )
-    step_size: int = Field(1, ge=0, description="Wh for ENERGY, seconds for the times")
+    step_size: int = Field(
+        1, ge=0, le=MAX_STEP_SIZE, description="Wh for ENERGY, seconds for the times"
+    )
 
 
 class RestrictionsBody(BaseModel):
@@ -45,21 +63,23 @@ class RestrictionsBody(BaseModel):
     end_time: TimeOfDay | None = Field(None, description="before start_time: wraps past midnight")
     start_date: Day | None = None
     end_date: Day | None = Field(None, description="exclusive")
-    min_kwh: Amount | None = None
-    max_kwh: Amount | None = Field(None, description="exclusive")
-    min_current: Amount | None = None
-    max_current: Amount | None = None
-    min_power: Amount | None = None
-    max_power: Amount | None = None
-    min_duration: int | None = Field(None, ge=0, description="seconds")
-    max_duration: int | None = Field(None, ge=0, description="seconds, exclusive")
-    day_of_week: list[Weekday] = Field(default_factory=list)
+    min_kwh: Quantity | None = None
+    max_kwh: Quantity | None = Field(None, description="exclusive")
+    min_current: Quantity | None = None
+    max_current: Quantity | None = None
+    min_power: Quantity | None = None
+    max_power: Quantity | None = None
+    min_duration: int | None = Field(None, ge=0, le=MAX_DURATION_S, description="seconds")
+    max_duration: int | None = Field(
+        None, ge=0, le=MAX_DURATION_S, description="seconds, exclusive"
+    )
+    day_of_week: list[Weekday] = Field(default_factory=list, max_length=7)
     reservation: Literal["RESERVATION", "RESERVATION_EXPIRES"] | None = None
 
 
 class ElementBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    price_components: list[PriceComponentBody] = Field(..., min_length=1)
+    price_components: list[PriceComponentBody] = Field(..., min_length=1, max_length=MAX_COMPONENTS)
     restrictions: RestrictionsBody | None = None
 
 
@@ -79,12 +99,12 @@ class TariffBody(BaseModel):
         Literal["AD_HOC_PAYMENT", "PROFILE_CHEAP", "PROFILE_FAST", "PROFILE_GREEN", "REGULAR"]
         | None
     ) = None
-    tariff_alt_text: list[DisplayText] = Field(default_factory=list)
+    tariff_alt_text: list[DisplayText] = Field(default_factory=list, max_length=MAX_ALT_TEXTS)
     min_price: PriceBody | None = None
     max_price: PriceBody | None = None
-    elements: list[ElementBody] = Field(..., min_length=1, max_length=100)
-    start_date_time: AwareDatetime | None = None
-    end_date_time: AwareDatetime | None = None
+    elements: list[ElementBody] = Field(..., min_length=1, max_length=MAX_ELEMENTS)
+    start_date_time: Moment | None = None
+    end_date_time: Moment | None = None
 
     @field_validator("currency")
     @classmethod
@@ -119,7 +139,7 @@ class EstimateRequest(BaseModel):
     energy_kwh: Annotated[Decimal, Field(ge=0, le=10000, allow_inf_nan=False)]
     duration_minutes: Annotated[Decimal, Field(ge=0, le=10080, allow_inf_nan=False)]
     parking_minutes: Annotated[Decimal, Field(ge=0, le=10080, allow_inf_nan=False)] = Decimal(0)
-    start: AwareDatetime | None = Field(None, description="default: now")
+    start: Moment | None = Field(None, description="default: now")
     country: str | None = Field(
         None, pattern=r"^[A-Z]{2}$", description="for VAT; else the station's"
     )

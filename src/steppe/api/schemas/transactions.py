@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from steppe.api.schemas.cdrs import CostOut
 from steppe.domain.transactions.models import Sample, Transaction
 from steppe.types import ClosedBy, TransactionStatus
+
+
+class PricingOut(BaseModel):
+    status: Literal["queued", "failed"]
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
 
 
 class TransactionOut(BaseModel):
@@ -29,6 +37,9 @@ class TransactionOut(BaseModel):
     energy_check: str | None
     closed_by: ClosedBy | None
     cost: CostOut | None = Field(None, description="billed cost from the CDR; null without one")
+    pricing: PricingOut | None = Field(
+        None, description="a finished transaction still without its CDR: queued, or failed and why"
+    )
 
     @classmethod
     def of(cls, tx: Transaction, ocpp_version: str | None = None) -> TransactionOut:

@@ -7,9 +7,13 @@ and a server stopped or killed before pricing leaves the transaction queued for 
 The worker prices queued transactions that are due, longest due first, whenever a stop wakes it
 and at least every `POLL_S`; each leaves the queue once its CDR exists or no tariff applies.
 
-A transaction whose pricing fails (a tariff that cannot be read, say) counts an attempt and is
-due again later, after 1 s, 5 s, 30 s, 5 min, 30 min, then every hour; it never leaves the queue
-by failing, and the others are priced meanwhile. When the database itself cannot be reached,
+A transaction whose pricing fails (a tariff that cannot be read, say) counts an attempt, keeps
+the error, and is due again later, after 1 s, 5 s, 30 s, 5 min, 30 min, then every hour; it never
+leaves the queue by failing, and the others are priced meanwhile. A session its tariff cannot
+price at all (InvalidInput: a figure out of range, past the pricing time budget, a stored
+tariff that no longer parses) is not tried
+again: it stays queued as failed, with the reason the API shows on the transaction, until
+`POST /api/v1/cdrs` asks again. When the database itself cannot be reached,
 nothing is counted: the worker pauses and tries again.
 """
 
@@ -18,11 +22,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from steppe.domain.cdrs.service import CdrService
 from steppe.domain.ports import Clock
-from steppe.errors import NotFound
+from steppe.errors import InvalidInput, NotFound
 from steppe.storage.db import Database, is_outage
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import pricing_queue as repo
@@ -33,6 +40,26 @@ POLL_S = 60.0  # the queue is looked at this often even when no stop wakes the w
 RETRY_AFTER_S = (1.0, 5.0, 30.0, 300.0, 1800.0, 3600.0)  # after the 1st, 2nd, ... failure
 LOUD_AFTER = 5  # failed attempts after which each failure is logged as an error
 OUTAGE_PAUSE_S = (1.0, 5.0, 30.0)
+
+
+@dataclass(frozen=True, slots=True)
+class PricingState:
+    """A transaction still waiting for its CDR: `failed` when pricing gave up on it."""
+
+    status: str  # "queued" or "failed"
+    attempts: int
+    last_error: str | None
+    due_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> PricingState:
+        failed = row["failed_at"] is not None
+        return cls(
+            "failed" if failed else "queued",
+            int(row["attempts"]),
+            row["last_error"],
+            None if failed else row["due_at"],
+        )
 
 
 def retry_after(attempts: int) -> float:
@@ -111,16 +138,40 @@ class PricingQueue:
         for pk, attempts in due:
             try:
                 await self.price(pk)
+            except InvalidInput as exc:  # Unpriceable, or a stored tariff that no longer parses
+                await self._give_up(pk, attempts + 1, str(exc))
             except Exception as exc:
                 # An outage is nobody's fault: raised, nothing counted. But an error that looks
                 # like one while the database answers (a statement past the timeout, waiting on
                 # a lock) belongs to this transaction, or it would stop every other's pricing.
                 if is_outage(exc) and not await self._db.answers():
                     raise
-                await self._postpone(pk, attempts + 1)
+                await self._postpone(pk, attempts + 1, f"{type(exc).__name__}: {exc}")
         return len(due) == PAGE
 
-    async def _postpone(self, pk: int, attempts: int) -> None:
+    async def _give_up(self, pk: int, attempts: int, error: str) -> None:
+        """Its tariff cannot price this session, and trying again would not change that: the
+        transaction leaves the rotation with the reason, shown on the transaction."""
+        log.error(
+            "transaction %d cannot be priced: %s; it stays queued as failed until"
+            " POST /api/v1/cdrs tries it again (after the tariff is fixed)",
+            pk,
+            error,
+        )
+        now = self._clock.now()
+
+        async def failed(batch: Batch) -> None:
+            await repo.give_up(batch.conn, pk, attempts=attempts, at=now, error=error)
+
+        await self._committer.write(failed)
+
+    async def states(self, transaction_pks: Sequence[int]) -> dict[int, PricingState]:
+        """Where pricing stands for those of these transactions still in the queue."""
+        async with self._db.connect() as conn:
+            rows = await repo.states_of(conn, transaction_pks)
+        return {int(row["transaction_pk"]): PricingState.from_row(row) for row in rows}
+
+    async def _postpone(self, pk: int, attempts: int, error: str) -> None:
         wait = retry_after(attempts)
         level = logging.ERROR if attempts >= LOUD_AFTER else logging.WARNING
         log.log(
@@ -135,7 +186,7 @@ class PricingQueue:
         due_at = self._clock.now() + timedelta(seconds=wait)
 
         async def later(batch: Batch) -> None:
-            await repo.postpone(batch.conn, pk, attempts=attempts, due_at=due_at)
+            await repo.postpone(batch.conn, pk, attempts=attempts, due_at=due_at, error=error)
 
         await self._committer.write(later)
 

@@ -21,9 +21,10 @@ from typing import Any
 
 from steppe.domain.cdrs.models import Cdr, Cost
 from steppe.domain.ports import Clock
-from steppe.domain.tariffs.engine import Costing, price
+from steppe.domain.tariffs.engine import Costing
 from steppe.domain.tariffs.models import Tariff
 from steppe.domain.tariffs.periods import Session
+from steppe.domain.tariffs.pricer import Pricer
 from steppe.domain.tariffs.service import TariffService
 from steppe.domain.transactions.models import Sample, Transaction, energy_register_wh
 from steppe.errors import NotFound
@@ -75,12 +76,18 @@ def session_of(tx: Transaction, samples: Sequence[Sample], tz: str, country: str
 
 class CdrService:
     def __init__(
-        self, db: Database, committer: GroupCommitter, clock: Clock, tariffs: TariffService
+        self,
+        db: Database,
+        committer: GroupCommitter,
+        clock: Clock,
+        tariffs: TariffService,
+        pricer: Pricer,
     ) -> None:
         self._db = db
         self._committer = committer
         self._clock = clock
         self._tariffs = tariffs
+        self._pricer = pricer  # CDRs and running costs: billing's lane, off the event loop
 
     async def running_cost(self, transaction_pk: int) -> dict[str, str] | None:
         """Cost so far of an active transaction, up to its last sample; None when unknown."""
@@ -101,7 +108,8 @@ class CdrService:
             if tariff is None:
                 return None
             place = await self._tariffs.place(tx.station_id)
-            costing = price(tariff, session_of(tx, samples, place.time_zone, place.country))
+            session = session_of(tx, samples, place.time_zone, place.country)
+            costing = await self._pricer.price(tariff, session)
         except Exception:
             log.exception("transaction %d: running cost failed", transaction_pk)
             return None
@@ -127,7 +135,8 @@ class CdrService:
             return None
         place = await self._tariffs.place(tx.station_id)
         samples = [Sample.from_row(r) for r in sample_rows]
-        costing = price(tariff, session_of(tx, samples, place.time_zone, place.country))
+        session = session_of(tx, samples, place.time_zone, place.country)
+        costing = await self._pricer.price(tariff, session)
         return await self._store(tx, tariff, costing)
 
     async def _store(self, tx: Transaction, tariff: Tariff, costing: Costing) -> Cdr:

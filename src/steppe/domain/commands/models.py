@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from steppe.types import MAX_INT32, Moment, WireInt
 
 
 class CommandParams(BaseModel):
@@ -19,8 +21,8 @@ class CommandParams(BaseModel):
 class ConnectorTarget(CommandParams):
     """`connector_id` is the charger's wire number (1.6); `evse_id` (+ `connector_id`) for 2.0.1."""
 
-    connector_id: int | None = Field(None, ge=0)
-    evse_id: int | None = Field(None, ge=0)
+    connector_id: int | None = Field(None, ge=0, le=MAX_INT32)
+    evse_id: int | None = Field(None, ge=0, le=MAX_INT32)
 
 
 class RemoteStart(ConnectorTarget):
@@ -29,7 +31,7 @@ class RemoteStart(ConnectorTarget):
         None, description="2.0.1 IdTokenType; by default the stored token's type, else Central"
     )
     charging_profile: dict[str, Any] | None = None
-    remote_start_id: int | None = None
+    remote_start_id: WireInt | None = None
 
 
 class RemoteStop(CommandParams):
@@ -38,7 +40,7 @@ class RemoteStop(CommandParams):
 
 class Reset(CommandParams):
     type: Literal["soft", "hard"] = "soft"
-    evse_id: int | None = None
+    evse_id: WireInt | None = None
 
 
 class UnlockConnector(ConnectorTarget):
@@ -71,7 +73,7 @@ class VariableRef(CommandParams):
     variable: str
     attribute_type: str | None = None
     component_instance: str | None = None
-    evse_id: int | None = None
+    evse_id: WireInt | None = None
     variable_instance: str | None = None
 
 
@@ -94,12 +96,12 @@ class ClearCache(CommandParams):
 class LocalListEntry(CommandParams):
     id_token: str
     status: str | None = Field(None, description="absent means: remove from the list")
-    expires_at: AwareDatetime | None = None
+    expires_at: Moment | None = None
     parent_id_token: str | None = None
 
 
 class SendLocalList(CommandParams):
-    version: int
+    version: WireInt
     update_type: Literal["Full", "Differential"] = "Full"
     entries: list[LocalListEntry] = Field(default_factory=list)
 
@@ -110,13 +112,13 @@ class GetLocalListVersion(CommandParams):
 
 class ReserveNow(ConnectorTarget):
     id_token: str
-    expires_at: AwareDatetime
-    reservation_id: int
+    expires_at: Moment
+    reservation_id: WireInt
     parent_id_token: str | None = None
 
 
 class CancelReservation(CommandParams):
-    reservation_id: int
+    reservation_id: WireInt
 
 
 class SetChargingProfile(ConnectorTarget):
@@ -124,22 +126,22 @@ class SetChargingProfile(ConnectorTarget):
 
 
 class ClearChargingProfile(ConnectorTarget):
-    profile_id: int | None = None
+    profile_id: WireInt | None = None
     purpose: str | None = None
-    stack_level: int | None = None
+    stack_level: WireInt | None = None
 
 
 class GetCompositeSchedule(ConnectorTarget):
-    duration: int = Field(..., gt=0)
+    duration: int = Field(..., gt=0, le=MAX_INT32)
     charging_rate_unit: Literal["A", "W"] | None = None
 
 
 class UpdateFirmware(CommandParams):
     location: str = Field(..., max_length=512)
     retrieve_at: datetime
-    retries: int | None = None
-    retry_interval: int | None = None
-    request_id: int | None = None
+    retries: WireInt | None = None
+    retry_interval: WireInt | None = None
+    request_id: WireInt | None = None
     signing_certificate: str | None = None
     signature: str | None = None
 
@@ -147,18 +149,18 @@ class UpdateFirmware(CommandParams):
 class GetLog(CommandParams):
     location: str = Field(..., max_length=512)
     log_type: Literal["DiagnosticsLog", "SecurityLog"] = "DiagnosticsLog"
-    start_time: AwareDatetime | None = None
-    stop_time: AwareDatetime | None = None
-    retries: int | None = None
-    retry_interval: int | None = None
-    request_id: int | None = None
+    start_time: Moment | None = None
+    stop_time: Moment | None = None
+    retries: WireInt | None = None
+    retry_interval: WireInt | None = None
+    request_id: WireInt | None = None
 
 
 class GetBaseReport(CommandParams):
     report_base: Literal["ConfigurationInventory", "FullInventory", "SummaryInventory"] = (
         "FullInventory"
     )
-    request_id: int | None = None
+    request_id: WireInt | None = None
 
 
 class DataTransfer(CommandParams):

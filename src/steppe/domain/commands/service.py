@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from steppe.domain.commands.audit import AuditLog, outcome_of
 from steppe.domain.commands.models import CommandParams as Params
 from steppe.domain.commands.models import (
     GetBaseReport,
@@ -24,21 +25,16 @@ from steppe.domain.commands.models import (
     SetVariables,
     UpdateFirmware,
 )
-from steppe.domain.events import EventBus, EventType
-from steppe.domain.ports import Clock, CommandSender
+from steppe.domain.ports import CommandSender
 from steppe.domain.stations.service import StationService
 from steppe.domain.tokens.service import TokenService
 from steppe.errors import (
-    CommandTimeout,
     CommandUnavailable,
     InvalidInput,
     NotFound,
     StationNotConnected,
-    StationRejectedCall,
     SteppeError,
 )
-from steppe.storage.db import Database
-from steppe.storage.repositories import audit as repo
 from steppe.types import CommandOutcome
 
 REDACTED = "***"
@@ -110,6 +106,46 @@ def _without_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username}:{REDACTED}@{host}"))
 
 
+# What only an admin may change on a station, because it decides who the station trusts and how
+# it proves itself: its password, security profile, identity and where it connects to.
+SECURITY_KEYS = frozenset(
+    {"authorizationkey", "securityprofile", "cponame", "additionalrootcertificatecheck"}
+)
+SECURITY_COMPONENTS = frozenset({"securityctrlr"})
+SECURITY_VARIABLES = frozenset(
+    {"basicauthpassword", "securityprofile", "identity", "networkconfigurationpriority"}
+)
+
+
+def touches_security(params: Params) -> bool:
+    """Whether a configuration command changes a station's credentials or security settings."""
+    if isinstance(params, SetConfiguration):
+        return params.key.lower() in SECURITY_KEYS or _secret_name(params.key)
+    if isinstance(params, SetVariables):
+        return any(
+            item.component.lower() in SECURITY_COMPONENTS
+            or item.variable.lower() in SECURITY_VARIABLES
+            or _secret_name(item.variable)
+            for item in params.variables
+        )
+    return False
+
+
+def _check_wire_numbers(value: Any, where: str = "") -> None:
+    """Whole numbers in a payload must fit in 64 bits to be sent at all (JSON on the wire)."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise InvalidInput(f"{where or 'payload'}: a number too large to send")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_wire_numbers(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_wire_numbers(item, f"{where}[{index}]")
+
+
 def redact(params: Params) -> dict[str, Any]:
     """The parameters as they go into the audit log: secret values and URL passwords hidden."""
     data = params.model_dump(mode="json", exclude_none=True)
@@ -124,40 +160,25 @@ def redact(params: Params) -> dict[str, Any]:
     return data
 
 
-def _outcome(error: SteppeError) -> CommandOutcome:
-    if isinstance(error, StationNotConnected):
-        return CommandOutcome.NOT_CONNECTED
-    if isinstance(error, CommandTimeout):
-        return CommandOutcome.TIMEOUT
-    if isinstance(error, InvalidInput):
-        return CommandOutcome.REFUSED
-    if isinstance(error, StationRejectedCall):
-        return CommandOutcome.CALL_ERROR
-    if isinstance(error, NotFound):
-        return CommandOutcome.NOT_FOUND
-    return CommandOutcome.ERROR
-
-
 class CommandService:
     def __init__(
         self,
-        db: Database,
+        audit: AuditLog,
         sender: CommandSender,
         encoders: Mapping[str, CommandEncoder],
         stations: StationService,
         tokens: TokenService,
-        bus: EventBus,
-        clock: Clock,
     ) -> None:
-        self._db = db
+        self._audit = audit
         self._sender = sender
         self._encoders = dict(encoders)
         self._stations = stations
         self._tokens = tokens
-        self._bus = bus
-        self._clock = clock
-        # (command, outcome) -> count, read by the metrics endpoint
-        self.outcomes: dict[tuple[str, CommandOutcome], int] = {}
+
+    @property
+    def outcomes(self) -> dict[tuple[str, CommandOutcome], int]:
+        """(command, outcome) -> count of audited calls, read by the metrics endpoint."""
+        return self._audit.outcomes
 
     async def send(
         self,
@@ -172,7 +193,8 @@ class CommandService:
         await self._stations.get(station_id)  # NotFound for an unknown station
         params = await self._complete(params)
         version = self._sender.version_of(station_id)
-        entry_id = await self._open(actor, station_id, command, version, params)
+        entry_id = await self._audit.open(actor, station_id, command, version, redact(params))
+        settled = {"actor": actor, "station_id": station_id, "command": command}
         try:
             if version is None:
                 raise StationNotConnected(f"station {station_id!r} is not connected")
@@ -180,14 +202,17 @@ class CommandService:
             if encoder is None:
                 raise CommandUnavailable(f"no commands for OCPP {version}")
             action, payload = encoder.encode(command, params)
+            _check_wire_numbers(payload)
             response = await self._sender.call(station_id, action, payload, timeout=timeout)
             status = encoder.status_of(command, response)
         except SteppeError as error:
-            await self._settle(entry_id, _outcome(error), None, str(error))
-            self._publish(entry_id, actor, station_id, command, None, _outcome(error))
+            await self._audit.settle(
+                entry_id, **settled, outcome=outcome_of(error), error=str(error)
+            )
             raise
-        await self._settle(entry_id, CommandOutcome.ANSWERED, status, None)
-        self._publish(entry_id, actor, station_id, command, status, CommandOutcome.ANSWERED)
+        await self._audit.settle(
+            entry_id, **settled, outcome=CommandOutcome.ANSWERED, status=status
+        )
         return CommandResult(status, response, action, entry_id)
 
     async def _complete(self, params: Params) -> Params:
@@ -206,53 +231,6 @@ class CommandService:
             updates["request_id"] = secrets.randbelow(2**31 - 1) + 1
         return params.model_copy(update=updates) if updates else params
 
-    async def _open(
-        self, actor: str, station_id: str, command: str, version: str | None, params: Params
-    ) -> int:
-        values = {
-            "at": self._clock.now(),
-            "actor": actor[:100],
-            "command": command,
-            "station_id": station_id,
-            "ocpp_version": version,
-            "params": json.dumps(redact(params), separators=(",", ":")),
-            "outcome": CommandOutcome.PENDING.value,
-        }
-        async with self._db.begin() as conn:
-            return await repo.insert(conn, values)
-
-    async def _settle(
-        self, entry_id: int, outcome: CommandOutcome, status: str | None, error: str | None
-    ) -> None:
-        values = {
-            "outcome": outcome.value,
-            "status": status,
-            "error": error[:2000] if error else None,
-            "finished_at": self._clock.now(),
-        }
-        async with self._db.begin() as conn:
-            await repo.settle(conn, entry_id, values)
-
-    def _publish(
-        self,
-        entry_id: int,
-        actor: str,
-        station_id: str,
-        command: str,
-        status: str | None,
-        outcome: CommandOutcome,
-    ) -> None:
-        key = (command, outcome)
-        self.outcomes[key] = self.outcomes.get(key, 0) + 1
-        data = {
-            "audit_id": entry_id,
-            "command": command,
-            "actor": actor,
-            "outcome": outcome.value,
-            "status": status,
-        }
-        self._bus.publish(EventType.COMMAND_RESULT, station_id, data)
-
     async def audit(
         self,
         *,
@@ -265,16 +243,14 @@ class CommandService:
         before: int | None = None,
         limit: int = 100,
     ) -> list[AuditEntry]:
-        async with self._db.connect() as conn:
-            rows = await repo.page(
-                conn,
-                station_id=station_id,
-                actor=actor,
-                command=command,
-                outcome=outcome,
-                since=since,
-                until=until,
-                before=before,
-                limit=limit,
-            )
+        rows = await self._audit.page(
+            station_id=station_id,
+            actor=actor,
+            command=command,
+            outcome=outcome,
+            since=since,
+            until=until,
+            before=before,
+            limit=limit,
+        )
         return [AuditEntry.from_row(row) for row in rows]

@@ -89,6 +89,24 @@ class KeyService:
             if await repo.revoke(conn, key_id, self._clock.now()) == 0:
                 raise NotFound(f"no active key {key_id!r}")
 
+    async def change_role(self, key_id: str, role: str) -> ApiKey:
+        """Give a live key another role; its open event streams end within seconds."""
+        if role not in ROLES:
+            raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+        async with self._db.begin() as conn:
+            if await repo.set_role(conn, key_id, role) == 0:
+                raise NotFound(f"no active key {key_id!r}")
+            row = await repo.get(conn, key_id)
+        assert row is not None
+        return ApiKey.from_row(row)
+
+    async def still_holds(self, key_id: str, role: str) -> bool:
+        """Whether the key is still live with the same role (event streams ask every few
+        seconds, so a revoked or changed key loses its stream)."""
+        async with self._db.connect() as conn:
+            row = await repo.get(conn, key_id)
+        return row is not None and row["revoked_at"] is None and row["role"] == role
+
     async def resolve(self, key: str) -> ApiKey | None:
         """The live key `key` stands for, or None (unknown or revoked)."""
         if not key.startswith(PREFIX):

@@ -51,4 +51,3 @@ class RotationOutcome(StrEnum):
 class Rotation:
     outcome: RotationOutcome
     station_answer: str
-    generated_password: str | None = None  # returned once when Steppe made the password up

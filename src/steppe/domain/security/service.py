@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime
+from typing import Any
 
+from steppe.domain.commands.audit import AuditLog, outcome_of
 from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock, CommandSender
 from steppe.domain.security.models import (
@@ -16,17 +18,20 @@ from steppe.domain.security.models import (
     SecurityEvent,
 )
 from steppe.domain.stations.service import StationService
-from steppe.errors import Forbidden, InvalidInput, StationNotConnected
+from steppe.errors import Forbidden, InvalidInput, StationNotConnected, SteppeError
 from steppe.pki.authority import CertificateAuthority, IssuedCertificate
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import security as repo
+from steppe.types import CommandOutcome
 
 log = logging.getLogger("steppe.domain")
 
 # 2.0.1 BasicAuthPassword: 16 to 40 characters. 1.6 AuthorizationKey: the password's bytes,
 # 16 to 20 of them, sent as hexadecimal (at most 40 hex digits).
 MIN_PASSWORD = 16
+ROTATION = "password-rotation"
+REDACTED = "***"
 MAX_PASSWORD = {"1.6": 20, "2.0.1": 40}
 
 
@@ -56,6 +61,7 @@ class SecurityService:
         clock: Clock,
         stations: StationService,
         commands: CommandSender,
+        audit: AuditLog,
         *,
         authority: CertificateAuthority | None = None,
         organization: str | None = None,
@@ -66,6 +72,7 @@ class SecurityService:
         self._clock = clock
         self._stations = stations
         self._commands = commands
+        self._audit = audit
         self._authority = authority
         self._organization = organization
 
@@ -134,14 +141,59 @@ class SecurityService:
             rows = await repo.events_of(conn, station_id, before=before, limit=limit)
         return [SecurityEvent.from_row(row) for row in rows]
 
-    async def rotate_password(self, station_id: str, password: str | None) -> Rotation:
-        """Tell the station its new password; store the new hash only if it accepted."""
+    async def station_call(
+        self,
+        actor: str,
+        station_id: str,
+        command: str,
+        action: str,
+        payload: dict[str, Any],
+        *,
+        shown: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Send a security call (certificates) to a station, audited under `command` with
+        `shown` as its parameters; the station's answer."""
+        await self._stations.get(station_id)
+        version = self._commands.version_of(station_id)
+        entry = await self._audit.open(actor, station_id, command, version, shown)
+        settled = {"actor": actor, "station_id": station_id, "command": command}
+        try:
+            if version is None:
+                raise StationNotConnected(f"station {station_id!r} is not connected")
+            answer = await self._commands.call(station_id, action, payload)
+        except SteppeError as error:
+            await self._audit.settle(entry, **settled, outcome=outcome_of(error), error=str(error))
+            raise
+        status = str(answer.get("status"))
+        await self._audit.settle(entry, **settled, outcome=CommandOutcome.ANSWERED, status=status)
+        return answer
+
+    async def rotate_password(
+        self, actor: str, station_id: str, password: str | None = None
+    ) -> Rotation:
+        """Tell the station its new password; store the new hash only if it accepted. A
+        password Steppe makes up goes to the station and nowhere else: not to the caller, not
+        to the audit log (which shows `***`)."""
         await self._stations.get(station_id)
         commands = self._commands
-        if not commands.is_connected(station_id):
-            raise StationNotConnected(f"station {station_id!r} is not connected")
-        version = commands.version_of(station_id) or "1.6"
-        generated = password is None
+        version = commands.version_of(station_id)
+        shown = {"password": REDACTED, "generated": password is None}
+        entry = await self._audit.open(actor, station_id, ROTATION, version, shown)
+        settled = {"actor": actor, "station_id": station_id, "command": ROTATION}
+        try:
+            if version is None:
+                raise StationNotConnected(f"station {station_id!r} is not connected")
+            rotation = await self._rotate(station_id, version, password)
+        except SteppeError as error:
+            await self._audit.settle(entry, **settled, outcome=outcome_of(error), error=str(error))
+            raise
+        await self._audit.settle(
+            entry, **settled, outcome=CommandOutcome.ANSWERED, status=rotation.station_answer
+        )
+        return rotation
+
+    async def _rotate(self, station_id: str, version: str, password: str | None) -> Rotation:
+        commands = self._commands
         if password is None:
             password = new_password(MAX_PASSWORD.get(version, 40))
         check_password_rules(password, version)
@@ -152,7 +204,6 @@ class SecurityService:
                 {"key": "AuthorizationKey", "value": password.encode().hex()},
             )
             status = str(answer.get("status"))
-            accepted = status in ("Accepted", "RebootRequired")
         else:
             answer = await commands.call(
                 station_id,
@@ -169,8 +220,7 @@ class SecurityService:
             )
             results = answer.get("setVariableResult") or [{}]
             status = str(results[0].get("attributeStatus"))
-            accepted = status in ("Accepted", "RebootRequired")
-        if not accepted:
+        if status not in ("Accepted", "RebootRequired"):
             log.info("[%s] refused the new password: %s", station_id, status)
             return Rotation(RotationOutcome.REJECTED, status)
         await self._stations.set_password(station_id, password)
@@ -181,4 +231,4 @@ class SecurityService:
             if status == "RebootRequired"
             else RotationOutcome.ACCEPTED
         )
-        return Rotation(outcome, status, password if generated else None)
+        return Rotation(outcome, status)

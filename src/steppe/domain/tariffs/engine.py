@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
@@ -37,7 +38,7 @@ from steppe.domain.tariffs.restrictions import (
     local_cut_instants,
 )
 from steppe.domain.tariffs.vat import vat_rate
-from steppe.errors import InvalidInput
+from steppe.errors import InvalidInput, Unpriceable
 
 STEPPED = (Dimension.ENERGY, Dimension.TIME, Dimension.PARKING_TIME)
 WH_PER_KWH = Decimal(1000)
@@ -154,17 +155,28 @@ def show(value: Decimal, places: int) -> str:
     return format(quantized, "f")
 
 
-def price(tariff: Tariff, session: Session) -> Costing:
-    """Price `session` under `tariff`."""
+def price(tariff: Tariff, session: Session, *, deadline: float | None = None) -> Costing:
+    """Price `session` under `tariff`; past `deadline` (a `time.monotonic()` instant) it gives
+    up with Unpriceable, as it does when a figure leaves the range of the arithmetic."""
     try:
         zone = ZoneInfo(session.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"time_zone: not an IANA time zone: {session.time_zone!r}") from None
-    with localcontext() as ctx:
-        ctx.prec = 40
-        periods = _priced_periods(tariff, session, zone)
-        periods = _apply_step_sizes(periods)
-        return _totals(tariff, session, zone, periods)
+    try:
+        with localcontext() as ctx:
+            ctx.prec = 40
+            periods = _priced_periods(tariff, session, zone, deadline)
+            periods = _apply_step_sizes(periods)
+            costing = _totals(tariff, session, zone, periods)
+        costing.as_dict()  # every figure must also show
+    except (ArithmeticError, OverflowError) as exc:
+        raise Unpriceable(f"tariff {tariff.id!r}: a figure out of range ({exc!r})") from None
+    return costing
+
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise Unpriceable("pricing this session took longer than the pricing time budget")
 
 
 def _timeline(tariff: Tariff, session: Session, zone: ZoneInfo) -> list[tuple[datetime, Decimal]]:
@@ -230,8 +242,11 @@ def _first_match(
     return None
 
 
-def _priced_periods(tariff: Tariff, session: Session, zone: ZoneInfo) -> list[Period]:
+def _priced_periods(
+    tariff: Tariff, session: Session, zone: ZoneInfo, deadline: float | None
+) -> list[Period]:
     points = _timeline(tariff, session, zone)
+    _check(deadline)
     if len(points) == 1:  # a session of no duration still meets its FLAT fee
         points.append(points[0])
     segments = session.segments or (Segment(session.start, session.start, Decimal(0), True),)
@@ -239,6 +254,7 @@ def _priced_periods(tariff: Tariff, session: Session, zone: ZoneInfo) -> list[Pe
     flat_billed = False
     periods: list[Period] = []
     for (a, energy_a), (b, energy_b) in itertools.pairwise(points):
+        _check(deadline)
         segment = _segment_at(segments, starts, a)
         middle = a + (b - a) / 2
         state = State(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -46,6 +46,17 @@ class TariffType(StrEnum):
     PROFILE_GREEN = "PROFILE_GREEN"
     REGULAR = "REGULAR"
 
+
+# How large a tariff may be and how far its figures may go: pricing works through every
+# element for every period of a session, and every figure ends up in a sum of money.
+MAX_ELEMENTS = 100
+MAX_COMPONENTS = 8  # per element; there are four dimensions
+MAX_ALT_TEXTS = 32
+MAX_PRICE = Decimal(10) ** 9  # per kWh, per hour or once; also min_price and max_price
+MAX_STEP_SIZE = 86_400  # Wh or seconds
+MAX_DURATION_S = 366 * 86_400  # min_duration and max_duration
+MAX_QUANTITY = Decimal(10) ** 6  # kWh, A and kW bounds
+MAX_DECIMALS = 10  # digits after the point in any figure
 
 TIME_OF_DAY = re.compile(r"^([0-1][0-9]|2[0-3]):[0-5][0-9]$")
 TARIFF_ID = re.compile(r"^[A-Za-z0-9\-._~:]{1,36}$")
@@ -190,7 +201,13 @@ def _fail(where: str, problem: str) -> InvalidInput:
     return InvalidInput(f"{where}: {problem}")
 
 
-def _decimal(value: Any, where: str, *, minimum: Decimal | None = Decimal(0)) -> Decimal:
+def _decimal(
+    value: Any,
+    where: str,
+    *,
+    minimum: Decimal | None = Decimal(0),
+    maximum: Decimal = MAX_QUANTITY,
+) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise _fail(where, "must be a number")
     try:
@@ -202,6 +219,11 @@ def _decimal(value: Any, where: str, *, minimum: Decimal | None = Decimal(0)) ->
         raise _fail(where, "must be finite")
     if minimum is not None and number < minimum:
         raise _fail(where, f"must be at least {minimum}")
+    if number > maximum:
+        raise _fail(where, f"must be at most {maximum}")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        raise _fail(where, f"at most {MAX_DECIMALS} digits after the point")
     return number
 
 
@@ -210,11 +232,13 @@ def _optional_decimal(data: dict[str, Any], name: str, where: str) -> Decimal | 
     return None if value is None else _decimal(value, f"{where}.{name}")
 
 
-def _int(value: Any, where: str) -> int:
+def _int(value: Any, where: str, maximum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _fail(where, "must be a whole number")
     if value < 0:
         raise _fail(where, "must not be negative")
+    if value > maximum:
+        raise _fail(where, f"must be at most {maximum}")
     return value
 
 
@@ -245,6 +269,10 @@ def _datetime(value: Any, where: str) -> datetime | None:
             raise _fail(where, "must be an ISO 8601 date-time") from None
     if parsed.tzinfo is None:
         raise _fail(where, "must carry a time zone (UTC)")
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        raise _fail(where, "out of the range of dates") from None
     return parsed
 
 
@@ -255,8 +283,9 @@ def _price(value: Any, where: str) -> Price | None:
         raise _fail(where, "must be an object with excl_vat and incl_vat")
     if value.get("excl_vat") is None:
         raise _fail(f"{where}.excl_vat", "is required")
-    excl = _decimal(value["excl_vat"], f"{where}.excl_vat")
-    incl = _optional_decimal(value, "incl_vat", where)
+    excl = _decimal(value["excl_vat"], f"{where}.excl_vat", maximum=MAX_PRICE)
+    incl = value.get("incl_vat")
+    incl = None if incl is None else _decimal(incl, f"{where}.incl_vat", maximum=MAX_PRICE)
     return Price(excl, incl)
 
 
@@ -269,9 +298,9 @@ def _component(value: Any, where: str) -> PriceComponent:
         raise _fail(f"{where}.type", f"must be one of {', '.join(Dimension)}") from None
     if value.get("price") is None:
         raise _fail(f"{where}.price", "is required")
-    price = _decimal(value["price"], f"{where}.price")
+    price = _decimal(value["price"], f"{where}.price", maximum=MAX_PRICE)
     step = value.get("step_size", 1)
-    step_size = _int(step, f"{where}.step_size")
+    step_size = _int(step, f"{where}.step_size", MAX_STEP_SIZE)
     vat = _optional_decimal(value, "vat", where)
     if vat is not None and vat > 100:
         raise _fail(f"{where}.vat", "is a percent, at most 100")
@@ -298,10 +327,10 @@ def _restrictions(value: Any, where: str) -> Restrictions | None:
         fields[name] = _optional_decimal(value, name, where)
     for name in ("min_duration", "max_duration"):
         if value.get(name) is not None:
-            fields[name] = _int(value[name], f"{where}.{name}")
+            fields[name] = _int(value[name], f"{where}.{name}", MAX_DURATION_S)
     days = value.get("day_of_week") or []
-    if not isinstance(days, list):
-        raise _fail(f"{where}.day_of_week", "must be a list of days")
+    if not isinstance(days, list) or len(days) > len(DayOfWeek):
+        raise _fail(f"{where}.day_of_week", "must be a list of at most seven days")
     try:
         fields["day_of_week"] = tuple(DayOfWeek(day) for day in days)
     except ValueError:
@@ -330,6 +359,8 @@ def _element(value: Any, where: str) -> Element:
     components = value.get("price_components")
     if not isinstance(components, list) or not components:
         raise _fail(f"{where}.price_components", "must list at least one price component")
+    if len(components) > MAX_COMPONENTS:
+        raise _fail(f"{where}.price_components", f"at most {MAX_COMPONENTS} per element")
     return Element(
         tuple(_component(c, f"{where}.price_components[{i}]") for i, c in enumerate(components)),
         _restrictions(value.get("restrictions"), f"{where}.restrictions"),
@@ -346,17 +377,23 @@ def _parse_tariff(data: dict[str, Any]) -> Tariff:
     elements = data.get("elements")
     if not isinstance(elements, list) or not elements:
         raise _fail("elements", "must list at least one element")
+    if len(elements) > MAX_ELEMENTS:
+        raise _fail("elements", f"at most {MAX_ELEMENTS} elements")
     kind = data.get("type")
     try:
         tariff_type = None if kind is None else TariffType(kind)
     except ValueError:
         raise _fail("type", f"must be one of {', '.join(TariffType)}") from None
     texts = data.get("tariff_alt_text") or []
-    if not isinstance(texts, list) or not all(
-        isinstance(t, dict)
-        and isinstance(t.get("language"), str)
-        and isinstance(t.get("text"), str)
-        for t in texts
+    if (
+        not isinstance(texts, list)
+        or len(texts) > MAX_ALT_TEXTS
+        or not all(
+            isinstance(t, dict)
+            and isinstance(t.get("language"), str)
+            and isinstance(t.get("text"), str)
+            for t in texts
+        )
     ):
         raise _fail("tariff_alt_text", "must be a list of {language, text}")
     tariff = Tariff(

@@ -16,9 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from steppe.domain.ports import Clock
-from steppe.domain.tariffs.engine import Costing, price
+from steppe.domain.tariffs.engine import Costing
 from steppe.domain.tariffs.models import Tariff
 from steppe.domain.tariffs.periods import Session
+from steppe.domain.tariffs.pricer import Pricer
 from steppe.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from steppe.storage.db import Database
 from steppe.storage.repositories import stations as stations_repo
@@ -47,9 +48,10 @@ def _from_row(row: Any) -> Tariff:
 
 
 class TariffService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, pricer: Pricer) -> None:
         self._db = db
         self._clock = clock
+        self._pricer = pricer  # estimates: a lane of their own, off the event loop
 
     async def create(self, tariff: Tariff) -> Tariff:
         now = self._clock.now()
@@ -167,4 +169,4 @@ class TariffService:
             time_zone=time_zone,
             country=country,
         )
-        return price(tariff, session)
+        return await self._pricer.price(tariff, session)

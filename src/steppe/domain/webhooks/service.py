@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from steppe.domain.events import Event, EventType
 from steppe.domain.ports import Clock
+from steppe.domain.webhooks.destinations import DestinationPolicy
 from steppe.errors import InvalidInput, NotFound
 from steppe.storage.db import Database
 from steppe.storage.repositories import webhooks as repo
@@ -27,9 +28,12 @@ from steppe.types import DeliveryStatus
 SIGNATURE_HEADER = "X-Steppe-Signature"
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header value: `sha256=` and the hex HMAC-SHA256 of the raw body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header value, `t=<unix seconds>,v1=<hex HMAC-SHA256>`, over the timestamp,
+    a dot and the raw body: a receiver that checks the time can refuse a replayed delivery."""
+    signed = str(timestamp).encode() + b"." + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +99,17 @@ class DueDelivery:
 
 class WebhookService:
     def __init__(
-        self, db: Database, clock: Clock, *, max_attempts: int, retry_delay: float
+        self,
+        db: Database,
+        clock: Clock,
+        destinations: DestinationPolicy,
+        *,
+        max_attempts: int,
+        retry_delay: float,
     ) -> None:
         self._db = db
         self._clock = clock
+        self.destinations = destinations
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self._active: builtins.list[Webhook] | None = None  # cached; reset on every change
@@ -113,8 +124,13 @@ class WebhookService:
         created_by: str | None = None,
     ) -> Webhook:
         parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError:
+            raise InvalidInput("url: the port is not a number") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidInput("url: give an absolute http:// or https:// URL")
+        await self.destinations.check_new(url)
         if len(secret) < 16:
             raise InvalidInput("secret: use at least 16 characters")
         unknown = sorted(set(types or ()) - {str(t) for t in EventType})
@@ -200,9 +216,15 @@ class WebhookService:
                 )
         return len(targets)
 
-    async def due(self, limit: int = 50) -> builtins.list[DueDelivery]:
+    async def due_webhooks(self) -> builtins.list[str]:
+        """Webhooks with a delivery to try now."""
         async with self._db.connect() as conn:
-            rows = await repo.due_deliveries(conn, self._clock.now(), limit)
+            return await repo.webhooks_with_due(conn, self._clock.now())
+
+    async def due(self, webhook_id: str, limit: int = 20) -> builtins.list[DueDelivery]:
+        """One webhook's deliveries to try now, oldest first."""
+        async with self._db.connect() as conn:
+            rows = await repo.due_deliveries(conn, self._clock.now(), limit, webhook_id=webhook_id)
         return [
             DueDelivery(
                 row["id"],

@@ -44,3 +44,12 @@ async def revoke(conn: AsyncConnection, key_id: str, at: datetime) -> int:
 
 async def touch(conn: AsyncConnection, key_id: str, at: datetime) -> None:
     await conn.execute(api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=at))
+
+
+async def set_role(conn: AsyncConnection, key_id: str, role: str) -> int:
+    result = await conn.execute(
+        api_keys.update()
+        .where((api_keys.c.id == key_id) & api_keys.c.revoked_at.is_(None))
+        .values(role=role)
+    )
+    return int(result.rowcount)

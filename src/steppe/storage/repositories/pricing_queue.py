@@ -6,9 +6,11 @@ its CDR (or once no tariff applies), so a crash between the two leaves the trans
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from steppe.storage.group_commit import Batch
@@ -27,7 +29,7 @@ async def due(conn: AsyncConnection, *, now: datetime, limit: int) -> list[tuple
     q = pricing_queue.c
     query = (
         select(q.transaction_pk, q.attempts)
-        .where(q.due_at <= now)
+        .where((q.due_at <= now) & q.failed_at.is_(None))
         .order_by(q.due_at, q.transaction_pk)
         .limit(limit)
     )
@@ -36,19 +38,42 @@ async def due(conn: AsyncConnection, *, now: datetime, limit: int) -> list[tuple
 
 async def next_due(conn: AsyncConnection) -> datetime | None:
     """When the next queued transaction is due (None when the queue is empty)."""
-    found: datetime | None = (await conn.execute(select(func.min(pricing_queue.c.due_at)))).scalar()
+    query = select(func.min(pricing_queue.c.due_at)).where(pricing_queue.c.failed_at.is_(None))
+    found: datetime | None = (await conn.execute(query)).scalar()
     return found
 
 
 async def postpone(
-    conn: AsyncConnection, transaction_pk: int, *, attempts: int, due_at: datetime
+    conn: AsyncConnection, transaction_pk: int, *, attempts: int, due_at: datetime, error: str
 ) -> None:
-    """A pricing failed: count it and try again at `due_at`."""
+    """A pricing failed: count it, keep why, and try again at `due_at`."""
     await conn.execute(
         update(pricing_queue)
         .where(pricing_queue.c.transaction_pk == transaction_pk)
-        .values(attempts=attempts, due_at=due_at)
+        .values(attempts=attempts, due_at=due_at, last_error=error[:1000])
     )
+
+
+async def give_up(
+    conn: AsyncConnection, transaction_pk: int, *, attempts: int, at: datetime, error: str
+) -> None:
+    """A pricing failed in a way trying again cannot change: out of the rotation, with why."""
+    await conn.execute(
+        update(pricing_queue)
+        .where(pricing_queue.c.transaction_pk == transaction_pk)
+        .values(attempts=attempts, failed_at=at, last_error=error[:1000])
+    )
+
+
+async def states_of(conn: AsyncConnection, transaction_pks: Sequence[int]) -> list[RowMapping]:
+    """The queue rows of these transactions (those still waiting for, or failing, pricing)."""
+    if not transaction_pks:
+        return []
+    q = pricing_queue.c
+    query = select(q.transaction_pk, q.attempts, q.last_error, q.failed_at, q.due_at).where(
+        q.transaction_pk.in_(list(transaction_pks))
+    )
+    return list((await conn.execute(query)).mappings().all())
 
 
 async def remove(conn: AsyncConnection, transaction_pk: int) -> None:

@@ -48,8 +48,22 @@ async def update_delivery(
     )
 
 
-async def due_deliveries(conn: AsyncConnection, now: datetime, limit: int) -> Sequence[RowMapping]:
-    """Pending deliveries whose next attempt is due, oldest first, with their webhook's target."""
+async def webhooks_with_due(conn: AsyncConnection, now: datetime) -> list[str]:
+    """Ids of the webhooks that have a delivery due by `now`."""
+    d = webhook_deliveries.c
+    query = (
+        select(d.webhook_id)
+        .where((d.status == DeliveryStatus.PENDING.value) & (d.next_attempt_at <= now))
+        .distinct()
+    )
+    return [str(row[0]) for row in await conn.execute(query)]
+
+
+async def due_deliveries(
+    conn: AsyncConnection, now: datetime, limit: int, *, webhook_id: str
+) -> Sequence[RowMapping]:
+    """One webhook's pending deliveries whose next attempt is due, oldest first, with its
+    target."""
     query = (
         select(
             webhook_deliveries,
@@ -60,6 +74,7 @@ async def due_deliveries(conn: AsyncConnection, now: datetime, limit: int) -> Se
         .where(
             (webhook_deliveries.c.status == DeliveryStatus.PENDING.value)
             & (webhook_deliveries.c.next_attempt_at <= now)
+            & (webhook_deliveries.c.webhook_id == webhook_id)
         )
         .order_by(webhook_deliveries.c.next_attempt_at)
         .limit(limit)

@@ -60,5 +60,7 @@ pricing_queue = Table(
     Column("queued_at", UtcDateTime, nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("due_at", UtcDateTime, nullable=False),
+    Column("last_error", Text, nullable=True),  # why the last attempt failed
+    Column("failed_at", UtcDateTime, nullable=True),  # set: given up, priced only on request
     Index("ix_pricing_queue_due", "due_at"),
 )
