@@ -1,0 +1,493 @@
+"""The event loop: drivers arrive, wait or go elsewhere, charge under the site's grid limit, leave.
+
+Arrivals come pre-drawn and sorted (`arrivals.py`); everything that follows from them is an event
+in one heap: a car reaching its target, a car unplugged, a driver giving up, a diverted driver
+reaching the next site, a periodic re-share of a site's grid limit, a charger going into service.
+Nothing in the loop draws a random number, so a run is a pure function of the arrivals.
+
+Rules (docs/planning.md names them):
+- A driver takes the free charger their car can use that gives the most power; if every such
+  charger is taken they queue (first come, first served among the cars a freed charger suits).
+- Past their patience they drive to the nearest site with a charger their car can use, within
+  the detour limit, at most `max_diversions` times; else they leave unserved ("lost").
+- While charging, a car draws its curve capped by the charger and by its share of the site's
+  grid limit (`load_sharing.py`); shares are recomputed when a car starts or stops charging and,
+  while the limit binds, every `rebalance_minutes`.
+- After charging the car stays plugged in for its dwell time (exponential, mean by AC or DC).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+from collections import deque
+from collections.abc import Callable
+from datetime import timedelta
+
+from steppe.planning.arrivals import Arrivals
+from steppe.planning.load_sharing import equal_shares
+from steppe.planning.model import Model
+from steppe.planning.profiles import ChargeProfile
+from steppe.planning.revenue import SessionPricer
+from steppe.planning.tally import Tally
+
+CHARGED, UNPLUG, GIVE_UP, REACH, REBALANCE, OPEN = range(6)
+EARTH_KM = 6371.0
+
+
+class _Driver:
+    __slots__ = (
+        "arrived",
+        "diversions",
+        "dwell",
+        "end",
+        "hold",
+        "kind",
+        "patience",
+        "site",
+        "start",
+        "tried",
+        "visit",
+    )
+
+    def __init__(self, kind: int, start: float, end: float, dwell: float, patience: float,
+                 hold: float) -> None:  # fmt: skip
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.dwell = dwell
+        self.patience = patience
+        self.hold = hold
+        self.site = -1
+        self.arrived = 0.0
+        self.visit = 0  # counts the sites reached, so a stale give-up is told apart
+        self.diversions = 0
+        self.tried: tuple[int, ...] = ()
+
+
+class _Session:
+    __slots__ = (
+        "anchor",
+        "ask",
+        "cap",
+        "charger",
+        "driver",
+        "limited",
+        "plugged",
+        "position",
+        "profile",
+        "site",
+        "stopped",
+        "version",
+    )
+
+    def __init__(self, driver: _Driver, site: int, charger: int, profile: ChargeProfile,
+                 now: float) -> None:  # fmt: skip
+        self.driver = driver
+        self.site = site
+        self.charger = charger
+        self.profile = profile
+        self.plugged = now
+        self.anchor = now
+        self.position = driver.start
+        self.cap = math.inf
+        self.ask = profile.peak_from(driver.start)
+        self.version = 0
+        self.stopped = -1.0  # when charging ended (-1 while it goes on)
+        self.limited = False
+
+
+class _SiteState:
+    __slots__ = ("active", "constrained", "limit", "queue", "reserved", "version")
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.reserved = 0.0  # the cars' asks summed: at least what they can draw
+        self.active: list[_Session] = []
+        self.queue: deque[tuple[_Driver, int]] = deque()
+        self.constrained = False
+        self.version = 0
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+class Simulation:
+    """One run of a model over pre-drawn arrivals; `run()` returns what it counted."""
+
+    def __init__(self, model: Model, arrivals: Arrivals) -> None:
+        self.model = model
+        self.arrivals = arrivals
+        calendar = model.calendar
+        self.months = calendar.months
+        self.tally = Tally(len(model.sites), self.months)
+        self.counters = self.tally.counters
+        self.heap: list[tuple[float, int, int, object, int]] = []
+        self.seq = 0
+        self.month = 0
+        self.month_starts = calendar.month_starts
+        self.warmup = calendar.warmup_s
+        self.states = [_SiteState(site.grid_limit_kw) for site in model.sites]
+        self.free = [c.online_from_s <= 0 for c in model.chargers]
+        self.charger_site = [c.site for c in model.chargers]
+        self.dwell_s = [
+            (model.dwell_minutes_dc if c.dc else model.dwell_minutes_ac) * 60
+            for c in model.chargers
+        ]
+        self.rebalance_s = model.rebalance_minutes * 60
+        self.profiles = model.profiles
+        self.usable = [
+            [profiles[j] is not None for j in range(len(model.chargers))]
+            for profiles in model.profiles
+        ]
+        # [site][kind] -> the site's chargers the car can use, most powerful first
+        self.choice = [
+            [
+                sorted(
+                    (j for j in site.chargers if self.usable[kind][j]),
+                    key=lambda j: (-model.chargers[j].power_kw, j),
+                )
+                for kind in range(len(model.kinds))
+            ]
+            for site in model.sites
+        ]
+        self.neighbours = self._neighbours()
+        self.pricers = [
+            None
+            if site.tariff is None
+            else SessionPricer(site.tariff, time_zone=site.time_zone, country=site.country)
+            for site in model.sites
+        ]
+
+    def _neighbours(self) -> list[list[list[tuple[int, float]]]]:
+        """[site][kind] -> (other site, travel seconds) within the detour limit, nearest first."""
+        behaviour = self.model.behaviour
+        sites = self.model.sites
+        result: list[list[list[tuple[int, float]]]] = []
+        for a, here in enumerate(sites):
+            near = []
+            if behaviour.divert and behaviour.max_diversions > 0:
+                for b, there in enumerate(sites):
+                    if b == a:
+                        continue
+                    road = distance_km(here.lat, here.lon, there.lat, there.lon)
+                    road *= behaviour.road_factor
+                    if road <= behaviour.max_detour_km:
+                        near.append((road, b))
+                near.sort()
+            per_kind = []
+            for kind in range(len(self.model.kinds)):
+                per_kind.append(
+                    [
+                        (b, road / behaviour.speed_kmh * 3600)
+                        for road, b in near
+                        if self.choice[b][kind]
+                    ]
+                )
+            result.append(per_kind)
+        return result
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def push(self, when: float, what: int, subject: object, version: int = 0) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (when, self.seq, what, subject, version))
+
+    def _cell(self, site: int, moment: float) -> int:
+        """The counters' index for `site` at `moment`, or -1 during the warm-up."""
+        if moment < self.warmup:
+            return -1
+        starts = self.month_starts
+        if moment >= starts[self.month]:  # the loop's time only moves forward: step along
+            while self.month < self.months - 1 and moment >= starts[self.month + 1]:
+                self.month += 1
+            return site * self.months + self.month
+        month = max(bisect.bisect_right(starts, moment) - 1, 0)
+        return site * self.months + month
+
+    def run(self, progress: Callable[[float], None] | None = None) -> Tally:
+        arrivals = self.arrivals
+        times = arrivals.time.tolist()
+        sites = arrivals.site.tolist()
+        kinds = arrivals.kind.tolist()
+        starts = arrivals.start.tolist()
+        ends = arrivals.end.tolist()
+        dwells = arrivals.dwell.tolist()
+        patience = arrivals.patience.tolist()
+        holds = arrivals.hold.tolist()
+        horizon = self.model.calendar.horizon_s
+        for j, charger in enumerate(self.model.chargers):
+            if charger.online_from_s > 0:
+                self.push(charger.online_from_s, OPEN, j)
+        heap = self.heap
+        step = horizon / 100
+        tick = step
+        index, count = 0, len(times)
+        while True:
+            next_arrival = times[index] if index < count else math.inf
+            if heap and heap[0][0] <= next_arrival:
+                if heap[0][0] > horizon:
+                    break
+                when, _, what, subject, version = heapq.heappop(heap)
+                self._event(when, what, subject, version)
+            elif index < count:
+                when = next_arrival
+                driver = _Driver(
+                    kinds[index], starts[index], ends[index], dwells[index], patience[index],
+                    holds[index],
+                )  # fmt: skip
+                self._arrive(driver, sites[index], when)
+                index += 1
+            else:
+                break
+            if progress is not None and when >= tick:
+                progress(min(when / horizon, 1.0))
+                tick = (when // step + 1) * step
+        self._close(horizon)
+        if progress is not None:
+            progress(1.0)
+        return self.tally
+
+    def _event(self, now: float, what: int, subject: object, version: int) -> None:
+        if what == CHARGED:
+            assert isinstance(subject, _Session)
+            if version == subject.version and subject.stopped < 0:
+                self._charged(subject, now)
+        elif what == UNPLUG:
+            assert isinstance(subject, _Session)
+            self._unplug(subject, now)
+        elif what == GIVE_UP:
+            assert isinstance(subject, _Driver)
+            self._give_up(subject, version, now)
+        elif what == REACH:
+            assert isinstance(subject, _Driver)
+            self._arrive(subject, version, now)
+        elif what == REBALANCE:
+            assert isinstance(subject, int)
+            state = self.states[subject]
+            if version == state.version and state.constrained:
+                self._reshare(subject, now)
+        else:
+            assert isinstance(subject, int)
+            self.free[subject] = True
+            self._serve_queue(subject, now)
+
+    # -- drivers ---------------------------------------------------------------------------
+
+    def _arrive(self, driver: _Driver, site: int, now: float) -> None:
+        driver.site = site
+        driver.arrived = now
+        driver.visit += 1
+        driver.tried = (*driver.tried, site)
+        cell = self._cell(site, now)
+        counters = self.counters
+        if cell >= 0:
+            counters["arrivals"][cell] += 1
+        choice = self.choice[site][driver.kind]
+        if not choice:
+            self._leave(driver, now, cell)
+            return
+        if cell >= 0:
+            counters["eligible"][cell] += 1
+        free = self.free
+        for j in choice:
+            if free[j]:
+                self._plug(driver, j, now)
+                return
+        if cell >= 0:
+            counters["waited"][cell] += 1
+        self.states[site].queue.append((driver, driver.visit))
+        if driver.patience < math.inf:
+            self.push(now + driver.patience, GIVE_UP, driver, driver.visit)
+
+    def _give_up(self, driver: _Driver, visit: int, now: float) -> None:
+        if driver.visit != visit or driver.site < 0:
+            return  # plugged in meanwhile, or already elsewhere
+        queue = self.states[driver.site].queue
+        for position, (waiting, waiting_visit) in enumerate(queue):
+            if waiting is driver and waiting_visit == visit:
+                del queue[position]
+                break
+        self._leave(driver, now, self._cell(driver.site, now))
+
+    def _leave(self, driver: _Driver, now: float, cell: int) -> None:
+        """Drive on to the nearest usable site not tried yet, or leave the network."""
+        behaviour = self.model.behaviour
+        if driver.diversions < behaviour.max_diversions:
+            for other, travel in self.neighbours[driver.site][driver.kind]:
+                if other in driver.tried:
+                    continue
+                driver.diversions += 1
+                if cell >= 0:
+                    self.counters["diverted"][cell] += 1
+                driver.site = -1
+                self.push(now + travel, REACH, driver, other)
+                return
+        if cell >= 0:
+            self.counters["lost"][cell] += 1
+        driver.site = -1
+
+    def _serve_queue(self, charger: int, now: float) -> None:
+        site = self.charger_site[charger]
+        queue = self.states[site].queue
+        for position, (driver, visit) in enumerate(queue):
+            if self.usable[driver.kind][charger] and driver.visit == visit:
+                del queue[position]
+                self._plug(driver, charger, now)
+                return
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def _plug(self, driver: _Driver, charger: int, now: float) -> None:
+        site = self.charger_site[charger]
+        self.free[charger] = False
+        cell = self._cell(site, now)
+        if cell >= 0:
+            self.counters["served"][cell] += 1
+            self.counters["wait_s"][cell] += now - driver.arrived
+        profile = self.profiles[driver.kind][charger]
+        assert profile is not None
+        session = _Session(driver, site, charger, profile, now)
+        driver.site = -1
+        if driver.hold >= 0:
+            self.push(now + driver.hold, UNPLUG, session)
+        state = self.states[site]
+        active = state.active
+        active.append(session)
+        # Asks only fall as cars fill up, so the sum kept since the last refresh is an upper
+        # bound: bring them up to date only when it could reach the limit or a new peak.
+        reserved = state.reserved + session.ask
+        cell = self._cell(site, now)
+        peak = self.counters["peak_kw"][cell] if cell >= 0 else 0.0
+        if state.constrained or reserved > state.limit or reserved > peak:
+            reserved = 0.0
+            for other in active:
+                profile_ = other.profile
+                other.position = profile_.advance(other.position, now - other.anchor, other.cap)
+                other.anchor = now
+                other.ask = profile_.peak_from(other.position)
+                reserved += other.ask
+            state.reserved = reserved
+            if state.constrained or reserved > state.limit:
+                self._reshare(site, now)
+                return
+            self._peak(site, now, reserved)
+        state.reserved = reserved
+        if session.position < driver.end < math.inf:
+            seconds = profile.seconds(session.position, driver.end)
+            self.push(now + seconds, CHARGED, session, session.version)
+
+    def _peak(self, site: int, now: float, power: float) -> None:
+        cell = self._cell(site, now)
+        if cell >= 0:
+            peaks = self.counters["peak_kw"]
+            if power > peaks[cell]:
+                peaks[cell] = power
+
+    def _reshare(self, site: int, now: float) -> None:
+        state = self.states[site]
+        active = state.active
+        for session in active:
+            profile = session.profile
+            session.position = profile.advance(session.position, now - session.anchor, session.cap)
+            session.anchor = now
+            session.ask = profile.peak_from(session.position)
+        asks = [session.ask for session in active]
+        caps = equal_shares(asks, state.limit)
+        for session, cap, ask in zip(active, caps, asks, strict=True):
+            new_cap = math.inf if cap >= ask else cap
+            if new_cap < math.inf:
+                session.limited = True
+            if new_cap != session.cap:
+                session.cap = new_cap
+                session.version += 1
+                end = session.driver.end
+                if session.position < end < math.inf:
+                    seconds = session.profile.seconds(session.position, end, new_cap)
+                    self.push(now + seconds, CHARGED, session, session.version)
+        total = sum(asks)
+        state.reserved = total
+        state.constrained = total > state.limit
+        self._peak(site, now, min(total, state.limit))
+        if state.constrained and self.rebalance_s > 0:
+            state.version += 1
+            self.push(now + self.rebalance_s, REBALANCE, site, state.version)
+
+    def _stop_charging(self, session: _Session, now: float) -> None:
+        state = self.states[session.site]
+        state.active.remove(session)
+        state.reserved -= session.ask
+        session.stopped = now
+        if state.constrained:
+            self._reshare(session.site, now)
+
+    def _charged(self, session: _Session, now: float) -> None:
+        session.position = session.driver.end
+        self._stop_charging(session, now)
+        dwell = session.driver.dwell * self.dwell_s[session.charger]
+        self.push(now + dwell, UNPLUG, session)
+
+    def _unplug(self, session: _Session, now: float) -> None:
+        if session.stopped < 0:  # a plain car unplugged while still charging
+            profile = session.profile
+            session.position = profile.advance(session.position, now - session.anchor, session.cap)
+            self._stop_charging(session, now)
+        self._account(session, now)
+        self.free[session.charger] = True
+        self._serve_queue(session.charger, now)
+
+    def _account(self, session: _Session, now: float) -> None:
+        site = session.site
+        self._busy(site, session.plugged, now)
+        cell = self._cell(site, session.plugged)
+        if cell < 0:
+            return
+        counters = self.counters
+        energy = session.profile.energy_kwh(session.driver.start, session.position)
+        counters["energy_kwh"][cell] += energy
+        if session.limited:
+            counters["limited"][cell] += 1
+        pricer = self.pricers[site]
+        if pricer is not None:
+            charging = round(session.stopped - session.plugged)
+            parking = round(now - session.plugged) - charging
+            start = self.model.calendar.start + timedelta(seconds=session.plugged)
+            excl, incl = pricer.price(start, round(energy * 1000), charging, parking)
+            self.tally.add_revenue(cell, pricer.currency, excl, incl)
+
+    def _busy(self, site: int, start: float, end: float) -> None:
+        """Add charger time over [start, end), split at month boundaries, warm-up left out."""
+        start = max(start, self.warmup)
+        if end <= start:
+            return
+        busy = self.counters["busy_s"]
+        starts = self.month_starts
+        month = self.month
+        while month > 0 and start < starts[month]:
+            month -= 1
+        base = site * self.months
+        while start < end:
+            edge = starts[month + 1] if month < self.months - 1 else math.inf
+            piece_end = min(edge, end)
+            busy[base + month] += piece_end - start
+            start = piece_end
+            month += 1
+
+    def _close(self, horizon: float) -> None:
+        """At the end, count the time of cars still plugged in."""
+        seen: set[int] = set()
+        for _, _, what, subject, _ in self.heap:
+            if what == UNPLUG and isinstance(subject, _Session) and id(subject) not in seen:
+                seen.add(id(subject))
+                self._busy(subject.site, subject.plugged, horizon)
+        for state in self.states:
+            for session in state.active:
+                if id(session) not in seen and session.driver.hold < 0:
+                    seen.add(id(session))
+                    self._busy(session.site, session.plugged, horizon)
