@@ -1,0 +1,1 @@
+"""Vehicles: the catalogue of cars by market variant, and which connectors each can use."""
