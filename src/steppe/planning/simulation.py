@@ -51,8 +51,9 @@ class _Driver:
         "visit",
     )
 
-    def __init__(self, kind: int, start: float, end: float, dwell: float, patience: float,
-                 hold: float) -> None:  # fmt: skip
+    def __init__(
+        self, kind: int, start: float, end: float, dwell: float, patience: float, hold: float
+    ) -> None:
         self.kind = kind
         self.start = start
         self.end = end
@@ -82,8 +83,9 @@ class _Session:
         "version",
     )
 
-    def __init__(self, driver: _Driver, site: int, charger: int, profile: ChargeProfile,
-                 now: float) -> None:  # fmt: skip
+    def __init__(
+        self, driver: _Driver, site: int, charger: int, profile: ChargeProfile, now: float
+    ) -> None:
         self.driver = driver
         self.site = site
         self.charger = charger
@@ -239,9 +241,13 @@ class Simulation:
             elif index < count:
                 when = next_arrival
                 driver = _Driver(
-                    kinds[index], starts[index], ends[index], dwells[index], patience[index],
+                    kinds[index],
+                    starts[index],
+                    ends[index],
+                    dwells[index],
+                    patience[index],
                     holds[index],
-                )  # fmt: skip
+                )
                 self._arrive(driver, sites[index], when)
                 index += 1
             else:
