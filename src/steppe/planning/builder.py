@@ -71,6 +71,13 @@ def merged_sites(scenario: Scenario, stored: StoredNetwork | None) -> list[SiteS
 def build_model(
     scenario: Scenario, catalogue: Catalogue | None, stored: StoredNetwork | None = None
 ) -> Model:
+    return build(scenario, catalogue, stored)[0]
+
+
+def build(
+    scenario: Scenario, catalogue: Catalogue | None, stored: StoredNetwork | None = None
+) -> tuple[Model, ProfileTable]:
+    """The model, and the profile table that gives the profiles of chargers added later."""
     calendar = Calendar.of(scenario.start, scenario.days, scenario.warmup_days)
     specs = merged_sites(scenario, stored)
     chargers: list[Charger] = []
@@ -114,7 +121,7 @@ def build_model(
     kinds, vehicles, streams = _demand(scenario, catalogue, calendar, sites, stored)
     plain_kw = scenario.theory.power_kw if scenario.theory else None
     table = ProfileTable(vehicles, plain_kw)
-    return Model(
+    model = Model(
         calendar,
         tuple(sites),
         tuple(chargers),
@@ -126,6 +133,7 @@ def build_model(
         scenario.dwell_minutes_dc,
         scenario.rebalance_minutes,
     )
+    return model, table
 
 
 def _offset_hours(zone: str, at: datetime) -> float:

@@ -11,7 +11,8 @@ from typing import Any, TextIO
 
 from steppe.errors import SteppeError
 from steppe.planning import extras
-from steppe.planning.builder import build_model
+from steppe.planning.builder import build
+from steppe.planning.fleet import ProfileTable
 from steppe.planning.model import Model
 from steppe.planning.runner import Replication, default_workers, run_replications
 from steppe.planning.scenario import Scenario, load
@@ -61,7 +62,9 @@ class ProgressBar:
             self._bar.close()
 
 
-def prepare(scenario: Scenario, database_url: str | None = None) -> tuple[Model, list[str]]:
+def prepare(
+    scenario: Scenario, database_url: str | None = None
+) -> tuple[Model, ProfileTable, list[str]]:
     """The model of a scenario, reading the stored network when it asks for it."""
     stored = None
     if scenario.current is not None:
@@ -78,8 +81,8 @@ def prepare(scenario: Scenario, database_url: str | None = None) -> tuple[Model,
         from steppe.domain.vehicles.models import Catalogue
 
         catalogue = Catalogue.load()
-    model = build_model(scenario, catalogue, stored)
-    return model, list(stored.notes) if stored else []
+    model, table = build(scenario, catalogue, stored)
+    return model, table, list(stored.notes) if stored else []
 
 
 def simulate(
@@ -107,7 +110,7 @@ def run(options: Options, out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
             scenario = replace(scenario, replications=options.replications)
         if options.seed is not None:
             scenario = replace(scenario, seed=options.seed)
-        model, notes = prepare(scenario, options.database_url)
+        model, table, notes = prepare(scenario, options.database_url)
     except SteppeError as exc:
         print(f"steppe plan: {exc}", file=err)
         return 2
@@ -131,7 +134,13 @@ def run(options: Options, out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
     if want:
         from steppe.planning.recommend import recommend
 
-        recommendations = recommend(model, scenario, runs, summary, options)
+        bar = ProgressBar(len(runs), "checking the recommendation", options.progress)
+        try:
+            recommendations = recommend(
+                model, table, scenario, runs, summary, workers=options.workers, progress=bar
+            )
+        finally:
+            bar.close()
         _write(options.out / "recommendations.json", recommendations)
     from steppe.planning.report import write_report
 

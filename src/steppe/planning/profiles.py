@@ -21,7 +21,7 @@ MIN_KW = 0.05  # a band never draws less, so every charge ends
 class ChargeProfile:
     """Power by band of progress; `unit_kwh` is the energy metered per unit of progress."""
 
-    __slots__ = ("_seconds_per_unit", "edges", "peak_after", "power", "times", "unit_kwh")
+    __slots__ = ("_last", "_seconds_per_unit", "edges", "peak_after", "power", "times", "unit_kwh")
 
     def __init__(self, edges: Sequence[float], power: Sequence[float], unit_kwh: float) -> None:
         if len(edges) != len(power) + 1 or not power:
@@ -30,6 +30,7 @@ class ChargeProfile:
             raise ValueError("profile edges must increase")
         self.edges = list(edges)
         self.power = [max(float(p), MIN_KW) for p in power]
+        self._last = len(self.power) - 1
         self.unit_kwh = float(unit_kwh)
         self._seconds_per_unit = [self.unit_kwh / p * SECONDS_PER_HOUR for p in self.power]
         times = [0.0]
@@ -59,13 +60,16 @@ class ChargeProfile:
         return self.power[self.band(position)]
 
     def _clock(self, position: float) -> float:
-        k = self.band(position)
+        k = bisect.bisect_right(self.edges, position) - 1
+        k = 0 if k < 0 else (self._last if k > self._last else k)
         return self.times[k] + (position - self.edges[k]) * self._seconds_per_unit[k]
 
     def seconds(self, start: float, end: float, cap: float = math.inf) -> float:
         """Seconds to go from `start` to `end` drawing at most `cap` kW."""
         if end <= start:
             return 0.0
+        if self._last == 0:
+            return (end - start) * self.unit_kwh / min(self.power[0], cap) * SECONDS_PER_HOUR
         k = self.band(start)
         if cap >= self.peak_after[k]:
             return self._clock(end) - self._clock(start)

@@ -15,20 +15,22 @@ charging time, then parking. Energy is rounded to whole Wh and times to whole se
 
 from __future__ import annotations
 
+import bisect
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_CEILING, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 from zoneinfo import ZoneInfo
 
-from steppe.domain.tariffs.currencies import round_money
+from steppe.domain.tariffs.currencies import minor_unit
 from steppe.domain.tariffs.engine import price
 from steppe.domain.tariffs.models import Dimension, PriceComponent, Tariff
 from steppe.domain.tariffs.periods import Session
-from steppe.domain.tariffs.vat import vat_rate
+from steppe.domain.tariffs.vat import change_dates, vat_rate
 
 PRECISION = 40  # the engine's working precision
 WH_PER_KWH = Decimal(1000)
 SECONDS_PER_HOUR = Decimal(3600)
 ONE_HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 
 
 def plain_components(tariff: Tariff) -> dict[Dimension, PriceComponent] | None:
@@ -49,34 +51,62 @@ def plain_components(tariff: Tariff) -> dict[Dimension, PriceComponent] | None:
 
 
 class SessionPricer:
-    """Prices the sessions of one site under one tariff."""
+    """Prices the sessions of one site under one tariff; times are seconds from `origin`."""
 
-    def __init__(self, tariff: Tariff, *, time_zone: str, country: str | None) -> None:
+    def __init__(
+        self, tariff: Tariff, *, time_zone: str, country: str | None, origin: datetime
+    ) -> None:
         self.tariff = tariff
         self.currency = tariff.currency
-        self._zone = ZoneInfo(time_zone)
+        self._origin = origin
         self._time_zone = time_zone
         self._country = country
-        self._plain = plain_components(tariff)
-        self._rates: dict[object, Decimal | None] = {}
+        self._context = Context(prec=PRECISION)
+        self._quantum = Decimal(1).scaleb(-minor_unit(tariff.currency))
+        zone = ZoneInfo(time_zone)
+        # VAT by local date, as instants (seconds from the origin) at which each rate begins
+        self._vat_from: list[float] = []
+        self._vat_factor: list[Decimal | None] = []
+        for day in change_dates(country):
+            midnight = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+            self._vat_from.append((midnight - origin).total_seconds())
+            self._vat_factor.append(self._factor(vat_rate(country, day)))
+        chosen = plain_components(tariff)
+        self._plain: list[tuple[int, Decimal, int, Decimal, Decimal | None, bool]] | None = None
+        if chosen is not None:
+            order = {Dimension.ENERGY: 0, Dimension.TIME: 1, Dimension.PARKING_TIME: 2}
+            self._plain = [
+                (
+                    order.get(dimension, 3),
+                    component.price,
+                    component.step_size,
+                    WH_PER_KWH if dimension is Dimension.ENERGY else SECONDS_PER_HOUR,
+                    self._factor(component.vat),
+                    component.vat is not None,
+                )
+                for dimension, component in chosen.items()
+            ]
 
-    def _rate(self, moment: datetime) -> Decimal | None:
-        day = moment.astimezone(self._zone).date()
-        if day not in self._rates:
-            self._rates[day] = vat_rate(self._country, day)
-        return self._rates[day]
+    def _factor(self, vat: Decimal | None) -> Decimal | None:
+        if vat is None:
+            return None
+        return self._context.add(1, self._context.divide(vat, ONE_HUNDRED))
+
+    def _vat_at(self, moment: float) -> int:
+        """Which rate is in force at `moment` (-1: none known)."""
+        return bisect.bisect_right(self._vat_from, moment) - 1
 
     def price(
-        self, start: datetime, energy_wh: int, charging_s: int, parking_s: int
+        self, start_s: float, energy_wh: int, charging_s: int, parking_s: int
     ) -> tuple[Decimal, Decimal]:
         """(excl. VAT, incl. VAT) of one session, each rounded to the currency's minor unit."""
         if self._plain is not None:
-            end = start + timedelta(seconds=charging_s + parking_s)
-            rate = self._rate(start)
-            if rate == self._rate(end):
-                return self._plain_price(self._plain, rate, energy_wh, charging_s, parking_s)
+            first = self._vat_at(start_s)
+            if first == self._vat_at(start_s + charging_s + parking_s):
+                factor = self._vat_factor[first] if first >= 0 else None
+                return self._plain_price(self._plain, factor, energy_wh, charging_s, parking_s)
         session = Session.even(
-            start.astimezone(UTC),
+            self._origin + timedelta(seconds=start_s),
             charging_seconds=charging_s,
             energy_wh=energy_wh,
             parking_seconds=parking_s,
@@ -88,34 +118,31 @@ class SessionPricer:
 
     def _plain_price(
         self,
-        components: dict[Dimension, PriceComponent],
-        rate: Decimal | None,
+        components: list[tuple[int, Decimal, int, Decimal, Decimal | None, bool]],
+        site_factor: Decimal | None,
         energy_wh: int,
         charging_s: int,
         parking_s: int,
     ) -> tuple[Decimal, Decimal]:
-        quantities = {
-            Dimension.ENERGY: Decimal(energy_wh),
-            Dimension.TIME: Decimal(charging_s),
-            Dimension.PARKING_TIME: Decimal(parking_s),
-        }
-        excl = Decimal(0)
-        incl = Decimal(0)
-        with localcontext() as context:
-            context.prec = PRECISION
-            for dimension, component in components.items():
-                if dimension is Dimension.FLAT:
-                    amount = component.price
-                else:
-                    quantity = quantities[dimension]
-                    if quantity <= 0:
-                        continue
-                    if component.step_size:
-                        step = Decimal(component.step_size)
-                        quantity = (quantity / step).to_integral_value(ROUND_CEILING) * step
-                    divisor = WH_PER_KWH if dimension is Dimension.ENERGY else SECONDS_PER_HOUR
-                    amount = component.price * quantity / divisor
-                vat = component.vat if component.vat is not None else rate
-                excl += amount
-                incl += amount if vat is None else amount * (1 + vat / ONE_HUNDRED)
-        return round_money(excl, self.currency), round_money(incl, self.currency)
+        """The engine's arithmetic for a plain tariff: the same operations at its precision."""
+        context = self._context
+        quantities = (energy_wh, charging_s, parking_s)
+        excl = ZERO
+        incl = ZERO
+        for dimension, unit_price, step, divisor, own_factor, own_vat in components:
+            if dimension == 3:  # FLAT
+                amount = unit_price
+            else:
+                quantity = quantities[dimension]
+                if quantity <= 0:
+                    continue
+                if step:
+                    quantity = -(-quantity // step) * step
+                amount = context.divide(context.multiply(unit_price, Decimal(quantity)), divisor)
+            factor = own_factor if own_vat else site_factor
+            excl = context.add(excl, amount)
+            incl = context.add(incl, amount if factor is None else context.multiply(amount, factor))
+        return (
+            excl.quantize(self._quantum, rounding=ROUND_HALF_UP),
+            incl.quantize(self._quantum, rounding=ROUND_HALF_UP),
+        )

@@ -23,7 +23,6 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Callable
-from datetime import timedelta
 
 from steppe.planning.arrivals import Arrivals
 from steppe.planning.load_sharing import equal_shares
@@ -64,7 +63,7 @@ class _Driver:
         self.arrived = 0.0
         self.visit = 0  # counts the sites reached, so a stale give-up is told apart
         self.diversions = 0
-        self.tried: tuple[int, ...] = ()
+        self.tried: list[int] | None = None  # sites left behind, once the driver diverts
 
 
 class _Session:
@@ -163,7 +162,12 @@ class Simulation:
         self.pricers = [
             None
             if site.tariff is None
-            else SessionPricer(site.tariff, time_zone=site.time_zone, country=site.country)
+            else SessionPricer(
+                site.tariff,
+                time_zone=site.time_zone,
+                country=site.country,
+                origin=calendar.start,
+            )
             for site in model.sites
         ]
 
@@ -290,7 +294,6 @@ class Simulation:
         driver.site = site
         driver.arrived = now
         driver.visit += 1
-        driver.tried = (*driver.tried, site)
         cell = self._cell(site, now)
         counters = self.counters
         if cell >= 0:
@@ -326,6 +329,9 @@ class Simulation:
         """Drive on to the nearest usable site not tried yet, or leave the network."""
         behaviour = self.model.behaviour
         if driver.diversions < behaviour.max_diversions:
+            if driver.tried is None:
+                driver.tried = []
+            driver.tried.append(driver.site)
             for other, travel in self.neighbours[driver.site][driver.kind]:
                 if other in driver.tried:
                     continue
@@ -463,8 +469,7 @@ class Simulation:
         if pricer is not None:
             charging = round(session.stopped - session.plugged)
             parking = round(now - session.plugged) - charging
-            start = self.model.calendar.start + timedelta(seconds=session.plugged)
-            excl, incl = pricer.price(start, round(energy * 1000), charging, parking)
+            excl, incl = pricer.price(session.plugged, round(energy * 1000), charging, parking)
             self.tally.add_revenue(cell, pricer.currency, excl, incl)
 
     def _busy(self, site: int, start: float, end: float) -> None:
