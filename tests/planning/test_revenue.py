@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
 
 from steppe.domain.tariffs.engine import price
 from steppe.domain.tariffs.models import Tariff
@@ -63,7 +66,21 @@ def test_the_quick_sum_of_a_plain_tariff_equals_the_engine_to_the_minor_unit() -
     assert plain_components(PLAIN) is not None
     pricer = SessionPricer(PLAIN, time_zone="Asia/Almaty", country="KZ", origin=ORIGIN)
     draws = random.Random(5)
-    for _ in range(400):
+    sessions = [
+        (
+            draws.randrange(0, 4 * 86400),
+            draws.randrange(0, 90_000),
+            draws.randrange(1, 9000),
+            draws.randrange(0, 4000),
+        )
+        for _ in range(2000)
+    ]
+    columns = [np.array(column) for column in zip(*sessions, strict=True)]
+    excl, incl = pricer.price_many(columns[0].astype(float), *columns[1:])
+    for (start, wh, charging, parking), net, gross in zip(sessions, excl, incl, strict=True):
+        expected = _engine(PLAIN, start, wh, charging, parking, "Asia/Almaty", "KZ")
+        assert (Decimal(int(net)) / 100, Decimal(int(gross)) / 100) == expected
+    for _ in range(100):
         # starts over four days around 2026-01-01, when Kazakhstan's VAT goes from 12 to 16 %
         start = draws.randrange(0, 4 * 86400)
         wh, charging, parking = (

@@ -33,6 +33,7 @@ class Replication:
     tally: Tally
     arrivals: int
     elapsed_s: float
+    cpu_s: float
     demand: npt.NDArray[np.int64] | None  # arrivals by [site, month, hour of week] when asked
 
 
@@ -44,10 +45,13 @@ def run_one(
     progress: Callable[[float], None] | None = None,
 ) -> Replication:
     began = time.perf_counter()
+    cpu = time.process_time()
     arrivals = draw(model, np.random.default_rng(seed))
     tally = Simulation(model, arrivals).run(progress)
     counts = hour_of_week_counts(model, arrivals) if want_demand else None
-    return Replication(index, tally, len(arrivals), time.perf_counter() - began, counts)
+    return Replication(
+        index, tally, len(arrivals), time.perf_counter() - began, time.process_time() - cpu, counts
+    )
 
 
 def _in_worker(

@@ -23,6 +23,9 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Callable
+from decimal import Decimal
+
+import numpy as np
 
 from steppe.planning.arrivals import Arrivals
 from steppe.planning.load_sharing import equal_shares
@@ -71,6 +74,7 @@ class _Session:
         "anchor",
         "ask",
         "cap",
+        "cell",
         "charger",
         "driver",
         "limited",
@@ -95,6 +99,7 @@ class _Session:
         self.cap = math.inf
         self.ask = profile.peak_from(driver.start)
         self.version = 0
+        self.cell = -1  # the counters' cell of the plug-in (-1 in the warm-up)
         self.stopped = -1.0  # when charging ended (-1 while it goes on)
         self.limited = False
 
@@ -159,6 +164,8 @@ class Simulation:
             for site in model.sites
         ]
         self.neighbours = self._neighbours()
+        # per site: (cell, start, Wh, charging s, parking s) of each session to price
+        self.to_price: list[list[tuple[int, float, int, int, int]]] = [[] for _ in model.sites]
         self.pricers = [
             None
             if site.tariff is None
@@ -260,6 +267,7 @@ class Simulation:
                 progress(min(when / horizon, 1.0))
                 tick = (when // step + 1) * step
         self._close(horizon)
+        self._price()
         if progress is not None:
             progress(1.0)
         return self.tally
@@ -366,6 +374,7 @@ class Simulation:
         profile = self.profiles[driver.kind][charger]
         assert profile is not None
         session = _Session(driver, site, charger, profile, now)
+        session.cell = cell
         driver.site = -1
         if driver.hold >= 0:
             self.push(now + driver.hold, UNPLUG, session)
@@ -375,7 +384,6 @@ class Simulation:
         # Asks only fall as cars fill up, so the sum kept since the last refresh is an upper
         # bound: bring them up to date only when it could reach the limit or a new peak.
         reserved = state.reserved + session.ask
-        cell = self._cell(site, now)
         peak = self.counters["peak_kw"][cell] if cell >= 0 else 0.0
         if state.constrained or reserved > state.limit or reserved > peak:
             reserved = 0.0
@@ -389,7 +397,8 @@ class Simulation:
             if state.constrained or reserved > state.limit:
                 self._reshare(site, now)
                 return
-            self._peak(site, now, reserved)
+            if reserved > peak and cell >= 0:
+                self.counters["peak_kw"][cell] = reserved
         state.reserved = reserved
         if session.position < driver.end < math.inf:
             seconds = profile.seconds(session.position, driver.end)
@@ -457,7 +466,7 @@ class Simulation:
     def _account(self, session: _Session, now: float) -> None:
         site = session.site
         self._busy(site, session.plugged, now)
-        cell = self._cell(site, session.plugged)
+        cell = session.cell
         if cell < 0:
             return
         counters = self.counters
@@ -465,12 +474,36 @@ class Simulation:
         counters["energy_kwh"][cell] += energy
         if session.limited:
             counters["limited"][cell] += 1
-        pricer = self.pricers[site]
-        if pricer is not None:
+        if self.pricers[site] is not None:  # priced together after the run
             charging = round(session.stopped - session.plugged)
             parking = round(now - session.plugged) - charging
-            excl, incl = pricer.price(session.plugged, round(energy * 1000), charging, parking)
-            self.tally.add_revenue(cell, pricer.currency, excl, incl)
+            self.to_price[site].append(
+                (cell, session.plugged, round(energy * 1000), charging, parking)
+            )
+
+    def _price(self) -> None:
+        """Price every session of the run, site by site, and book it in its cell."""
+        for site, rows in enumerate(self.to_price):
+            pricer = self.pricers[site]
+            if pricer is None or not rows:
+                continue
+            cells, starts, wh, charging, parking = (np.array(column) for column in zip(*rows))
+            excl, incl = pricer.price_many(
+                starts.astype(np.float64),
+                wh.astype(np.int64),
+                charging.astype(np.int64),
+                parking.astype(np.int64),
+            )
+            scale = Decimal(1).scaleb(-pricer.minor)
+            for cell in np.unique(cells).tolist():
+                chosen = cells == cell
+                self.tally.add_revenue(
+                    cell,
+                    pricer.currency,
+                    Decimal(int(excl[chosen].sum())) * scale,
+                    Decimal(int(incl[chosen].sum())) * scale,
+                )
+            rows.clear()
 
     def _busy(self, site: int, start: float, end: float) -> None:
         """Add charger time over [start, end), split at month boundaries, warm-up left out."""
