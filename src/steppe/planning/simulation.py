@@ -487,7 +487,9 @@ class Simulation:
             pricer = self.pricers[site]
             if pricer is None or not rows:
                 continue
-            cells, starts, wh, charging, parking = (np.array(column) for column in zip(*rows))
+            cells, starts, wh, charging, parking = (
+                np.array(column) for column in zip(*rows, strict=True)
+            )
             excl, incl = pricer.price_many(
                 starts.astype(np.float64),
                 wh.astype(np.int64),
