@@ -131,15 +131,33 @@ def _stream(model: Model, stream: Stream, rng: np.random.Generator) -> Arrivals:
     return Arrivals(times, where, kind, start, end, dwell, patience, hold)
 
 
-def hour_of_week_counts(model: Model, arrivals: Arrivals) -> npt.NDArray[np.int64]:
-    """Arrivals by [site, month, local hour of the week]: the demand the optimiser sizes for."""
-    sites, months = len(model.sites), model.calendar.months
-    if not len(arrivals):
-        return np.zeros((sites, months, HOURS_PER_WEEK), dtype=np.int64)
-    starts = np.asarray(model.calendar.month_starts[:-1])
-    month = np.clip(np.searchsorted(starts, arrivals.time, side="right") - 1, 0, months - 1)
-    hour = (arrivals.time // 3600).astype(np.int64)
-    how = local_hour_of_week(model, arrivals.site, hour)
-    cell = (arrivals.site * months + month) * HOURS_PER_WEEK + how
-    counts = np.bincount(cell, minlength=sites * months * HOURS_PER_WEEK)
-    return counts.reshape(sites, months, HOURS_PER_WEEK).astype(np.int64)
+def expected_rates(model: Model) -> npt.NDArray[np.float64]:
+    """Mean arrivals an hour by [site, month, local hour of the week], from the streams' rates
+    (what the draws average to): the first-choice demand the optimiser sizes for."""
+    calendar = model.calendar
+    sites, months = len(model.sites), calendar.months
+    hours = math.ceil(calendar.horizon_s / 3600)
+    hour = np.arange(hours, dtype=np.int64)
+    starts = np.asarray(calendar.month_starts[:-1])
+    month = np.clip(np.searchsorted(starts, hour * 3600.0, side="right") - 1, 0, months - 1)
+    total = np.zeros((sites, months, HOURS_PER_WEEK))
+    exposure = np.zeros((sites, months, HOURS_PER_WEEK))
+    for site in range(sites):
+        how = local_hour_of_week(model, np.full(hours, site, dtype=np.int64), hour)
+        cell = month * HOURS_PER_WEEK + how
+        exposure[site] = np.bincount(cell, minlength=months * HOURS_PER_WEEK).reshape(
+            months, HOURS_PER_WEEK
+        )
+    for stream in model.streams:
+        day_rate = np.asarray(stream.daily_rate, dtype=np.float64)
+        per_hour = day_rate[np.minimum(hour // 24, len(day_rate) - 1)] / 24
+        profile = np.asarray(stream.week_profile, dtype=np.float64)
+        for site, weight in zip(stream.sites, stream.site_weights, strict=True):
+            how = local_hour_of_week(model, np.full(hours, site, dtype=np.int64), hour)
+            shape = np.ones(hours) if stream.regular else profile[how]
+            cell = month * HOURS_PER_WEEK + how
+            rates = np.bincount(
+                cell, weights=per_hour * shape * weight, minlength=months * HOURS_PER_WEEK
+            )
+            total[site] += rates.reshape(months, HOURS_PER_WEEK)
+    return np.asarray(total / np.maximum(exposure, 1.0), dtype=np.float64)

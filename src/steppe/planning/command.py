@@ -86,7 +86,7 @@ def prepare(
 
 
 def simulate(
-    model: Model, scenario: Scenario, options: Options, *, label: str, want_demand: bool
+    model: Model, scenario: Scenario, options: Options, *, label: str
 ) -> list[Replication]:
     replications = options.replications or scenario.replications
     bar = ProgressBar(replications, label, options.progress)
@@ -96,14 +96,15 @@ def simulate(
             scenario.seed if options.seed is None else options.seed,
             replications,
             workers=options.workers or scenario.workers,
-            want_demand=want_demand,
             progress=bar,
         )
     finally:
         bar.close()
 
 
-def run(options: Options, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def run(options: Options, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
     try:
         scenario = load(options.scenario)
         if options.replications is not None:
@@ -116,7 +117,7 @@ def run(options: Options, out: TextIO = sys.stdout, err: TextIO = sys.stderr) ->
         return 2
     began = time.perf_counter()
     want = options.recommend and scenario.recommend is not None
-    runs = simulate(model, scenario, options, label="simulating", want_demand=want)
+    runs = simulate(model, scenario, options, label="simulating")
     elapsed = time.perf_counter() - began
     target = scenario.recommend.target_p_wait if scenario.recommend else 0.10
     summary = summarize(

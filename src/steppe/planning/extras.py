@@ -12,7 +12,7 @@ import importlib.util
 from typing import Any
 
 EXTRA = "plan"
-MODULES = ("numpy", "matplotlib", "pulp", "tqdm")
+MODULES = ("numpy", "matplotlib", "pulp", "highspy", "tqdm")
 INSTALL = f"pip install 'steppe[{EXTRA}]'"
 
 

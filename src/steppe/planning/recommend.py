@@ -2,13 +2,13 @@
 
 1. Sizing: for each site, plan year and charger kind, the fewest chargers of that kind that keep
    every month's p_wait under the target by Erlang C applied hour by hour: the arrival rate of
-   each local hour of the week (from the simulated demand), the site's chargers as servers with
+   each local hour of the week (the demand's expected rate), the site's chargers as servers with
    the mean plugged-in time the simulation measured, a new charger of kind k adding capacity
    `share of cars that can use it / its plugged-in time` (so a faster charger counts for more).
-2. Choosing: an integer programme (PuLP with CBC) picks additions a[site, kind, year]; a site-year
-   is met when the additions made by then cover its need (sum over kinds of added / needed >= 1).
-   First the demand of met site-years is maximised within the budget (total, and per plan year
-   when given), then the cost of reaching that is minimised.
+2. Choosing: an integer programme (PuLP, HiGHS solver) picks additions a[site, kind, year]; a
+   site-year is met when the additions made by then cover its need (the sum over kinds of added
+   over needed is at least 1). First the demand of met site-years is maximised within the
+   budget (total, and per plan year when given), then the cost of reaching that is minimised.
 3. Checking: the simulation runs again with the additions, same seed; a site-year the plan meant
    to meet whose worst month is still over the target needs one charger more of every kind, and
    the programme is solved again, up to `check_rounds` times. The last check is what is reported.
@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from steppe.planning import extras
+from steppe.planning.arrivals import expected_rates
 from steppe.planning.fleet import ProfileTable
 from steppe.planning.model import Charger, Model
 from steppe.planning.runner import Replication, run_replications
@@ -132,7 +133,7 @@ def size(
     calendar = model.calendar
     months = calendar.months
     years = math.ceil(months / 12)
-    counts = np.mean([run.demand for run in runs if run.demand is not None], axis=0)
+    expected = expected_rates(model)
     mix = _kind_mix(model)
     kind_figures = [
         _kind_hours(model, table, _kind_charger(kind, 0, 0.0), mix) for kind in spec.kinds
@@ -149,14 +150,8 @@ def size(
             ]
             if not in_year:
                 continue
-            weeks = np.array(
-                [
-                    (calendar.month_starts[m + 1] - calendar.month_starts[m]) / (7 * 86400)
-                    for m in in_year
-                ]
-            )
-            rates = counts[s, in_year, :] / weeks[:, None]  # arrivals per hour [month, hour]
-            weight[(s, y)] = float(counts[s, in_year, :].sum())
+            rates = expected[s, in_year, :]  # arrivals an hour [month, local hour of the week]
+            weight[(s, y)] = float(rates.sum())
             first = calendar.month_starts[in_year[-1]]
             servers = [j for j in site.chargers if model.chargers[j].online_from_s <= first]
             own_hours = measured or min((h for h, _ in kind_figures), default=1.0)
@@ -186,7 +181,7 @@ def choose(
     kinds = range(len(spec.kinds))
     problem = pulp.LpProblem("chargers", pulp.LpMaximize)
     add = {
-        (s, k, y): pulp.LpVariable(f"a_{s}_{k}_{y}", 0, spec.max_per_site, cat="Integer")
+        (s, k, y): problem.add_variable(f"a_{s}_{k}_{y}", 0, spec.max_per_site, cat="Integer")
         for s in range(sites)
         for k in kinds
         for y in range(years)
@@ -199,7 +194,7 @@ def choose(
         usable = [(k, n) for k, n in zip(kinds, needs, strict=True) if n]
         if not usable:
             continue  # no kind reaches the target there
-        variable = pulp.LpVariable(f"m_{s}_{y}", cat="Binary")
+        variable = problem.add_variable(f"m_{s}_{y}", cat="Binary")
         met[(s, y)] = variable
         problem += (
             pulp.lpSum(add[(s, k, t)] * (1.0 / n) for k, n in usable for t in range(y + 1))
@@ -217,7 +212,7 @@ def choose(
             add[(s, k, y)] * cost[k] for s in range(sites) for k in kinds
         ) <= float(limit)
     value = pulp.lpSum(met[key] * max(sizing.weight[key], 1e-3) for key in met)
-    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=60)
+    solver = pulp.HiGHS(msg=False, timeLimit=60)
     if met:
         problem.setObjective(value)
         problem.solve(solver)
@@ -362,6 +357,6 @@ def _report(
         "unmet": unmet,
         "check_rounds": rounds,
         "verdict": verdict,
-        "method": "Erlang C by hour of the week for sizing, an integer programme (CBC) for the "
+        "method": "Erlang C by hour of the week for sizing, an integer programme (HiGHS) for the "
         "choice within the budget, the simulation re-run with the additions to check",
     }

@@ -17,9 +17,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from steppe.planning.arrivals import draw, hour_of_week_counts
+from steppe.planning.arrivals import draw
 from steppe.planning.model import Model
 from steppe.planning.simulation import Simulation
 from steppe.planning.tally import Tally
@@ -34,23 +33,20 @@ class Replication:
     arrivals: int
     elapsed_s: float
     cpu_s: float
-    demand: npt.NDArray[np.int64] | None  # arrivals by [site, month, hour of week] when asked
 
 
 def run_one(
     model: Model,
     seed: np.random.SeedSequence,
     index: int,
-    want_demand: bool = False,
     progress: Callable[[float], None] | None = None,
 ) -> Replication:
     began = time.perf_counter()
     cpu = time.process_time()
     arrivals = draw(model, np.random.default_rng(seed))
     tally = Simulation(model, arrivals).run(progress)
-    counts = hour_of_week_counts(model, arrivals) if want_demand else None
     return Replication(
-        index, tally, len(arrivals), time.perf_counter() - began, time.process_time() - cpu, counts
+        index, tally, len(arrivals), time.perf_counter() - began, time.process_time() - cpu
     )
 
 
@@ -58,13 +54,12 @@ def _in_worker(
     model: Model,
     seed: np.random.SeedSequence,
     index: int,
-    want_demand: bool,
     channel: queue.Queue[tuple[int, float]],
 ) -> Replication:
     def report(fraction: float) -> None:
         channel.put((index, fraction))
 
-    return run_one(model, seed, index, want_demand, report)
+    return run_one(model, seed, index, report)
 
 
 def default_workers(replications: int) -> int:
@@ -77,7 +72,6 @@ def run_replications(
     replications: int,
     *,
     workers: int | None = None,
-    want_demand: bool = False,
     progress: ProgressCallback | None = None,
 ) -> list[Replication]:
     seeds = np.random.SeedSequence(seed).spawn(replications)
@@ -90,7 +84,7 @@ def run_replications(
                 if progress is not None:
                     progress(index, fraction)
 
-            results.append(run_one(model, child, index, want_demand, report))
+            results.append(run_one(model, child, index, report))
         return results
     context = multiprocessing.get_context("spawn")
     with (
@@ -99,7 +93,7 @@ def run_replications(
     ):
         channel: queue.Queue[tuple[int, float]] = manager.Queue()
         futures: list[Future[Replication]] = [
-            pool.submit(_in_worker, model, child, index, want_demand, channel)
+            pool.submit(_in_worker, model, child, index, channel)
             for index, child in enumerate(seeds)
         ]
         while not all(future.done() for future in futures):
