@@ -9,7 +9,8 @@ from typing import Any
 from steppe.domain.vehicles.models import Catalogue
 from steppe.planning.builder import build_model
 from steppe.planning.model import Model
-from steppe.planning.scenario import Scenario, parse
+from steppe.planning.scenario import parse
+from steppe.planning.specs import Scenario
 
 
 def scenario_of(text: str) -> Scenario:

@@ -14,8 +14,8 @@ from steppe.errors import NotFound
 from steppe.planning import demand
 from steppe.planning.fleet import ProfileTable
 from steppe.planning.model import Calendar, Charger, Kind, Model, Site, Stream
-from steppe.planning.scenario import Scenario, SiteSpec, VehicleRef
 from steppe.planning.scenario_reader import ScenarioError
+from steppe.planning.specs import Scenario, SiteSpec, VehicleRef
 from steppe.planning.stored_network import StoredNetwork
 
 
@@ -100,6 +100,7 @@ def build(
                         charger.power_type,
                         charger.standards,
                         online,
+                        charger.grid_kw,
                     )
                 )
         sites.append(

@@ -15,7 +15,8 @@ from steppe.planning.builder import build
 from steppe.planning.fleet import ProfileTable
 from steppe.planning.model import Model
 from steppe.planning.runner import Replication, default_workers, run_replications
-from steppe.planning.scenario import Scenario, load
+from steppe.planning.scenario import load
+from steppe.planning.specs import Scenario
 from steppe.planning.summary import summarize
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from steppe.planning.model import HOURS_PER_WEEK, Calendar, Stream
-from steppe.planning.scenario import FleetSpec, TheorySpec, VisitorSpec
+from steppe.planning.specs import FleetSpec, TheorySpec, VisitorSpec
 
 # Relative arrival rates by local hour (0-23): public charging rises through the morning, holds
 # over the working day and peaks in the early evening on weekdays; weekends are later and flatter.

@@ -79,6 +79,7 @@ class Charger:
     power_type: str  # AC_1_PHASE, AC_3_PHASE or DC
     standards: tuple[str, ...]
     online_from_s: float = 0.0
+    grid_kw: float = 0.0  # added to the site's grid limit when it goes into service
 
     @property
     def dc(self) -> bool:
@@ -111,6 +112,7 @@ class Behaviour:
     road_factor: float = 1.3
     speed_kmh: float = 50.0
     max_diversions: int = 1
+    min_power_share: float = 0.3  # a charger giving less than this share of the best is passed over
 
 
 @dataclass(frozen=True, slots=True)

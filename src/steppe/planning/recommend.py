@@ -30,7 +30,7 @@ from steppe.planning.arrivals import expected_rates
 from steppe.planning.fleet import ProfileTable
 from steppe.planning.model import Charger, Model
 from steppe.planning.runner import Replication, run_replications
-from steppe.planning.scenario import ChargerKind, RecommendSpec, Scenario
+from steppe.planning.specs import ChargerKind, RecommendSpec, Scenario
 from steppe.planning.summary import summarize
 
 MIN_SESSION_S = 60.0
@@ -74,7 +74,9 @@ def p_wait_estimate(
 
 def _kind_charger(kind: ChargerKind, site: int, online: float) -> Charger:
     label = f"{kind.name}"
-    return Charger(site, label, kind.power_kw, kind.power_type, kind.standards, online)
+    return Charger(
+        site, label, kind.power_kw, kind.power_type, kind.standards, online, kind.grid_kw
+    )
 
 
 def _session_hours(model: Model, runs: Sequence[Replication], site: int) -> float | None:

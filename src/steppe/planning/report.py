@@ -83,8 +83,14 @@ def _load(summary: dict[str, Any]) -> str:
         axes = grid[panel // columns][panel % columns]
         site = summary["sites"][site_id]
         axes.plot([row["peak_kw"] or 0 for row in site["months"]], label="peak kW")
-        if site["grid_limit_kw"] is not None:
-            axes.axhline(site["grid_limit_kw"], color="red", linestyle="--", label="grid limit")
+        limits = [row["grid_limit_kw"] for row in site["months"]]
+        if any(limit is not None for limit in limits):
+            axes.plot(
+                [float("nan") if v is None else v for v in limits],
+                color="red",
+                linestyle="--",
+                label="grid limit",
+            )
         axes.set_title(site_id, fontsize=8)
         axes.set_ylim(bottom=0)
         _month_axis(axes, months)

@@ -29,6 +29,7 @@ from steppe.domain.tariffs.engine import price
 from steppe.domain.tariffs.models import Dimension, PriceComponent, Tariff
 from steppe.domain.tariffs.periods import Session
 from steppe.domain.tariffs.vat import change_dates, vat_rate
+from steppe.planning.tally import Tally
 
 IntArray = npt.NDArray[np.int64]
 # Amounts excl. VAT are counted in 1/18000 of a price unit: 18000 is the least common multiple
@@ -201,3 +202,23 @@ class SessionPricer:
         costing = price(self.tariff, session)
         scale = Decimal(10) ** self.minor
         return int(costing.excl_vat * scale), int(costing.incl_vat * scale)
+
+
+def book(tally: Tally, pricer: SessionPricer, rows: list[tuple[int, float, int, int, int]]) -> None:
+    """Price `rows` of (cell, start, Wh, charging s, parking s) and add them to their cells."""
+    cells, starts, wh, charging, parking = (np.array(column) for column in zip(*rows, strict=True))
+    excl, incl = pricer.price_many(
+        starts.astype(np.float64),
+        wh.astype(np.int64),
+        charging.astype(np.int64),
+        parking.astype(np.int64),
+    )
+    scale = Decimal(1).scaleb(-pricer.minor)
+    for cell in np.unique(cells).tolist():
+        chosen = cells == cell
+        tally.add_revenue(
+            cell,
+            pricer.currency,
+            Decimal(int(excl[chosen].sum())) * scale,
+            Decimal(int(incl[chosen].sum())) * scale,
+        )

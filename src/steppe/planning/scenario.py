@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -20,141 +19,21 @@ from steppe.domain.tariffs.models import Tariff
 from steppe.errors import InvalidInput
 from steppe.planning.model import Behaviour
 from steppe.planning.scenario_reader import ScenarioError, Table
+from steppe.planning.specs import (
+    ChargerKind,
+    ChargerSpec,
+    CurrentSpec,
+    FleetGroup,
+    FleetSpec,
+    RecommendSpec,
+    Scenario,
+    SiteSpec,
+    TheorySpec,
+    VehicleRef,
+    VisitorSpec,
+)
 
 DEFAULT_START = date(2026, 1, 1)
-
-
-@dataclass(frozen=True, slots=True)
-class ChargerSpec:
-    count: int
-    power_kw: float
-    power_type: str
-    standards: tuple[str, ...]
-    online_from: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SiteSpec:
-    id: str
-    name: str
-    lat: float
-    lon: float
-    time_zone: str
-    country: str | None
-    grid_limit_kw: float | None  # None: not set here (unlimited, or the stored network's default)
-    demand_weight: float | None
-    tariff: str | None
-    chargers: tuple[ChargerSpec, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class VehicleRef:
-    """A catalogue row: by id, or by make, model, market variant, year and optional trim."""
-
-    id: str | None = None
-    make: str = ""
-    model: str = ""
-    variant: str = ""
-    year: int = 0
-    trim: str | None = None
-
-    def label(self) -> str:
-        if self.id:
-            return self.id
-        trim = f" {self.trim}" if self.trim else ""
-        return f"{self.make} {self.model} {self.variant} {self.year}{trim}"
-
-
-@dataclass(frozen=True, slots=True)
-class FleetGroup:
-    vehicle: VehicleRef
-    cars: float
-    added_per_year: tuple[float, ...]
-    daily_km: float | None = None
-    public_share: float | None = None
-    kwh_per_km: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FleetSpec:
-    daily_km: float = 40.0
-    public_share: float = 0.3
-    kwh_per_km: float = 0.17
-    soc_arrival: tuple[float, float] = (25.0, 10.0)
-    soc_target: tuple[float, float] = (80.0, 8.0)
-    monthly_factor: tuple[float, ...] = (1.0,) * 12
-    groups: tuple[FleetGroup, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class VisitorSpec:
-    corridor: str
-    sites: tuple[str, ...]
-    per_day: tuple[float, ...]
-    vehicles: tuple[tuple[VehicleRef, float], ...]
-    soc_arrival: tuple[float, float] = (15.0, 8.0)
-    soc_target: tuple[float, float] = (85.0, 8.0)
-    monthly_factor: tuple[float, ...] = (1.0,) * 12
-
-
-@dataclass(frozen=True, slots=True)
-class TheorySpec:
-    arrivals_per_hour: float
-    regular: bool
-    duration: str  # "exponential" or "fixed"
-    duration_minutes: float
-    power_kw: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class ChargerKind:
-    name: str
-    power_kw: float
-    power_type: str
-    standards: tuple[str, ...]
-    cost: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class RecommendSpec:
-    target_p_wait: float
-    budget: Decimal
-    currency: str
-    kinds: tuple[ChargerKind, ...]
-    max_per_site: int = 10
-    check_rounds: int = 2
-    budget_per_year: tuple[Decimal, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class CurrentSpec:
-    database_url: str | None
-    grid_limit_kw: float | None
-    fit_arrivals: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    name: str
-    start: date
-    days: float
-    warmup_days: float
-    seed: int
-    replications: int
-    workers: int | None
-    current: CurrentSpec | None
-    sites: tuple[SiteSpec, ...]
-    tariffs: dict[str, Tariff]
-    fleet: FleetSpec
-    visitors: tuple[VisitorSpec, ...]
-    theory: TheorySpec | None
-    week_profile: tuple[float, ...] | None
-    behaviour: Behaviour
-    dwell_minutes_ac: float
-    dwell_minutes_dc: float
-    rebalance_minutes: float
-    recommend: RecommendSpec | None
-    queueing_threshold: float
 
 
 def load(path: Path) -> Scenario:
@@ -332,8 +211,9 @@ def _charger(table: Table) -> ChargerSpec:
     standards = _standards(table, "connectors")
     power_type = _power_type(table, power, standards)
     online = table.optional_day("from")
+    grid = table.number("grid_kw", 0.0)
     table.done()
-    return ChargerSpec(count, power, power_type, standards, online)
+    return ChargerSpec(count, power, power_type, standards, online, grid)
 
 
 def _site(table: Table, tariffs: dict[str, Tariff], current: bool) -> SiteSpec:
@@ -471,6 +351,7 @@ def _behaviour(table: Table) -> Behaviour:
         road_factor=table.number("road_factor", defaults.road_factor, low=1.0),
         speed_kmh=table.number("speed_kmh", defaults.speed_kmh, low=1.0),
         max_diversions=table.integer("max_diversions", defaults.max_diversions),
+        min_power_share=table.number("min_power_share", defaults.min_power_share, high=1.0),
     )
     table.done()
     return behaviour
@@ -506,7 +387,9 @@ def _recommend(table: Table) -> RecommendSpec:
         power = entry.number("power_kw", low=0.0, high=1000.0, inclusive_low=False)
         standards = _standards(entry, "connectors")
         power_type = _power_type(entry, power, standards)
-        kinds.append(ChargerKind(name, power, power_type, standards, _money(entry, "cost")))
+        cost = _money(entry, "cost")
+        grid = entry.number("grid_kw", power)
+        kinds.append(ChargerKind(name, power, power_type, standards, cost, grid))
         entry.done()
     if not kinds:
         raise table.fail("kinds", "list the chargers that may be added ([[recommend.kinds]])")

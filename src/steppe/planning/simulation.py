@@ -6,8 +6,9 @@ reaching the next site, a periodic re-share of a site's grid limit, a charger go
 Nothing in the loop draws a random number, so a run is a pure function of the arrivals.
 
 Rules (docs/planning.md names them):
-- A driver takes the free charger their car can use that gives the most power; if every such
-  charger is taken they queue (first come, first served among the cars a freed charger suits).
+- A driver takes the free charger their car accepts (`choices.py`) that gives the most power; if
+  every such charger is taken they queue (first come, first served among the cars a freed
+  charger suits).
 - Past their patience they drive to the nearest site with a charger their car can use, within
   the detour limit, at most `max_diversions` times; else they leave unserved ("lost").
 - While charging, a car draws its curve capped by the charger and by its share of the site's
@@ -23,19 +24,16 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Callable
-from decimal import Decimal
-
-import numpy as np
 
 from steppe.planning.arrivals import Arrivals
+from steppe.planning.choices import accepted_chargers, neighbours
 from steppe.planning.load_sharing import equal_shares
 from steppe.planning.model import Model
 from steppe.planning.profiles import ChargeProfile
-from steppe.planning.revenue import SessionPricer
+from steppe.planning.revenue import SessionPricer, book
 from steppe.planning.tally import Tally
 
 CHARGED, UNPLUG, GIVE_UP, REACH, REBALANCE, OPEN = range(6)
-EARTH_KM = 6371.0
 
 
 class _Driver:
@@ -116,14 +114,6 @@ class _SiteState:
         self.version = 0
 
 
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
 class Simulation:
     """One run of a model over pre-drawn arrivals; `run()` returns what it counted."""
 
@@ -139,7 +129,17 @@ class Simulation:
         self.month = 0
         self.month_starts = calendar.month_starts
         self.warmup = calendar.warmup_s
-        self.states = [_SiteState(site.grid_limit_kw) for site in model.sites]
+        self.states = [
+            _SiteState(
+                site.grid_limit_kw
+                + sum(
+                    model.chargers[j].grid_kw
+                    for j in site.chargers
+                    if model.chargers[j].online_from_s <= 0
+                )
+            )
+            for site in model.sites
+        ]
         self.free = [c.online_from_s <= 0 for c in model.chargers]
         self.charger_site = [c.site for c in model.chargers]
         self.dwell_s = [
@@ -148,22 +148,9 @@ class Simulation:
         ]
         self.rebalance_s = model.rebalance_minutes * 60
         self.profiles = model.profiles
-        self.usable = [
-            [profiles[j] is not None for j in range(len(model.chargers))]
-            for profiles in model.profiles
-        ]
-        # [site][kind] -> the site's chargers the car can use, most powerful first
-        self.choice = [
-            [
-                sorted(
-                    (j for j in site.chargers if self.usable[kind][j]),
-                    key=lambda j: (-model.chargers[j].power_kw, j),
-                )
-                for kind in range(len(model.kinds))
-            ]
-            for site in model.sites
-        ]
-        self.neighbours = self._neighbours()
+        # [site][kind] -> chargers the driver takes, best first; [kind][charger] -> takes it
+        self.choice, self.accepts = accepted_chargers(model)
+        self.neighbours = neighbours(model, self.choice)
         # per site: (cell, start, Wh, charging s, parking s) of each session to price
         self.to_price: list[list[tuple[int, float, int, int, int]]] = [[] for _ in model.sites]
         self.pricers = [
@@ -177,34 +164,6 @@ class Simulation:
             )
             for site in model.sites
         ]
-
-    def _neighbours(self) -> list[list[list[tuple[int, float]]]]:
-        """[site][kind] -> (other site, travel seconds) within the detour limit, nearest first."""
-        behaviour = self.model.behaviour
-        sites = self.model.sites
-        result: list[list[list[tuple[int, float]]]] = []
-        for a, here in enumerate(sites):
-            near = []
-            if behaviour.divert and behaviour.max_diversions > 0:
-                for b, there in enumerate(sites):
-                    if b == a:
-                        continue
-                    road = distance_km(here.lat, here.lon, there.lat, there.lon)
-                    road *= behaviour.road_factor
-                    if road <= behaviour.max_detour_km:
-                        near.append((road, b))
-                near.sort()
-            per_kind = []
-            for kind in range(len(self.model.kinds)):
-                per_kind.append(
-                    [
-                        (b, road / behaviour.speed_kmh * 3600)
-                        for road, b in near
-                        if self.choice[b][kind]
-                    ]
-                )
-            result.append(per_kind)
-        return result
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -291,8 +250,13 @@ class Simulation:
             state = self.states[subject]
             if version == state.version and state.constrained:
                 self._reshare(subject, now)
-        else:
+        else:  # a charger goes into service, with the grid connection that comes with it
             assert isinstance(subject, int)
+            charger = self.model.chargers[subject]
+            site = charger.site
+            self.states[site].limit += charger.grid_kw
+            if charger.grid_kw and self.states[site].constrained:
+                self._reshare(site, now)
             self.free[subject] = True
             self._serve_queue(subject, now)
 
@@ -357,7 +321,7 @@ class Simulation:
         site = self.charger_site[charger]
         queue = self.states[site].queue
         for position, (driver, visit) in enumerate(queue):
-            if self.usable[driver.kind][charger] and driver.visit == visit:
+            if self.accepts[driver.kind][charger] and driver.visit == visit:
                 del queue[position]
                 self._plug(driver, charger, now)
                 return
@@ -485,27 +449,9 @@ class Simulation:
         """Price every session of the run, site by site, and book it in its cell."""
         for site, rows in enumerate(self.to_price):
             pricer = self.pricers[site]
-            if pricer is None or not rows:
-                continue
-            cells, starts, wh, charging, parking = (
-                np.array(column) for column in zip(*rows, strict=True)
-            )
-            excl, incl = pricer.price_many(
-                starts.astype(np.float64),
-                wh.astype(np.int64),
-                charging.astype(np.int64),
-                parking.astype(np.int64),
-            )
-            scale = Decimal(1).scaleb(-pricer.minor)
-            for cell in np.unique(cells).tolist():
-                chosen = cells == cell
-                self.tally.add_revenue(
-                    cell,
-                    pricer.currency,
-                    Decimal(int(excl[chosen].sum())) * scale,
-                    Decimal(int(incl[chosen].sum())) * scale,
-                )
-            rows.clear()
+            if pricer is not None and rows:
+                book(self.tally, pricer, rows)
+                rows.clear()
 
     def _busy(self, site: int, start: float, end: float) -> None:
         """Add charger time over [start, end), split at month boundaries, warm-up left out."""

@@ -20,7 +20,7 @@ from steppe.domain.services import Services
 from steppe.domain.stations.models import Station
 from steppe.domain.tariffs.models import Tariff
 from steppe.planning.model import HOURS_PER_WEEK
-from steppe.planning.scenario import ChargerSpec, SiteSpec
+from steppe.planning.specs import ChargerSpec, SiteSpec
 
 PAGE = 500
 UNDECLARED_KW = {"DC": 50.0, "AC_3_PHASE": 22.0, "AC_1_PHASE": 7.4}

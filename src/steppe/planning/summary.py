@@ -146,11 +146,14 @@ def summarize(
             cell = s * months + m
             row["revenue"] = _revenue(runs, cell, 1)
             row["revenue_excl_vat"] = _revenue(runs, cell, 0)
-            row["chargers"] = sum(
-                1
+            in_service = [
+                model.chargers[j]
                 for j in site.chargers
                 if model.chargers[j].online_from_s < calendar.month_starts[m + 1]
-            )
+            ]
+            row["chargers"] = len(in_service)
+            limit = site.grid_limit_kw + sum(c.grid_kw for c in in_service)
+            row["grid_limit_kw"] = None if math.isinf(limit) else round(limit, 1)
             rows.append(row)
         sites_out[site.id] = {
             "name": site.name,
