@@ -224,7 +224,7 @@ def _site(table: Table, tariffs: dict[str, Tariff], current: bool) -> SiteSpec:
     lon = 0.0 if stored_only else table.number("lon", low=-180.0, high=180.0)
     zone = _zone(table, "time_zone", "UTC")
     country = table.optional_text("country")
-    limit = table.number("grid_limit_kw", math.inf, inclusive_low=False, infinite=True)
+    limit = table.number("grid_limit_kw", math.inf, infinite=True)
     weight = table.number("demand_weight", -1.0)
     tariff = table.optional_text("tariff")
     if tariff is not None and tariff not in tariffs:

@@ -102,7 +102,8 @@ class Table:
         below = number < low if inclusive_low else number <= low
         if below or number > high:
             side = "at least" if inclusive_low else "above"
-            raise self.fail(key, f"must be {side} {low:g} and at most {high:g}, not {value}")
+            upper = f" and at most {high:g}" if math.isfinite(high) else ""
+            raise self.fail(key, f"must be {side} {low:g}{upper}, not {value}")
         return number
 
     def integer(self, key: str, default: int, *, low: int = 0) -> int:
