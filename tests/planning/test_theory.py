@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from decimal import Decimal
+from pathlib import Path
 
+from steppe import cli
 from steppe.planning.erlang import erlang_c, mean_wait
 from steppe.planning.runner import Replication, run_replications
 from steppe.planning.summary import half_width
@@ -155,3 +158,19 @@ def test_the_same_seed_gives_the_same_result_in_one_process_or_two() -> None:
     assert counts[0] == counts[1] == counts[2]
     assert counts[0] != counts[3]
     assert serial[0].tally.counters != serial[1].tally.counters  # each replication its own draws
+
+
+def test_steppe_plan_on_the_shipped_erlang_c_example_agrees_month_by_month(tmp_path: Path) -> None:
+    """The M/M/6 example through `steppe plan`: overall and every month within 0.02 of Erlang C."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "planning" / "erlang-c.toml"
+    assert cli.main(["plan", str(example), "--out", str(tmp_path), "--quiet"]) == 0
+    site = json.loads((tmp_path / "summary.json").read_text())["sites"]["S1"]
+    expected = erlang_c(6, 5.0)
+    overall = site["overall"]
+    assert abs(overall["p_wait"] - expected) < 0.02
+    assert abs(overall["p_wait"] - expected) <= overall["p_wait_ci95"]
+    assert (
+        abs(overall["mean_wait_minutes"] - mean_wait(6, 10, 0.5) * 60)
+        <= overall["mean_wait_minutes_ci95"]
+    )
+    assert all(abs(month["p_wait"] - expected) < 0.02 for month in site["months"])

@@ -73,7 +73,7 @@ def parse(document: dict[str, Any]) -> Scenario:
     arrivals = top.table("arrivals")
     week = _week_profile(arrivals)
     arrivals.done()
-    behaviour = _behaviour(top.table("behaviour"))
+    behaviour = _behaviour(top.table("behaviour"), patient=theory is not None)
     sessions = top.table("sessions")
     dwell_ac = sessions.number("dwell_minutes_ac", 30.0)
     dwell_dc = sessions.number("dwell_minutes_dc", 5.0)
@@ -340,8 +340,9 @@ def _week_profile(table: Table) -> tuple[float, ...] | None:
     return weekday * 5 + weekend * 2
 
 
-def _behaviour(table: Table) -> Behaviour:
-    defaults = Behaviour()
+def _behaviour(table: Table, *, patient: bool) -> Behaviour:
+    """Drivers' rules; in a theory scenario they wait as long as it takes unless told otherwise."""
+    defaults = Behaviour(wait_minutes=math.inf) if patient else Behaviour()
     patience = table.choice("patience", ("fixed", "exponential"), defaults.patience)
     behaviour = Behaviour(
         wait_minutes=table.number("wait_minutes", defaults.wait_minutes, infinite=True),

@@ -157,6 +157,7 @@ def summarize(
             rows.append(row)
         sites_out[site.id] = {
             "name": site.name,
+            "overall": _overall(model, runs, s),
             "lat": site.lat,
             "lon": site.lon,
             "country": site.country,
@@ -182,6 +183,32 @@ def summarize(
         "network": _network(model, runs),
         "notes": list(notes),
     }
+
+
+def _overall(model: Model, runs: Sequence[Replication], site: int) -> dict[str, Any]:
+    """The site over the whole span (warm-up left out): each replication pooled, then the mean
+    over replications and the half-width of its 95 % confidence interval."""
+    months = model.calendar.months
+    cells = range(site * months, (site + 1) * months)
+    capacity = sum(capacity_s(model, site, m) for m in range(months))
+    per_run: dict[str, list[float]] = {"p_wait": [], "mean_wait_minutes": [], "utilisation": []}
+    for run in runs:
+        counters = run.tally.counters
+
+        def total(name: str, counters: dict[str, list[float]] = counters) -> float:
+            return sum(counters[name][c] for c in cells)
+
+        if total("eligible") > 0:
+            per_run["p_wait"].append(total("waited") / total("eligible"))
+        if total("served") > 0:
+            per_run["mean_wait_minutes"].append(total("wait_s") / total("served") / 60)
+        if capacity > 0:
+            per_run["utilisation"].append(total("busy_s") / capacity)
+    out: dict[str, Any] = {}
+    for key, values in per_run.items():
+        out[key] = _round(_mean(values), 4)
+        out[f"{key}_ci95"] = _round(half_width(values), 4)
+    return out
 
 
 def _first(rows: list[dict[str, Any]], test: Any) -> str | None:
