@@ -1,10 +1,11 @@
 """Where a driver may charge: the chargers of a site they accept, the sites they may drive to.
 
 A charger is usable when the car fits one of its connectors (a profile exists). Of the usable
-chargers of a site, a driver accepts those that give at least `min_power_share` of the most power
-any of them gives their car: a car that charges at 120 kW on DC waits for a DC charger rather
-than take a 22 kW one for hours, while a car limited to AC takes what it can. Accepted chargers
-are tried most powerful first.
+chargers of a site in service, a driver accepts those that give at least `min_power_share` of
+the most power any of them gives their car (the event loop keeps that best power up to date as
+chargers go into service): a car that charges at 120 kW on DC waits for a DC charger rather than
+take a 22 kW one for hours, while a car limited to AC takes what it can. Accepted chargers are
+tried most powerful first.
 """
 
 from __future__ import annotations
@@ -24,29 +25,23 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-def accepted_chargers(model: Model) -> tuple[list[list[list[int]]], list[list[bool]]]:
-    """([site][kind] -> accepted chargers, most powerful first; [kind][charger] -> accepted)."""
-    share = model.behaviour.min_power_share
-    kinds, chargers = len(model.kinds), len(model.chargers)
-    accepts = [[False] * chargers for _ in range(kinds)]
-    choice: list[list[list[int]]] = []
-    for site in model.sites:
-        per_kind = []
-        for kind in range(kinds):
-            power = {
-                j: profile.peak_after[0]
-                for j in site.chargers
-                if (profile := model.profiles[kind][j]) is not None
-            }
-            best = max(power.values(), default=0.0)
-            chosen = sorted(
-                (j for j in power if power[j] >= share * best), key=lambda j: (-power[j], j)
-            )
-            for j in chosen:
-                accepts[kind][j] = True
-            per_kind.append(chosen)
-        choice.append(per_kind)
-    return choice, accepts
+def usable_chargers(model: Model) -> tuple[list[list[list[int]]], list[list[float]]]:
+    """([site][kind] -> chargers the car can use, most powerful first; [kind][charger] -> the
+    most the car draws there, 0 where it cannot)."""
+    power = [
+        [0.0 if profile is None else profile.peak_after[0] for profile in per_charger]
+        for per_charger in model.profiles
+    ]
+    choice = [
+        [_best_first(site.chargers, power[kind]) for kind in range(len(model.kinds))]
+        for site in model.sites
+    ]
+    return choice, power
+
+
+def _best_first(chargers: tuple[int, ...], power: list[float]) -> list[int]:
+    usable = [j for j in chargers if power[j] > 0]
+    return sorted(usable, key=lambda j: (-power[j], j))
 
 
 def neighbours(model: Model, choice: list[list[list[int]]]) -> list[list[list[tuple[int, float]]]]:

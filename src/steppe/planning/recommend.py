@@ -220,8 +220,12 @@ def choose(
         problem.solve(solver)
         best = pulp.value(value) or 0.0
         problem += value >= best * (1 - 1e-6) - 1e-6
+    # then the cheapest way there, costs discounted by plan year: buy when needed, not before
+    discounted = pulp.lpSum(
+        add[key] * (cost[key[1]] / (1 + spec.discount_rate) ** key[2]) for key in add
+    )
     problem.sense = pulp.LpMinimize
-    problem.setObjective(spend)
+    problem.setObjective(discounted)
     problem.solve(solver)
     return {
         key: round(float(var.value() or 0)) for key, var in add.items() if (var.value() or 0) > 0.5

@@ -402,6 +402,7 @@ def _recommend(table: Table) -> RecommendSpec:
         table.integer("max_per_site", 10, low=1),
         table.integer("check_rounds", 2),
         per_year,
+        table.number("discount_rate", 0.08, high=1.0),
     )
     table.done()
     return spec

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable
 
 from steppe.planning.arrivals import Arrivals
-from steppe.planning.choices import accepted_chargers, neighbours
+from steppe.planning.choices import neighbours, usable_chargers
 from steppe.planning.load_sharing import equal_shares
 from steppe.planning.model import Model
 from steppe.planning.profiles import ChargeProfile
@@ -149,8 +149,15 @@ class Simulation:
         self.rebalance_s = model.rebalance_minutes * 60
         self.profiles = model.profiles
         # [site][kind] -> chargers the driver takes, best first; [kind][charger] -> takes it
-        self.choice, self.accepts = accepted_chargers(model)
+        # [site][kind] -> usable chargers, best first; [kind][charger] -> kW the car draws there
+        self.choice, self.power = usable_chargers(model)
         self.neighbours = neighbours(model, self.choice)
+        self.share = model.behaviour.min_power_share
+        # [site][kind] -> the most any charger in service gives the car: what "much slower" means
+        self.best = [[0.0] * len(model.kinds) for _ in model.sites]
+        for j, charger in enumerate(model.chargers):
+            if charger.online_from_s <= 0:
+                self._in_service(j)
         # per site: (cell, start, Wh, charging s, parking s) of each session to price
         self.to_price: list[list[tuple[int, float, int, int, int]]] = [[] for _ in model.sites]
         self.pricers = [
@@ -257,6 +264,7 @@ class Simulation:
             self.states[site].limit += charger.grid_kw
             if charger.grid_kw and self.states[site].constrained:
                 self._reshare(site, now)
+            self._in_service(subject)
             self.free[subject] = True
             self._serve_queue(subject, now)
 
@@ -270,15 +278,18 @@ class Simulation:
         counters = self.counters
         if cell >= 0:
             counters["arrivals"][cell] += 1
-        choice = self.choice[site][driver.kind]
-        if not choice:
+        kind = driver.kind
+        best = self.best[site][kind]
+        if best <= 0:  # no charger in service here that this car can use
             self._leave(driver, now, cell)
             return
+        threshold = best * self.share
         if cell >= 0:
             counters["eligible"][cell] += 1
         free = self.free
-        for j in choice:
-            if free[j]:
+        power = self.power[kind]
+        for j in self.choice[site][kind]:
+            if free[j] and power[j] >= threshold:
                 self._plug(driver, j, now)
                 return
         if cell >= 0:
@@ -286,6 +297,11 @@ class Simulation:
         self.states[site].queue.append((driver, driver.visit))
         if driver.patience < math.inf:
             self.push(now + driver.patience, GIVE_UP, driver, driver.visit)
+
+    def _in_service(self, charger: int) -> None:
+        best = self.best[self.model.chargers[charger].site]
+        for kind, power in enumerate(self.power):
+            best[kind] = max(best[kind], power[charger])
 
     def _give_up(self, driver: _Driver, visit: int, now: float) -> None:
         if driver.visit != visit or driver.site < 0:
@@ -320,8 +336,11 @@ class Simulation:
     def _serve_queue(self, charger: int, now: float) -> None:
         site = self.charger_site[charger]
         queue = self.states[site].queue
+        best = self.best[site]
         for position, (driver, visit) in enumerate(queue):
-            if self.accepts[driver.kind][charger] and driver.visit == visit:
+            kind = driver.kind
+            power = self.power[kind][charger]
+            if driver.visit == visit and power > 0 and power >= best[kind] * self.share:
                 del queue[position]
                 self._plug(driver, charger, now)
                 return

@@ -112,6 +112,7 @@ class RecommendSpec:
     max_per_site: int = 10
     check_rounds: int = 2
     budget_per_year: tuple[Decimal, ...] = ()
+    discount_rate: float = 0.08
 
 
 @dataclass(frozen=True, slots=True)
