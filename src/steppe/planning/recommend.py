@@ -101,15 +101,23 @@ def _kind_mix(model: Model) -> list[float]:
 
 
 def _kind_hours(
-    model: Model, table: ProfileTable, charger: Charger, mix: Sequence[float]
+    model: Model, table: ProfileTable, charger: Charger, mix: Sequence[float], site: int
 ) -> tuple[float, float]:
-    """(plugged-in hours of a typical session on this charger, share of cars that can use it)."""
+    """(plugged-in hours of a typical session on this charger, share of the cars that would take
+    it at `site`: those that can use it and find it not much slower than the site's best)."""
     hours = 0.0
     share = 0.0
     dwell = (model.dwell_minutes_dc if charger.dc else model.dwell_minutes_ac) / 60
+    own = model.sites[site].chargers
     for kind, weight in enumerate(mix):
         profile = table.of(kind, charger)
         if profile is None or weight <= 0:
+            continue
+        power = profile.peak_after[0]
+        best = max(
+            [power] + [p.peak_after[0] for j in own if (p := model.profiles[kind][j]) is not None]
+        )
+        if power < model.behaviour.min_power_share * best:
             continue
         if model.kinds[kind].plain:
             stream = model.streams[0]
@@ -137,13 +145,13 @@ def size(
     years = math.ceil(months / 12)
     expected = expected_rates(model)
     mix = _kind_mix(model)
-    kind_figures = [
-        _kind_hours(model, table, _kind_charger(kind, 0, 0.0), mix) for kind in spec.kinds
-    ]
     need: dict[tuple[int, int, int], int | None] = {}
     weight: dict[tuple[int, int], float] = {}
     for s, site in enumerate(model.sites):
         measured = _session_hours(model, runs, s)
+        kind_figures = [
+            _kind_hours(model, table, _kind_charger(kind, s, 0.0), mix, s) for kind in spec.kinds
+        ]
         for y in range(years):
             in_year = [
                 m

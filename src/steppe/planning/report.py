@@ -163,7 +163,8 @@ def _cell(value: Any) -> str:
 
 def _site_table(summary: dict[str, Any]) -> str:
     head = (
-        "<tr><th>site</th><th>chargers</th><th>grid limit kW</th><th>queueing from</th>"
+        "<tr><th>site</th><th>p_wait over the span</th><th>chargers</th><th>grid limit kW</th>"
+        "<th>queueing from</th>"
         "<th>over target from</th><th>at grid limit from</th><th>last month: utilisation</th>"
         "<th>p_wait</th><th>mean wait min</th><th>lost</th><th>energy kWh</th><th>revenue</th>"
         "<th>peak kW</th></tr>"
@@ -173,8 +174,9 @@ def _site_table(summary: dict[str, Any]) -> str:
         last = site["months"][-1] if site["months"] else {}
         cells = [
             site_id,
+            site["overall"]["p_wait"],
             last.get("chargers"),
-            site["grid_limit_kw"],
+            last.get("grid_limit_kw"),
             site["queueing_from"],
             site["over_target_from"],
             site["at_grid_limit_from"],
