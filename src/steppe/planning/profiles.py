@@ -52,9 +52,10 @@ class ChargeProfile:
 
     def peak_from(self, position: float) -> float:
         """The highest power the car draws from `position` on."""
-        if len(self.power) == 1:
+        if self._last == 0:
             return self.power[0]
-        return self.peak_after[self.band(position)]
+        k = bisect.bisect_right(self.edges, position) - 1
+        return self.peak_after[0 if k < 0 else (self._last if k > self._last else k)]
 
     def power_at(self, position: float) -> float:
         return self.power[self.band(position)]
@@ -72,7 +73,16 @@ class ChargeProfile:
             return (end - start) * self.unit_kwh / min(self.power[0], cap) * SECONDS_PER_HOUR
         k = self.band(start)
         if cap >= self.peak_after[k]:
-            return self._clock(end) - self._clock(start)
+            edges, times, per_unit, last = (
+                self.edges,
+                self.times,
+                self._seconds_per_unit,
+                self._last,
+            )
+            j = bisect.bisect_right(edges, end) - 1
+            j = 0 if j < 0 else (last if j > last else j)
+            at_end = times[j] + (end - edges[j]) * per_unit[j]
+            return at_end - (times[k] + (start - edges[k]) * per_unit[k])
         total = 0.0
         position = start
         last = len(self.power) - 1

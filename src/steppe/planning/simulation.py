@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from steppe.planning.arrivals import Arrivals
 from steppe.planning.choices import neighbours, usable_chargers
@@ -124,8 +126,9 @@ class Simulation:
         self.months = calendar.months
         self.tally = Tally(len(model.sites), self.months)
         self.counters = self.tally.counters
-        self.heap: list[tuple[float, int, int, object, int]] = []
-        self.seq = 0
+        # (when, sequence, what, subject, version): the subject is a _Session, a _Driver or an index
+        self.heap: list[tuple[float, int, int, Any, int]] = []
+        self.seq = itertools.count()
         self.month = 0
         self.month_starts = calendar.month_starts
         self.warmup = calendar.warmup_s
@@ -175,8 +178,7 @@ class Simulation:
     # -- the loop --------------------------------------------------------------------------
 
     def push(self, when: float, what: int, subject: object, version: int = 0) -> None:
-        self.seq += 1
-        heapq.heappush(self.heap, (when, self.seq, what, subject, version))
+        heapq.heappush(self.heap, (when, next(self.seq), what, subject, version))
 
     def _cell(self, site: int, moment: float) -> int:
         """The counters' index for `site` at `moment`, or -1 during the warm-up."""
@@ -205,6 +207,7 @@ class Simulation:
             if charger.online_from_s > 0:
                 self.push(charger.online_from_s, OPEN, j)
         heap = self.heap
+        heappop = heapq.heappop
         step = horizon / 100
         tick = step
         index, count = 0, len(times)
@@ -213,8 +216,14 @@ class Simulation:
             if heap and heap[0][0] <= next_arrival:
                 if heap[0][0] > horizon:
                     break
-                when, _, what, subject, version = heapq.heappop(heap)
-                self._event(when, what, subject, version)
+                when, _, what, subject, version = heappop(heap)
+                if what == CHARGED:  # the common events first, without a dispatch call
+                    if version == subject.version and subject.stopped < 0:
+                        self._charged(subject, when)
+                elif what == UNPLUG:
+                    self._unplug(subject, when)
+                else:
+                    self._event(when, what, subject, version)
             elif index < count:
                 when = next_arrival
                 driver = _Driver(
@@ -385,7 +394,7 @@ class Simulation:
         state.reserved = reserved
         if session.position < driver.end < math.inf:
             seconds = profile.seconds(session.position, driver.end)
-            self.push(now + seconds, CHARGED, session, session.version)
+            heapq.heappush(self.heap, (now + seconds, next(self.seq), CHARGED, session, 0))
 
     def _peak(self, site: int, now: float, power: float) -> None:
         cell = self._cell(site, now)
@@ -433,9 +442,14 @@ class Simulation:
 
     def _charged(self, session: _Session, now: float) -> None:
         session.position = session.driver.end
-        self._stop_charging(session, now)
+        state = self.states[session.site]
+        state.active.remove(session)
+        state.reserved -= session.ask
+        session.stopped = now
+        if state.constrained:
+            self._reshare(session.site, now)
         dwell = session.driver.dwell * self.dwell_s[session.charger]
-        self.push(now + dwell, UNPLUG, session)
+        heapq.heappush(self.heap, (now + dwell, next(self.seq), UNPLUG, session, 0))
 
     def _unplug(self, session: _Session, now: float) -> None:
         if session.stopped < 0:  # a plain car unplugged while still charging
@@ -448,11 +462,14 @@ class Simulation:
 
     def _account(self, session: _Session, now: float) -> None:
         site = session.site
-        self._busy(site, session.plugged, now)
         cell = session.cell
+        counters = self.counters
+        if cell >= 0 and now <= self.month_starts[cell % self.months + 1]:
+            counters["busy_s"][cell] += now - session.plugged  # within its month: the usual case
+        else:
+            self._busy(site, session.plugged, now)
         if cell < 0:
             return
-        counters = self.counters
         energy = session.profile.energy_kwh(session.driver.start, session.position)
         counters["energy_kwh"][cell] += energy
         if session.limited:
