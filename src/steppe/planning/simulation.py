@@ -299,7 +299,7 @@ class Simulation:
         power = self.power[kind]
         for j in self.choice[site][kind]:
             if free[j] and power[j] >= threshold:
-                self._plug(driver, j, now)
+                self._plug(driver, j, now, cell)
                 return
         if cell >= 0:
             counters["waited"][cell] += 1
@@ -351,15 +351,15 @@ class Simulation:
             power = self.power[kind][charger]
             if driver.visit == visit and power > 0 and power >= best[kind] * self.share:
                 del queue[position]
-                self._plug(driver, charger, now)
+                self._plug(driver, charger, now, self._cell(site, now))
                 return
 
     # -- sessions --------------------------------------------------------------------------
 
-    def _plug(self, driver: _Driver, charger: int, now: float) -> None:
+    def _plug(self, driver: _Driver, charger: int, now: float, cell: int) -> None:
+        """Plug `driver` into `charger` now; `cell` is the site's counters' cell now."""
         site = self.charger_site[charger]
         self.free[charger] = False
-        cell = self._cell(site, now)
         if cell >= 0:
             self.counters["served"][cell] += 1
             self.counters["wait_s"][cell] += now - driver.arrived
