@@ -78,7 +78,3 @@ class ProfileTable:
             tuple(self.of(kind, charger) for charger in chargers)
             for kind in range(len(self._vehicles))
         )
-
-    def mean_battery_kwh(self, kind: int) -> float | None:
-        vehicle = self._vehicles[kind]
-        return None if vehicle is None else float(vehicle.battery_kwh)

@@ -7,9 +7,8 @@ start; powers are kW.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from steppe.domain.tariffs.models import Tariff
@@ -57,16 +56,6 @@ class Calendar:
             if seconds < self.month_starts[index + 1]:
                 return index
         return self.months - 1
-
-    def at(self, seconds: float) -> datetime:
-        return self.start + timedelta(seconds=seconds)
-
-    def plan_years(self) -> int:
-        return max(1, math.ceil(self.horizon_s / (365 * DAY) - 1e-9))
-
-    def plan_year_of_month(self, month: int) -> int:
-        """Plan years count from the start: months 0-11 are year 0, and so on."""
-        return month // 12
 
 
 @dataclass(frozen=True, slots=True)

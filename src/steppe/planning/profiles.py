@@ -57,9 +57,6 @@ class ChargeProfile:
         k = bisect.bisect_right(self.edges, position) - 1
         return self.peak_after[0 if k < 0 else (self._last if k > self._last else k)]
 
-    def power_at(self, position: float) -> float:
-        return self.power[self.band(position)]
-
     def _clock(self, position: float) -> float:
         k = bisect.bisect_right(self.edges, position) - 1
         k = 0 if k < 0 else (self._last if k > self._last else k)
