@@ -1,4 +1,4 @@
-"""`steppe serve | migrate | simulate | keys | certs`: thin entry points over the application."""
+"""`steppe serve | migrate | simulate | keys | certs | plan`: thin entry points."""
 
 from __future__ import annotations
 
@@ -169,7 +169,49 @@ def parser() -> argparse.ArgumentParser:
     keys.set_defaults(func=cmd_keys)
 
     _add_simulate(sub)
+    _add_plan(sub)
     return top
+
+
+def _add_plan(sub: Any) -> None:
+    plan = sub.add_parser("plan", help="simulate a network's growth: queues, energy, revenue")
+    plan.add_argument("scenario", help="scenario file (TOML, see docs/planning.md)")
+    plan.add_argument("--out", required=True, help="folder for summary.json and report.html")
+    plan.add_argument("--replications", type=int, help="override the scenario's replications")
+    plan.add_argument("--seed", type=int, help="override the scenario's seed")
+    plan.add_argument("--workers", type=int, help="parallel processes (default: one per core)")
+    plan.add_argument("--database-url", help='for network = "current" (STEPPE_DATABASE_URL)')
+    plan.add_argument("--no-recommend", action="store_true", help="skip the optimiser")
+    plan.add_argument("--quiet", action="store_true", help="no progress bar")
+    plan.set_defaults(func=cmd_plan)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from steppe.planning import extras
+
+    absent = extras.missing()
+    if absent:
+        print(
+            f"steppe plan needs the `{extras.EXTRA}` extra ({', '.join(absent)} missing): "
+            f"{extras.INSTALL}",
+            file=sys.stderr,
+        )
+        return 2
+    from steppe.planning.command import Options, run
+
+    options = Options(
+        scenario=Path(args.scenario),
+        out=Path(args.out),
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        recommend=not args.no_recommend,
+        progress=not args.quiet,
+        database_url=args.database_url,
+    )
+    return run(options)
 
 
 def _add_simulate(sub: Any) -> None:
