@@ -29,3 +29,10 @@ def vat_rate(country: str | None, on: date) -> Decimal | None:
         if since <= on:
             rate = percent
     return rate
+
+
+def change_dates(country: str | None) -> tuple[date, ...]:
+    """The local dates on which `country`'s rate changes."""
+    if country is None:
+        return ()
+    return tuple(since for since, _ in VAT_RATES.get(country.upper(), ()))
