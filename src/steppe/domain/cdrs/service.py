@@ -25,7 +25,12 @@ from steppe.domain.tariffs.engine import Costing, price
 from steppe.domain.tariffs.models import Tariff
 from steppe.domain.tariffs.periods import Session
 from steppe.domain.tariffs.service import TariffService
-from steppe.domain.transactions.models import Sample, Transaction, energy_register_wh
+from steppe.domain.transactions.models import (
+    Sample,
+    SignedValue,
+    Transaction,
+    energy_register_wh,
+)
 from steppe.errors import NotFound
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
@@ -52,6 +57,31 @@ def currents(samples: Sequence[Sample]) -> list[tuple[datetime, Decimal]]:
             (moment, sum(per_phase, Decimal(0)) if per_phase else phases.get("", Decimal(0)))
         )
     return out
+
+
+NATURES = {"Transaction.Begin": "Start", "Transaction.End": "End"}
+
+
+def signed_data(values: Sequence[SignedValue]) -> dict[str, Any] | None:
+    """The session's signed readings in the shape of an OCPI CDR's `signed_data`: what
+    transparency software needs to check the billed energy against the meter's signature."""
+    if not values:
+        return None
+    keys = {v.public_key for v in values if v.public_key}
+    return {
+        "encoding_method": values[0].format,
+        "signing_method": values[0].signing_method or None,
+        "public_key": keys.pop() if len(keys) == 1 else None,
+        "signed_values": [
+            {
+                "nature": NATURES.get(v.context, "Intermediate"),
+                "timestamp": v.timestamp.isoformat(),
+                "signed_data": v.data,
+                "public_key": v.public_key,
+            }
+            for v in values
+        ],
+    }
 
 
 def session_of(tx: Transaction, samples: Sequence[Sample], tz: str, country: str | None) -> Session:
@@ -113,6 +143,7 @@ class CdrService:
             existing = await repo.of_transaction(conn, transaction_pk)
             row = await transactions_repo.get(conn, transaction_pk)
             sample_rows = await samples_repo.of_transaction(conn, transaction_pk)
+            signed_rows = await samples_repo.signed_of(conn, transaction_pk)
         if existing is not None:
             return Cdr.from_row(existing)
         if row is None:
@@ -128,9 +159,12 @@ class CdrService:
         place = await self._tariffs.place(tx.station_id)
         samples = [Sample.from_row(r) for r in sample_rows]
         costing = price(tariff, session_of(tx, samples, place.time_zone, place.country))
-        return await self._store(tx, tariff, costing)
+        signed = signed_data([SignedValue.from_row(r) for r in signed_rows])
+        return await self._store(tx, tariff, costing, signed)
 
-    async def _store(self, tx: Transaction, tariff: Tariff, costing: Costing) -> Cdr:
+    async def _store(
+        self, tx: Transaction, tariff: Tariff, costing: Costing, signed: dict[str, Any] | None
+    ) -> Cdr:
         assert tx.started_at is not None and tx.stopped_at is not None
         cdr_id = uuid.uuid4().hex
         body = {
@@ -146,6 +180,8 @@ class CdrService:
             "costing": costing.as_dict(),
             "tariff": tariff.as_dict(),
         }
+        if signed is not None:
+            body["signed_data"] = signed
         values: dict[str, Any] = {
             "id": cdr_id,
             "transaction_pk": tx.pk,

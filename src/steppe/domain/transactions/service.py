@@ -19,7 +19,13 @@ from steppe.domain.ports import Clock
 from steppe.domain.stations.models import StationContext
 from steppe.domain.tokens.models import Authorization
 from steppe.domain.tokens.service import TokenService
-from steppe.domain.transactions.models import Sample, Started, Transaction, energy_register_wh
+from steppe.domain.transactions.models import (
+    Sample,
+    SignedValue,
+    Started,
+    Transaction,
+    energy_register_wh,
+)
 from steppe.errors import NotFound
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
@@ -154,12 +160,15 @@ class TransactionService:
         return Started(pk, given, duplicate)
 
     async def resolve(self, ctx: StationContext, ocpp_id: str) -> int | None:
-        """The stored id of the station's transaction known to the charger as `ocpp_id`."""
+        """The stored id of the station's transaction known to the charger as `ocpp_id`: the id
+        Steppe gave it, else (1.6) the id the station gave one it ran offline."""
         pk = ctx.transactions.get(ocpp_id)
         if pk is not None:
             return pk
         async with self._db.connect() as conn:
             row = await repo.get_by_ocpp_id(conn, ctx.station_id, ocpp_id)
+            if row is None and ctx.ocpp_version == "1.6":
+                row = await repo.get_by_station_tx_id(conn, ctx.station_id, ocpp_id)
         if row is None:
             return None
         self._remember(ctx, ocpp_id, int(row["id"]))
@@ -172,17 +181,23 @@ class TransactionService:
         evse_id: int,
         ocpp_id: str | None,
         samples: Sequence[Sample],
+        signed: Sequence[SignedValue] = (),
     ) -> None:
-        """Store samples, attached to the transaction when the charger names one we know."""
+        """Store samples (and signed readings as received), attached to the transaction when
+        the charger names one we know."""
         pk = None
         if ocpp_id is not None:
             pk = ctx.transactions.get(ocpp_id)  # known on this connection: no await
             if pk is None:
                 pk = await self.resolve(ctx, ocpp_id)
         rows = [sample.as_row(ctx.station_id, evse_id, pk) for sample in samples]
+        signed_rows = [value.as_row(ctx.station_id, evse_id, pk) for value in signed]
 
         async def write(batch: Batch) -> None:
-            samples_repo.add_later(batch, rows)
+            if rows:
+                samples_repo.add_later(batch, rows)
+            if signed_rows:
+                samples_repo.add_signed_later(batch, signed_rows)
 
         await self._committer.write(write)
         updated = EventType.TRANSACTION_UPDATED
@@ -219,11 +234,13 @@ class TransactionService:
         reason: str | None,
         id_token: str | None = None,
         samples: Sequence[Sample] = (),
+        signed: Sequence[SignedValue] = (),
         evse_id: int | None = None,
         connector_id: int | None = None,
         seq_no: int | None = None,
     ) -> Authorization | None:
-        """Finish a transaction; one the server never saw start is recorded as it is reported."""
+        """Finish a transaction; one the server never saw start is recorded as it is reported,
+        once: the same stop sent again (after a lost answer, on a new connection) finds it."""
         authorization = await self._tokens.authorize(id_token) if id_token else None
         known_pk = await self.resolve(ctx, ocpp_id)
         if known_pk is not None:
@@ -232,6 +249,16 @@ class TransactionService:
 
         async def write(batch: Batch) -> tuple[int, bool]:
             row = await repo.get(batch.conn, known_pk) if known_pk is not None else None
+            if row is not None and row["station_tx_id"] == ocpp_id and row["ocpp_id"] != ocpp_id:
+                # Found by the station's own id: another offline charge that reused it, unless
+                # it ended at the same moment (then it is this stop again).
+                row = None
+            if row is None:
+                again = await repo.find_offline_stop(
+                    batch.conn, ctx.station_id, ocpp_id, stopped_at
+                )
+                if again is not None:  # this stop made it already: a resend
+                    return int(again["id"]), False
             # A stop after the stale rule closed the transaction still records the real end.
             done = row is not None and row["status"] == COMPLETED
             if row is not None and done and row["closed_by"] != ClosedBy.SERVER:
@@ -251,6 +278,11 @@ class TransactionService:
                     for s in samples
                 ]
                 samples_repo.add_later(batch, sample_pk_rows)
+            if signed:
+                evse = evse_id or (row["evse_id"] if row else 0)
+                samples_repo.add_signed_later(
+                    batch, [v.as_row(ctx.station_id, evse, pk) for v in signed]
+                )
             values: dict[str, Any] = {
                 "status": COMPLETED.value,
                 "stopped_at": stopped_at,
@@ -306,10 +338,12 @@ class TransactionService:
         elif readings:
             meter_start = readings[0][1]
         now = self._clock.now()
+        v16 = ctx.ocpp_version == "1.6"
         pk = await repo.insert(
             batch.conn,
             {
-                "ocpp_id": None if ctx.ocpp_version == "1.6" else ocpp_id,
+                "ocpp_id": None if v16 else ocpp_id,
+                "station_tx_id": ocpp_id if v16 else None,
                 "station_id": ctx.station_id,
                 "evse_id": evse_id or 0,
                 "connector_id": connector_id or 0,
@@ -321,7 +355,7 @@ class TransactionService:
                 "updated_at": now,
             },
         )
-        if ctx.ocpp_version == "1.6":
+        if v16:
             await repo.update(batch.conn, pk, {"ocpp_id": str(pk)})
         return pk
 
@@ -395,6 +429,12 @@ class TransactionService:
         async with self._db.connect() as conn:
             rows = await samples_repo.of_transaction(conn, pk)
         return [Sample.from_row(row) for row in rows]
+
+    async def signed_values(self, pk: int) -> list[SignedValue]:
+        """The transaction's signed readings as the station sent them, oldest first."""
+        async with self._db.connect() as conn:
+            rows = await samples_repo.signed_of(conn, pk)
+        return [SignedValue.from_row(row) for row in rows]
 
     async def list(
         self,

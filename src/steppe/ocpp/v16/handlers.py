@@ -13,7 +13,7 @@ from steppe.domain.tokens.models import Authorization
 from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.dispatcher import Handler
 from steppe.ocpp.timestamps import format_timestamp, parse_timestamp
-from steppe.ocpp.v16.samples import to_samples
+from steppe.ocpp.v16.samples import to_samples, to_signed
 from steppe.types import JsonObject
 
 REGISTRATION_STATUS = {"accepted": "Accepted", "pending": "Pending", "rejected": "Rejected"}
@@ -115,6 +115,7 @@ class V16Handlers:
             evse_id=payload["connectorId"],
             ocpp_id=None if transaction_id is None else str(transaction_id),
             samples=to_samples(payload["meterValue"]),
+            signed=to_signed(payload["meterValue"]),
         )
         return {}
 
@@ -127,6 +128,7 @@ class V16Handlers:
             reason=payload.get("reason", "Local"),
             id_token=payload.get("idTag"),
             samples=to_samples(payload.get("transactionData", [])),
+            signed=to_signed(payload.get("transactionData", [])),
         )
         return {} if authorization is None else {"idTagInfo": id_tag_info(authorization)}
 

@@ -15,7 +15,7 @@ from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.dispatcher import Handler
 from steppe.ocpp.timestamps import format_timestamp, parse_timestamp
 from steppe.ocpp.v201.device_model import event_values, report_variables
-from steppe.ocpp.v201.samples import to_samples
+from steppe.ocpp.v201.samples import to_samples, to_signed
 from steppe.types import JsonObject
 
 REGISTRATION_STATUS = {"accepted": "Accepted", "pending": "Pending", "rejected": "Rejected"}
@@ -151,11 +151,13 @@ class V201Handlers:
             evse_id=evse.get("id"),
             connector_id=evse.get("connectorId"),
             id_token=_token(payload),
+            id_token_type=(payload.get("idToken") or {}).get("type"),
             charging_state=info.get("chargingState"),
             stopped_reason=info.get("stoppedReason"),
             remote_start_id=info.get("remoteStartId"),
             reservation_id=payload.get("reservationId"),
             samples=tuple(to_samples(payload.get("meterValue", []))),
+            signed=tuple(to_signed(payload.get("meterValue", []))),
         )
         _, authorization = await self._services.transaction_events.apply(ctx, event)
         if "idToken" not in payload:
@@ -166,7 +168,11 @@ class V201Handlers:
 
     async def meter_values(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         await self._services.transactions.meter_values(
-            ctx, evse_id=payload["evseId"], ocpp_id=None, samples=to_samples(payload["meterValue"])
+            ctx,
+            evse_id=payload["evseId"],
+            ocpp_id=None,
+            samples=to_samples(payload["meterValue"]),
+            signed=to_signed(payload["meterValue"]),
         )
         return {}
 
