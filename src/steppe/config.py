@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         72 * 3600.0, ge=0, description="seconds without news before a transaction is closed; 0 off"
     )
     stale_check_interval: float = Field(600.0, gt=0, description="seconds between stale checks")
+    last_seen_interval: float = Field(
+        30.0, gt=0, description="seconds between writes of the stations' last_seen_at"
+    )
 
     # Security profiles 2 and 3 (TLS) and limits; see docs/security.md.
     tls_cert_file: Path | None = Field(None, description="server certificate chain (PEM)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,10 +23,12 @@ from steppe.domain.commands.models import (
     RemoteStart,
     SetConfiguration,
     SetVariables,
+    TriggerMessage,
     UpdateFirmware,
 )
 from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock, CommandSender
+from steppe.domain.stations.models import Registration, Station
 from steppe.domain.stations.service import StationService
 from steppe.domain.tokens.service import TokenService
 from steppe.errors import (
@@ -33,6 +36,7 @@ from steppe.errors import (
     CommandUnavailable,
     InvalidInput,
     NotFound,
+    StationNotAccepted,
     StationNotConnected,
     StationRejectedCall,
     SteppeError,
@@ -42,6 +46,11 @@ from steppe.storage.repositories import audit as repo
 from steppe.types import CommandOutcome
 
 REDACTED = "***"
+# What a pending station may not be asked: anything that starts or ends a charge (OCPP 2.0.1
+# B02.FR.05, and 1.6 lets the central system only read and change configuration then).
+BOOT_AGAIN = TriggerMessage(message="BootNotification")
+log = logging.getLogger("steppe.domain")
+NOT_WHILE_PENDING = frozenset({"remote-start", "remote-stop", "reserve-now"})
 # Configuration keys and variables whose values are secrets (matched case-insensitively).
 SECRET_WORDS = ("password", "authorizationkey", "secret", "token", "privatekey")
 
@@ -54,6 +63,10 @@ class CommandEncoder(Protocol):
         ...
 
     def status_of(self, command: str, response: dict[str, Any]) -> str: ...
+
+    def follow_ups(self, command: str, params: Params) -> frozenset[str]:
+        """The actions the station may send because it accepted `command`."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +137,21 @@ def redact(params: Params) -> dict[str, Any]:
     return data
 
 
+def _check_registration(registration: Registration, command: str) -> None:
+    if registration is Registration.REJECTED:
+        raise StationNotAccepted("the station is rejected: it may not be sent commands")
+    if registration is Registration.PENDING and command in NOT_WHILE_PENDING:
+        raise StationNotAccepted(
+            f"the station is pending: {command} waits until it is accepted "
+            "(POST /api/v1/stations/{id}/accept)"
+        )
+
+
 def _outcome(error: SteppeError) -> CommandOutcome:
     if isinstance(error, StationNotConnected):
         return CommandOutcome.NOT_CONNECTED
+    if isinstance(error, StationNotAccepted):
+        return CommandOutcome.REFUSED
     if isinstance(error, CommandTimeout):
         return CommandOutcome.TIMEOUT
     if isinstance(error, InvalidInput):
@@ -169,19 +194,27 @@ class CommandService:
         timeout: float | None = None,
     ) -> CommandResult:
         """Send `command` and return the charger's answer; the outcome is audited either way."""
-        await self._stations.get(station_id)  # NotFound for an unknown station
+        station = await self._stations.get(station_id)  # NotFound for an unknown station
         params = await self._complete(params)
         version = self._sender.version_of(station_id)
         entry_id = await self._open(actor, station_id, command, version, params)
         try:
             if version is None:
                 raise StationNotConnected(f"station {station_id!r} is not connected")
+            _check_registration(station.registration, command)
             encoder = self._encoders.get(version)
             if encoder is None:
                 raise CommandUnavailable(f"no commands for OCPP {version}")
             action, payload = encoder.encode(command, params)
-            response = await self._sender.call(station_id, action, payload, timeout=timeout)
+            try:
+                response = await self._sender.call(station_id, action, payload, timeout=timeout)
+            except StationRejectedCall:
+                self._stations.heard(station_id)
+                raise
+            self._stations.heard(station_id)
             status = encoder.status_of(command, response)
+            if status.startswith("Accepted") or status == "OK":
+                self._stations.expect(station_id, encoder.follow_ups(command, params))
         except SteppeError as error:
             await self._settle(entry_id, _outcome(error), None, str(error))
             self._publish(entry_id, actor, station_id, command, None, _outcome(error))
@@ -189,6 +222,18 @@ class CommandService:
         await self._settle(entry_id, CommandOutcome.ANSWERED, status, None)
         self._publish(entry_id, actor, station_id, command, status, CommandOutcome.ANSWERED)
         return CommandResult(status, response, action, entry_id)
+
+    async def accept(self, actor: str, station_id: str) -> Station:
+        """Accept a pending station and, when it is connected, ask it to boot again at once
+        (TriggerMessage BootNotification) so it learns it is accepted without waiting for its
+        next retry; the trigger is audited like any command, and its failure only logged."""
+        station = await self._stations.accept(station_id)
+        if self._sender.is_connected(station_id):
+            try:
+                await self.send(actor, station_id, "trigger-message", BOOT_AGAIN)
+            except SteppeError as exc:
+                log.info("[%s] accepted; the boot trigger failed: %s", station_id, exc)
+        return station
 
     async def _complete(self, params: Params) -> Params:
         """Fill in what the station needs and the caller may leave out (ids, the token type)."""

@@ -227,12 +227,22 @@ ENCODERS: dict[str, Encoder] = {
 }
 
 
+FOLLOW = {
+    "update-firmware": frozenset(
+        {"FirmwareStatusNotification", "SignedFirmwareStatusNotification"}
+    ),
+    "get-diagnostics": frozenset({"DiagnosticsStatusNotification", "LogStatusNotification"}),
+    "get-log": frozenset({"LogStatusNotification"}),
+}
+
+
 class V16Commands(TableCodec):
     """The 1.6 `CommandCodec`."""
 
     version = "1.6"
     encoders = ENCODERS
     instead = INSTEAD
+    follow = FOLLOW
     commands = frozenset(ENCODERS)
 
     def status_of(self, command: str, response: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from steppe.domain.stations.models import BootInfo, StationContext
 from steppe.domain.tokens.models import Authorization
 from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.dispatcher import Handler
+from steppe.ocpp.station_rules import StationRules
 from steppe.ocpp.timestamps import format_timestamp, parse_timestamp
 from steppe.ocpp.v16.samples import to_samples, to_signed
 from steppe.types import JsonObject
@@ -28,11 +29,11 @@ def id_tag_info(authorization: Authorization) -> JsonObject:
     return info
 
 
-class V16Handlers:
+class V16Handlers(StationRules):
     """One method per incoming 1.6 action."""
 
     def __init__(self, services: Services, certificates: CertificateDelivery) -> None:
-        self._services = services
+        super().__init__(services)
         self._certificates = certificates
         self._routes: dict[str, Handler] = {
             "BootNotification": self.boot_notification,

@@ -262,12 +262,21 @@ ENCODERS: dict[str, Encoder] = {
 LIST_RESULTS = {"GetVariables": "getVariableResult", "SetVariables": "setVariableResult"}
 
 
+FOLLOW = {
+    "update-firmware": frozenset({"FirmwareStatusNotification"}),
+    "get-diagnostics": frozenset({"LogStatusNotification"}),
+    "get-log": frozenset({"LogStatusNotification"}),
+    "get-base-report": frozenset({"NotifyReport"}),
+}
+
+
 class V201Commands(TableCodec):
     """The 2.0.1 `CommandCodec`."""
 
     version = "2.0.1"
     encoders = ENCODERS
     instead = INSTEAD
+    follow = FOLLOW
     commands = frozenset(ENCODERS)
 
     def status_of(self, command: str, response: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from steppe.domain.tokens.models import Authorization, TokenStatus
 from steppe.domain.transactions.models import TransactionEvent
 from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.dispatcher import Handler
+from steppe.ocpp.station_rules import StationRules
 from steppe.ocpp.timestamps import format_timestamp, parse_timestamp
 from steppe.ocpp.v201.device_model import event_values, report_variables
 from steppe.ocpp.v201.samples import to_samples, to_signed
@@ -41,11 +42,11 @@ def _token(payload: JsonObject) -> str | None:
     return str(id_token["idToken"])
 
 
-class V201Handlers:
+class V201Handlers(StationRules):
     """One method per incoming 2.0.1 action."""
 
     def __init__(self, services: Services, certificates: CertificateDelivery) -> None:
-        self._services = services
+        super().__init__(services)
         self._certificates = certificates
         self._routes: dict[str, Handler] = {
             "BootNotification": self.boot_notification,
