@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         72 * 3600.0, ge=0, description="seconds without news before a transaction is closed; 0 off"
     )
     stale_check_interval: float = Field(600.0, gt=0, description="seconds between stale checks")
+    reservation_check_interval: float = Field(
+        30.0, gt=0, description="seconds between checks for expired reservations"
+    )
     last_seen_interval: float = Field(
         30.0, gt=0, description="seconds between writes of the stations' last_seen_at"
     )

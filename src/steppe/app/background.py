@@ -40,6 +40,16 @@ async def record_presence(steppe: Steppe) -> None:
             log.warning("last_seen_at not recorded: %s", exc)
 
 
+async def expire_reservations(steppe: Steppe) -> None:
+    """Every `reservation_check_interval`, end the reservations whose expiry has passed."""
+    while True:
+        await asyncio.sleep(steppe.settings.reservation_check_interval)
+        try:
+            await steppe.services.reservations.expire_due()
+        except Exception as exc:  # an outage: the next round finds them still due
+            log.warning("expiring reservations failed: %s", exc)
+
+
 async def run_demo(steppe: Steppe) -> None:
     """Simulated chargers against this server (`--demo`); a failure never stops the server."""
     from steppe.simulator import demo

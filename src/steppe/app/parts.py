@@ -15,11 +15,12 @@ from steppe.app.metrics import MetricsEndpoint
 from steppe.config import Settings
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
-from steppe.domain.commands.service import CommandService
+from steppe.domain.commands.service import CommandRecorder, CommandService
 from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
 from steppe.domain.keys.service import KeyService
 from steppe.domain.ports import Clock, CommandSender, SystemClock
+from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
 from steppe.domain.stations.connectors import ConnectorLayout
@@ -139,7 +140,14 @@ def build_services(
     tariffs = TariffService(db, clock)
     cdrs = CdrService(db, committer, clock, tariffs)
     pricing = PricingQueue(db, committer, clock, cdrs)
-    transactions = TransactionService(db, committer, bus, clock, tokens, ended=pricing, costs=cdrs)
+    reservations = ReservationService(db, committer, bus, clock)
+    transactions = TransactionService(
+        db, committer, bus, clock, tokens, ended=pricing, costs=cdrs, reservations=reservations
+    )
+    # The services that keep the state a command implies, by the commands they record.
+    recorders: dict[str, CommandRecorder] = {}
+    for recorder in (reservations,):
+        recorders.update(dict.fromkeys(recorder.commands, recorder))
     authority = None
     if settings.tls_ca_file is not None and settings.tls_ca_key_file is not None:
         authority = load_authority(settings.tls_ca_file, settings.tls_ca_key_file)
@@ -168,7 +176,14 @@ def build_services(
             organization=settings.operator_name,
         ),
         commands=CommandService(
-            db, connections, command_encoders(schemas), stations, tokens, bus, clock
+            db,
+            connections,
+            command_encoders(schemas),
+            stations,
+            tokens,
+            bus,
+            clock,
+            recorders=recorders,
         ),
         keys=KeyService(db, clock),
         webhooks=WebhookService(
@@ -177,4 +192,5 @@ def build_services(
             max_attempts=settings.webhook_max_attempts,
             retry_delay=settings.webhook_retry_delay,
         ),
+        reservations=reservations,
     )

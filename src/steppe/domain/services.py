@@ -15,6 +15,7 @@ from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
 from steppe.domain.keys.service import KeyService
 from steppe.domain.ports import Clock
+from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
@@ -42,3 +43,4 @@ class Services:
     commands: CommandService
     keys: KeyService
     webhooks: WebhookService
+    reservations: ReservationService

@@ -109,10 +109,13 @@ class GetLocalListVersion(CommandParams):
 
 
 class ReserveNow(ConnectorTarget):
-    id_token: str
+    id_token: str = Field(..., min_length=1, max_length=36)
+    id_token_type: str | None = Field(
+        None, description="2.0.1 IdTokenType; by default the stored token's type, else Central"
+    )
     expires_at: AwareDatetime
-    reservation_id: int
-    parent_id_token: str | None = None
+    reservation_id: int | None = Field(None, ge=1, description="made up when not given")
+    parent_id_token: str | None = Field(None, max_length=36)
 
 
 class CancelReservation(CommandParams):

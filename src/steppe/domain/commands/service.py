@@ -21,6 +21,7 @@ from steppe.domain.commands.models import (
     GetBaseReport,
     GetLog,
     RemoteStart,
+    ReserveNow,
     SetConfiguration,
     SetVariables,
     TriggerMessage,
@@ -69,12 +70,34 @@ class CommandEncoder(Protocol):
         ...
 
 
+class CommandRecorder(Protocol):
+    """Keeps the state a command implies (a reservation, a station's local list, a firmware
+    job): told before the call leaves and of how it ended. Raising in `sending` refuses the
+    command (audited as refused); `answered` and `failed` must not raise."""
+
+    async def sending(self, station_id: str, command: str, params: Params) -> None: ...
+
+    async def answered(
+        self,
+        station_id: str,
+        command: str,
+        params: Params,
+        status: str,
+        response: dict[str, Any],
+    ) -> None: ...
+
+    async def failed(
+        self, station_id: str, command: str, params: Params, error: SteppeError
+    ) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CommandResult:
     status: str
     response: dict[str, Any]
     action: str
     audit_id: int
+    params: Params  # as sent, with the ids Steppe filled in
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +160,11 @@ def redact(params: Params) -> dict[str, Any]:
     return data
 
 
+def _new_id() -> int:
+    """An id for a request the station will refer to (positive, fits OCPP's 32-bit integers)."""
+    return secrets.randbelow(2**31 - 1) + 1
+
+
 def _check_registration(registration: Registration, command: str) -> None:
     if registration is Registration.REJECTED:
         raise StationNotAccepted("the station is rejected: it may not be sent commands")
@@ -173,10 +201,13 @@ class CommandService:
         tokens: TokenService,
         bus: EventBus,
         clock: Clock,
+        *,
+        recorders: Mapping[str, CommandRecorder],
     ) -> None:
         self._db = db
         self._sender = sender
         self._encoders = dict(encoders)
+        self._recorders = dict(recorders)
         self._stations = stations
         self._tokens = tokens
         self._bus = bus
@@ -198,6 +229,8 @@ class CommandService:
         params = await self._complete(params)
         version = self._sender.version_of(station_id)
         entry_id = await self._open(actor, station_id, command, version, params)
+        recorder = self._recorders.get(command)
+        recorded = False
         try:
             if version is None:
                 raise StationNotConnected(f"station {station_id!r} is not connected")
@@ -206,6 +239,9 @@ class CommandService:
             if encoder is None:
                 raise CommandUnavailable(f"no commands for OCPP {version}")
             action, payload = encoder.encode(command, params)
+            if recorder is not None:
+                await recorder.sending(station_id, command, params)
+                recorded = True
             try:
                 response = await self._sender.call(station_id, action, payload, timeout=timeout)
             except StationRejectedCall:
@@ -216,12 +252,16 @@ class CommandService:
             if status.startswith("Accepted") or status == "OK":
                 self._stations.expect(station_id, encoder.follow_ups(command, params))
         except SteppeError as error:
+            if recorded and recorder is not None:
+                await recorder.failed(station_id, command, params, error)
             await self._settle(entry_id, _outcome(error), None, str(error))
             self._publish(entry_id, actor, station_id, command, None, _outcome(error))
             raise
+        if recorder is not None:
+            await recorder.answered(station_id, command, params, status, response)
         await self._settle(entry_id, CommandOutcome.ANSWERED, status, None)
         self._publish(entry_id, actor, station_id, command, status, CommandOutcome.ANSWERED)
-        return CommandResult(status, response, action, entry_id)
+        return CommandResult(status, response, action, entry_id, params)
 
     async def accept(self, actor: str, station_id: str) -> Station:
         """Accept a pending station and, when it is connected, ask it to boot again at once
@@ -238,17 +278,18 @@ class CommandService:
     async def _complete(self, params: Params) -> Params:
         """Fill in what the station needs and the caller may leave out (ids, the token type)."""
         updates: dict[str, Any] = {}
-        if isinstance(params, RemoteStart):
-            if params.remote_start_id is None:
-                updates["remote_start_id"] = secrets.randbelow(2**31 - 1) + 1
-            if params.id_token_type is None:
-                with contextlib.suppress(NotFound):
-                    updates["id_token_type"] = (await self._tokens.get(params.id_token)).type
+        if isinstance(params, RemoteStart | ReserveNow) and params.id_token_type is None:
+            with contextlib.suppress(NotFound):
+                updates["id_token_type"] = (await self._tokens.get(params.id_token)).type
+        if isinstance(params, RemoteStart) and params.remote_start_id is None:
+            updates["remote_start_id"] = _new_id()
+        if isinstance(params, ReserveNow) and params.reservation_id is None:
+            updates["reservation_id"] = _new_id()
         if (
             isinstance(params, UpdateFirmware | GetLog | GetBaseReport)
             and params.request_id is None
         ):
-            updates["request_id"] = secrets.randbelow(2**31 - 1) + 1
+            updates["request_id"] = _new_id()
         return params.model_copy(update=updates) if updates else params
 
     async def _open(

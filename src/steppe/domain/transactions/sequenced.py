@@ -230,6 +230,14 @@ class TransactionEvents:
     ) -> None:
         tx = await self._transactions.get_by_pk(outcome.pk)
         common = {"transaction_id": tx.id, "evse_id": tx.evse_id, "seq_no": ev.seq_no}
+        if outcome.created or ev.reservation_id is not None:
+            await self._transactions.reservations.transaction_started(
+                ctx.station_id,
+                evse_id=tx.evse_id,
+                id_token=tx.id_token,
+                reservation_id=ev.reservation_id,
+                transaction_pk=outcome.pk,
+            )
         if outcome.created:
             self._bus.publish(
                 EventType.TRANSACTION_STARTED,

@@ -50,6 +50,21 @@ class EndedTransactions(Protocol):
     async def transaction_ended(self, transaction_pk: int) -> None: ...
 
 
+class ReservationUse(Protocol):
+    """Told of each transaction that starts, so the reservation it uses ends (the reservation
+    service). Must not raise."""
+
+    async def transaction_started(
+        self,
+        station_id: str,
+        *,
+        evse_id: int | None,
+        id_token: str | None,
+        reservation_id: int | None,
+        transaction_pk: int,
+    ) -> None: ...
+
+
 class RunningCosts(Protocol):
     """Gives the cost so far of an active transaction (None when unknown). Must not raise."""
 
@@ -84,8 +99,10 @@ class TransactionService:
         *,
         ended: EndedTransactions,
         costs: RunningCosts,
+        reservations: ReservationUse,
     ) -> None:
         self._db = db
+        self.reservations = reservations
         self._committer = committer
         self._bus = bus
         self._clock = clock
@@ -156,6 +173,13 @@ class TransactionService:
                     "started_at": started_at.isoformat(),
                     "authorization": authorization.status.value,
                 },
+            )
+            await self.reservations.transaction_started(
+                ctx.station_id,
+                evse_id=evse_id,
+                id_token=id_token,
+                reservation_id=reservation_id,
+                transaction_pk=pk,
             )
         return Started(pk, given, duplicate)
 

@@ -155,9 +155,9 @@ def _local_list_version(_: m.GetLocalListVersion) -> OutgoingCall:
 
 def _reserve(p: m.ReserveNow) -> OutgoingCall:
     payload = {
-        "id": p.reservation_id,
+        "id": _require(p.reservation_id, "reservation_id"),
         "expiryDateTime": format_timestamp(p.expires_at),
-        "idToken": _token(p.id_token),
+        "idToken": _token(p.id_token, p.id_token_type),
         "evseId": _evse_id(p),
         "groupIdToken": _token(p.parent_id_token) if p.parent_id_token else None,
     }

@@ -64,11 +64,7 @@ class V201Handlers(StationRules):
             "LogStatusNotification": self.notice(
                 EventType.STATION_LOG, status="status", request_id="requestId"
             ),
-            "ReservationStatusUpdate": self.notice(
-                EventType.RESERVATION_STATUS,
-                reservation_id="reservationId",
-                status="reservationUpdateStatus",
-            ),
+            "ReservationStatusUpdate": self.reservation_status,
             "NotifyChargingLimit": self.notice(
                 EventType.CHARGING_LIMIT,
                 charging_limit="chargingLimit",
@@ -101,6 +97,12 @@ class V201Handlers(StationRules):
             return {}
 
         return handle
+
+    async def reservation_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        await self._services.reservations.station_update(
+            ctx.station_id, payload["reservationId"], payload["reservationUpdateStatus"]
+        )
+        return {}
 
     async def boot_notification(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         station = payload["chargingStation"]
