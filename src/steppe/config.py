@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     reservation_check_interval: float = Field(
         30.0, gt=0, description="seconds between checks for expired reservations"
     )
+    local_list_interval: float = Field(
+        300.0, gt=0, description="seconds between checks of managed local lists"
+    )
+    local_list_chunk: int = Field(
+        100, ge=1, le=10_000, description="id tokens per SendLocalList message"
+    )
     last_seen_interval: float = Field(
         30.0, gt=0, description="seconds between writes of the stations' last_seen_at"
     )

@@ -73,7 +73,10 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
         stale_task = group.create_task(close_stale_transactions(steppe), name="stale-transactions")
         pricing_task = group.create_task(steppe.services.pricing.run(), name="pricing")
         presence_task = group.create_task(record_presence(steppe), name="last-seen")
-        workers = [group.create_task(expire_reservations(steppe), name="reservations")]
+        workers = [
+            group.create_task(expire_reservations(steppe), name="reservations"),
+            group.create_task(steppe.services.local_list_sync.run(), name="local-lists"),
+        ]
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event

@@ -19,6 +19,8 @@ from steppe.domain.commands.service import CommandRecorder, CommandService
 from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
 from steppe.domain.keys.service import KeyService
+from steppe.domain.local_lists.service import LocalListService
+from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.ports import Clock, CommandSender, SystemClock
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
@@ -144,13 +146,24 @@ def build_services(
     transactions = TransactionService(
         db, committer, bus, clock, tokens, ended=pricing, costs=cdrs, reservations=reservations
     )
+    local_lists = LocalListService(db, clock, tokens)
     # The services that keep the state a command implies, by the commands they record.
     recorders: dict[str, CommandRecorder] = {}
-    for recorder in (reservations,):
+    for recorder in (reservations, local_lists):
         recorders.update(dict.fromkeys(recorder.commands, recorder))
     authority = None
     if settings.tls_ca_file is not None and settings.tls_ca_key_file is not None:
         authority = load_authority(settings.tls_ca_file, settings.tls_ca_key_file)
+    commands = CommandService(
+        db,
+        connections,
+        command_encoders(schemas),
+        stations,
+        tokens,
+        bus,
+        clock,
+        recorders=recorders,
+    )
     return Services(
         clock=clock,
         bus=bus,
@@ -175,16 +188,7 @@ def build_services(
             authority=authority,
             organization=settings.operator_name,
         ),
-        commands=CommandService(
-            db,
-            connections,
-            command_encoders(schemas),
-            stations,
-            tokens,
-            bus,
-            clock,
-            recorders=recorders,
-        ),
+        commands=commands,
         keys=KeyService(db, clock),
         webhooks=WebhookService(
             db,
@@ -193,4 +197,13 @@ def build_services(
             retry_delay=settings.webhook_retry_delay,
         ),
         reservations=reservations,
+        local_lists=local_lists,
+        local_list_sync=LocalListSync(
+            local_lists,
+            commands,
+            connections,
+            bus,
+            chunk=settings.local_list_chunk,
+            interval=settings.local_list_interval,
+        ),
     )

@@ -14,6 +14,8 @@ from steppe.domain.commands.service import CommandService
 from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
 from steppe.domain.keys.service import KeyService
+from steppe.domain.local_lists.service import LocalListService
+from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.ports import Clock
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
@@ -44,3 +46,5 @@ class Services:
     keys: KeyService
     webhooks: WebhookService
     reservations: ReservationService
+    local_lists: LocalListService
+    local_list_sync: LocalListSync

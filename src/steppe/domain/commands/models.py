@@ -92,7 +92,8 @@ class ClearCache(CommandParams):
 
 
 class LocalListEntry(CommandParams):
-    id_token: str
+    id_token: str = Field(..., min_length=1, max_length=36)
+    id_token_type: str | None = Field(None, description="2.0.1 IdTokenType; default Central")
     status: str | None = Field(None, description="absent means: remove from the list")
     expires_at: AwareDatetime | None = None
     parent_id_token: str | None = None

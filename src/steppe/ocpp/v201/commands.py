@@ -134,7 +134,7 @@ def _clear_cache(_: m.ClearCache) -> OutgoingCall:
 def _local_list(p: m.SendLocalList) -> OutgoingCall:
     entries = []
     for entry in p.entries:
-        item: dict[str, Any] = {"idToken": _token(entry.id_token)}
+        item: dict[str, Any] = {"idToken": _token(entry.id_token, entry.id_token_type)}
         if entry.status is not None:
             info: dict[str, Any] = {"status": entry.status}
             if entry.expires_at is not None:
