@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     local_list_chunk: int = Field(
         100, ge=1, le=10_000, description="id tokens per SendLocalList message"
     )
+    rollout_tick: float = Field(
+        5.0, gt=0, description="seconds between looks at running firmware rollouts"
+    )
     last_seen_interval: float = Field(
         30.0, gt=0, description="seconds between writes of the stations' last_seen_at"
     )

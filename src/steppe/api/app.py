@@ -9,6 +9,7 @@ from steppe.api import errors
 from steppe.api.context import ApiContext
 from steppe.api.routers import cdrs as cdr_routes
 from steppe.api.routers import device_model as device_model_routes
+from steppe.api.routers import firmware as firmware_routes
 from steppe.api.routers import health, id_tokens, stations, transactions
 from steppe.api.routers import local_lists as local_list_routes
 from steppe.api.routers import operator as operator_routes
@@ -35,4 +36,5 @@ def create_api(context: ApiContext) -> FastAPI:
     app.include_router(device_model_routes.router)
     app.include_router(reservation_routes.router)
     app.include_router(local_list_routes.router)
+    app.include_router(firmware_routes.router)
     return app

@@ -76,6 +76,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
         workers = [
             group.create_task(expire_reservations(steppe), name="reservations"),
             group.create_task(steppe.services.local_list_sync.run(), name="local-lists"),
+            group.create_task(steppe.services.rollouts.run(), name="firmware-rollouts"),
         ]
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")

@@ -18,6 +18,8 @@ from steppe.domain.cdrs.service import CdrService
 from steppe.domain.commands.service import CommandRecorder, CommandService
 from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
+from steppe.domain.firmware.rollouts import RolloutService
+from steppe.domain.firmware.service import FirmwareJobs
 from steppe.domain.keys.service import KeyService
 from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
@@ -147,9 +149,10 @@ def build_services(
         db, committer, bus, clock, tokens, ended=pricing, costs=cdrs, reservations=reservations
     )
     local_lists = LocalListService(db, clock, tokens)
+    firmware_jobs = FirmwareJobs(db, committer, bus, clock)
     # The services that keep the state a command implies, by the commands they record.
     recorders: dict[str, CommandRecorder] = {}
-    for recorder in (reservations, local_lists):
+    for recorder in (reservations, local_lists, firmware_jobs):
         recorders.update(dict.fromkeys(recorder.commands, recorder))
     authority = None
     if settings.tls_ca_file is not None and settings.tls_ca_key_file is not None:
@@ -206,4 +209,6 @@ def build_services(
             chunk=settings.local_list_chunk,
             interval=settings.local_list_interval,
         ),
+        firmware_jobs=firmware_jobs,
+        rollouts=RolloutService(db, clock, bus, commands, tick=settings.rollout_tick),
     )

@@ -13,6 +13,8 @@ from steppe.domain.cdrs.service import CdrService
 from steppe.domain.commands.service import CommandService
 from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
+from steppe.domain.firmware.rollouts import RolloutService
+from steppe.domain.firmware.service import FirmwareJobs
 from steppe.domain.keys.service import KeyService
 from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
@@ -48,3 +50,5 @@ class Services:
     reservations: ReservationService
     local_lists: LocalListService
     local_list_sync: LocalListSync
+    firmware_jobs: FirmwareJobs
+    rollouts: RolloutService

@@ -6,7 +6,7 @@ charger itself. The security extension's messages (whitepaper edition 3) are ans
 
 from __future__ import annotations
 
-from steppe.domain.events import EventType
+from steppe.domain.firmware.models import JobKind
 from steppe.domain.services import Services
 from steppe.domain.stations.models import BootInfo, StationContext
 from steppe.domain.tokens.models import Authorization
@@ -138,19 +138,22 @@ class V16Handlers(StationRules):
         return {"status": "UnknownVendorId"}
 
     async def diagnostics_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
-        data = {"status": payload["status"], "request_id": None, "kind": "diagnostics"}
-        self._services.bus.publish(EventType.STATION_LOG, ctx.station_id, data)
+        await self._services.firmware_jobs.notified(
+            ctx.station_id, JobKind.LOG, payload["status"], None
+        )
         return {}
 
     async def firmware_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         """FirmwareStatusNotification and the security extension's signed variant."""
-        data = {"status": payload["status"], "request_id": payload.get("requestId")}
-        self._services.bus.publish(EventType.STATION_FIRMWARE, ctx.station_id, data)
+        await self._services.firmware_jobs.notified(
+            ctx.station_id, JobKind.FIRMWARE, payload["status"], payload.get("requestId")
+        )
         return {}
 
     async def log_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
-        data = {"status": payload["status"], "request_id": payload.get("requestId"), "kind": "log"}
-        self._services.bus.publish(EventType.STATION_LOG, ctx.station_id, data)
+        await self._services.firmware_jobs.notified(
+            ctx.station_id, JobKind.LOG, payload["status"], payload.get("requestId")
+        )
         return {}
 
     async def sign_certificate(self, ctx: StationContext, payload: JsonObject) -> JsonObject:

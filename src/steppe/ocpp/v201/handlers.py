@@ -7,6 +7,7 @@ The security messages (part 2, blocks A and M) are answered here too.
 from __future__ import annotations
 
 from steppe.domain.events import EventType
+from steppe.domain.firmware.models import JobKind
 from steppe.domain.services import Services
 from steppe.domain.stations.models import BootInfo, StationContext
 from steppe.domain.tokens.models import Authorization, TokenStatus
@@ -58,12 +59,9 @@ class V201Handlers(StationRules):
             "NotifyReport": self.notify_report,
             "NotifyEvent": self.notify_event,
             "DataTransfer": self.data_transfer,
-            "FirmwareStatusNotification": self.notice(
-                EventType.STATION_FIRMWARE, status="status", request_id="requestId"
-            ),
-            "LogStatusNotification": self.notice(
-                EventType.STATION_LOG, status="status", request_id="requestId"
-            ),
+            "FirmwareStatusNotification": self.job_status(JobKind.FIRMWARE),
+            "LogStatusNotification": self.job_status(JobKind.LOG),
+            "PublishFirmwareStatusNotification": self.job_status(JobKind.PUBLISH),
             "ReservationStatusUpdate": self.reservation_status,
             "NotifyChargingLimit": self.notice(
                 EventType.CHARGING_LIMIT,
@@ -86,6 +84,17 @@ class V201Handlers(StationRules):
 
     def route(self, action: str) -> Handler | None:
         return self._routes.get(action)
+
+    def job_status(self, kind: JobKind) -> Handler:
+        """A firmware, log or publication status notification, stored on its job."""
+
+        async def handle(ctx: StationContext, payload: JsonObject) -> JsonObject:
+            await self._services.firmware_jobs.notified(
+                ctx.station_id, kind, payload["status"], payload.get("requestId")
+            )
+            return {}
+
+        return handle
 
     def notice(self, event_type: EventType, **fields: str) -> Handler:
         """A handler that publishes the message's fields (event data key = message field) and
