@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     rollout_tick: float = Field(
         5.0, gt=0, description="seconds between looks at running firmware rollouts"
     )
+    data_transfer_vendors: list[str] = Field(
+        default_factory=list,
+        description="vendor ids whose DataTransfer messages are accepted, stored and published",
+    )
+    california_pricing: bool = Field(
+        False, description="send 1.6 stations the OCA California Pricing cost messages"
+    )
     last_seen_interval: float = Field(
         30.0, gt=0, description="seconds between writes of the stations' last_seen_at"
     )

@@ -15,14 +15,19 @@ from steppe.app.metrics import MetricsEndpoint
 from steppe.config import Settings
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
+from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.service import CommandRecorder, CommandService
+from steppe.domain.customer_information.service import CustomerInformationService
+from steppe.domain.data_transfer.service import DataTransferService, vendor_registry
 from steppe.domain.device_model.service import DeviceModelService
+from steppe.domain.display_messages.service import DisplayMessageService
 from steppe.domain.events import EventBus
 from steppe.domain.firmware.rollouts import RolloutService
 from steppe.domain.firmware.service import FirmwareJobs
 from steppe.domain.keys.service import KeyService
 from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
+from steppe.domain.monitoring.service import MonitoringService
 from steppe.domain.ports import Clock, CommandSender, SystemClock
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
@@ -42,6 +47,7 @@ from steppe.gateway.tasks import TaskSet
 from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.codecs import command_encoders
 from steppe.ocpp.dispatcher import VersionHandlers
+from steppe.ocpp.v16.cost_messages import CostDisplay
 from steppe.ocpp.v16.handlers import V16Handlers
 from steppe.ocpp.v201.handlers import V201Handlers
 from steppe.ocpp.validation import SchemaRegistry
@@ -107,7 +113,13 @@ def build(
     services = build_services(settings, db, committer, bus, clock, registry, schemas)
     certificates = CertificateDelivery(services.security, registry, tasks.spawn)
     handlers: dict[OcppVersion, VersionHandlers] = {
-        OcppVersion.V16: V16Handlers(services, certificates),
+        OcppVersion.V16: V16Handlers(
+            services,
+            certificates,
+            cost_display=CostDisplay(services, tasks.spawn)
+            if settings.california_pricing
+            else None,
+        ),
         OcppVersion.V201: V201Handlers(services, certificates),
     }
     known_actions = {action for version in handlers for action in schemas.actions(version)}
@@ -150,9 +162,12 @@ def build_services(
     )
     local_lists = LocalListService(db, clock, tokens)
     firmware_jobs = FirmwareJobs(db, committer, bus, clock)
+    profiles = ChargingProfileService(db, committer, bus, clock)
+    displays = DisplayMessageService(db, committer, clock)
+    monitoring = MonitoringService(db, committer, clock)
     # The services that keep the state a command implies, by the commands they record.
     recorders: dict[str, CommandRecorder] = {}
-    for recorder in (reservations, local_lists, firmware_jobs):
+    for recorder in (reservations, local_lists, firmware_jobs, profiles, displays, monitoring):
         recorders.update(dict.fromkeys(recorder.commands, recorder))
     authority = None
     if settings.tls_ca_file is not None and settings.tls_ca_key_file is not None:
@@ -166,6 +181,7 @@ def build_services(
         bus,
         clock,
         recorders=recorders,
+        costs=transactions,
     )
     return Services(
         clock=clock,
@@ -211,4 +227,11 @@ def build_services(
         ),
         firmware_jobs=firmware_jobs,
         rollouts=RolloutService(db, clock, bus, commands, tick=settings.rollout_tick),
+        charging_profiles=profiles,
+        display_messages=displays,
+        monitoring=monitoring,
+        customer_information=CustomerInformationService(db, committer, clock),
+        data_transfers=DataTransferService(
+            db, committer, bus, clock, vendors=vendor_registry(settings.data_transfer_vendors)
+        ),
     )

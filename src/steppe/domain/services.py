@@ -10,14 +10,19 @@ from dataclasses import dataclass
 
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
+from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.service import CommandService
+from steppe.domain.customer_information.service import CustomerInformationService
+from steppe.domain.data_transfer.service import DataTransferService
 from steppe.domain.device_model.service import DeviceModelService
+from steppe.domain.display_messages.service import DisplayMessageService
 from steppe.domain.events import EventBus
 from steppe.domain.firmware.rollouts import RolloutService
 from steppe.domain.firmware.service import FirmwareJobs
 from steppe.domain.keys.service import KeyService
 from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
+from steppe.domain.monitoring.service import MonitoringService
 from steppe.domain.ports import Clock
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
@@ -52,3 +57,8 @@ class Services:
     local_list_sync: LocalListSync
     firmware_jobs: FirmwareJobs
     rollouts: RolloutService
+    charging_profiles: ChargingProfileService
+    display_messages: DisplayMessageService
+    monitoring: MonitoringService
+    customer_information: CustomerInformationService
+    data_transfers: DataTransferService

@@ -113,7 +113,8 @@ class CdrService:
         self._tariffs = tariffs
 
     async def running_cost(self, transaction_pk: int) -> dict[str, str] | None:
-        """Cost so far of an active transaction, up to its last sample; None when unknown."""
+        """Cost so far of an active transaction, up to its last sample (of a finished one, its
+        whole cost as its CDR will say); None when unknown."""
         try:
             async with self._db.connect() as conn:
                 row = await transactions_repo.get(conn, transaction_pk)
@@ -121,12 +122,14 @@ class CdrService:
             if row is None or row["started_at"] is None or not sample_rows:
                 return None
             samples = [Sample.from_row(r) for r in sample_rows]
-            last = max(s.timestamp for s in samples)
-            readings = energy_register_wh(samples)
-            energy = None
-            if readings and row["meter_start_wh"] is not None:
-                energy = readings[-1][1] - row["meter_start_wh"]
-            tx = replace(Transaction.from_row(row), stopped_at=last, energy_wh=energy)
+            tx = Transaction.from_row(row)
+            if tx.status is not TransactionStatus.COMPLETED or tx.stopped_at is None:
+                last = max(s.timestamp for s in samples)
+                readings = energy_register_wh(samples)
+                energy = None
+                if readings and row["meter_start_wh"] is not None:
+                    energy = readings[-1][1] - row["meter_start_wh"]
+                tx = replace(tx, stopped_at=last, energy_wh=energy)
             tariff = await self._tariffs.resolve(tx.station_id, tx.evse_id, tx.started_at)
             if tariff is None:
                 return None

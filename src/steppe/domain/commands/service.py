@@ -13,16 +13,18 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from steppe.domain.commands.models import CommandParams as Params
 from steppe.domain.commands.models import (
-    GetBaseReport,
+    CostUpdated,
     GetLog,
     RemoteStart,
     ReserveNow,
     SetConfiguration,
+    SetDisplayMessage,
     SetVariables,
     TriggerMessage,
     UpdateFirmware,
@@ -68,6 +70,12 @@ class CommandEncoder(Protocol):
     def follow_ups(self, command: str, params: Params) -> frozenset[str]:
         """The actions the station may send because it accepted `command`."""
         ...
+
+
+class CostSource(Protocol):
+    """The running cost incl. VAT of a station's transaction (the transactions service)."""
+
+    async def total_cost(self, station_id: str, transaction_id: str) -> Decimal: ...
 
 
 class CommandRecorder(Protocol):
@@ -203,7 +211,9 @@ class CommandService:
         clock: Clock,
         *,
         recorders: Mapping[str, CommandRecorder],
+        costs: CostSource,
     ) -> None:
+        self._costs = costs
         self._db = db
         self._sender = sender
         self._encoders = dict(encoders)
@@ -226,7 +236,7 @@ class CommandService:
     ) -> CommandResult:
         """Send `command` and return the charger's answer; the outcome is audited either way."""
         station = await self._stations.get(station_id)  # NotFound for an unknown station
-        params = await self._complete(params)
+        params = await self._complete(station_id, params)
         version = self._sender.version_of(station_id)
         entry_id = await self._open(actor, station_id, command, version, params)
         recorder = self._recorders.get(command)
@@ -275,7 +285,7 @@ class CommandService:
                 log.info("[%s] accepted; the boot trigger failed: %s", station_id, exc)
         return station
 
-    async def _complete(self, params: Params) -> Params:
+    async def _complete(self, station_id: str, params: Params) -> Params:
         """Fill in what the station needs and the caller may leave out (ids, the token type)."""
         updates: dict[str, Any] = {}
         if isinstance(params, RemoteStart | ReserveNow) and params.id_token_type is None:
@@ -285,11 +295,12 @@ class CommandService:
             updates["remote_start_id"] = _new_id()
         if isinstance(params, ReserveNow) and params.reservation_id is None:
             updates["reservation_id"] = _new_id()
-        if (
-            isinstance(params, UpdateFirmware | GetLog | GetBaseReport)
-            and params.request_id is None
-        ):
+        if getattr(params, "request_id", 0) is None:  # the commands that take a request id
             updates["request_id"] = _new_id()
+        if isinstance(params, SetDisplayMessage) and params.message.id is None:
+            updates["message"] = params.message.model_copy(update={"id": _new_id()})
+        if isinstance(params, CostUpdated) and params.total_cost is None:
+            updates["total_cost"] = await self._costs.total_cost(station_id, params.transaction_id)
         return params.model_copy(update=updates) if updates else params
 
     async def _open(

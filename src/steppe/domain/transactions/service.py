@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from steppe.domain.events import EventBus, EventType
@@ -26,7 +27,7 @@ from steppe.domain.transactions.models import (
     Transaction,
     energy_register_wh,
 )
-from steppe.errors import NotFound
+from steppe.errors import InvalidInput, NotFound
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import pricing_queue
@@ -247,6 +248,16 @@ class TransactionService:
             self._costs.pop(next(iter(self._costs)))
         self._costs[pk] = (now, cost)
         return cost
+
+    async def total_cost(self, station_id: str, transaction_id: str) -> Decimal:
+        """The running cost incl. VAT of a station's transaction (InvalidInput without one)."""
+        tx = await self.get(transaction_id, station_id=station_id)
+        cost = await self._cost_source.running_cost(tx.pk)
+        if cost is None:
+            raise InvalidInput(
+                f"transaction {transaction_id!r} has no cost yet (no tariff or samples)"
+            )
+        return Decimal(cost["incl_vat"])
 
     async def stop(
         self,

@@ -6,6 +6,10 @@ The security messages (part 2, blocks A and M) are answered here too.
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
+from steppe.domain.charging_profiles.service import ChargingReport
 from steppe.domain.events import EventType
 from steppe.domain.firmware.models import JobKind
 from steppe.domain.services import Services
@@ -33,6 +37,30 @@ def id_token_info(authorization: Authorization) -> JsonObject:
     if authorization.parent_id_token is not None:
         info["groupIdToken"] = {"idToken": authorization.parent_id_token, "type": "Central"}
     return info
+
+
+def _moment(value: str | None) -> datetime | None:
+    return None if value is None else parse_timestamp(value)
+
+
+def device_event(event: JsonObject) -> JsonObject:
+    """A NotifyEvent EventDataType as the monitoring service stores it."""
+    return {
+        "event_id": event["eventId"],
+        "occurred_at": parse_timestamp(event["timestamp"]),
+        "trigger": event["trigger"],
+        "cause": event.get("cause"),
+        "actual_value": event["actualValue"],
+        "tech_code": event.get("techCode"),
+        "tech_info": event.get("techInfo"),
+        "cleared": bool(event.get("cleared", False)),
+        "transaction_id": event.get("transactionId"),
+        "monitor_id": event.get("variableMonitoringId"),
+        "notification_type": event["eventNotificationType"],
+        "component": event["component"]["name"],
+        "evse_id": (event["component"].get("evse") or {}).get("id"),
+        "variable": event["variable"]["name"],
+    }
 
 
 def _token(payload: JsonObject) -> str | None:
@@ -63,20 +91,18 @@ class V201Handlers(StationRules):
             "LogStatusNotification": self.job_status(JobKind.LOG),
             "PublishFirmwareStatusNotification": self.job_status(JobKind.PUBLISH),
             "ReservationStatusUpdate": self.reservation_status,
-            "NotifyChargingLimit": self.notice(
-                EventType.CHARGING_LIMIT,
-                charging_limit="chargingLimit",
-                evse_id="evseId",
-                charging_schedule="chargingSchedule",
+            "NotifyChargingLimit": self.charging_report(ChargingReport.LIMIT, {}),
+            "ClearedChargingLimit": self.charging_report(ChargingReport.LIMIT_CLEARED, {}),
+            "NotifyEVChargingNeeds": self.charging_report(
+                ChargingReport.EV_NEEDS, {"status": "Accepted"}
             ),
-            "ReportChargingProfiles": self.notice(
-                EventType.CHARGING_PROFILES,
-                request_id="requestId",
-                charging_limit_source="chargingLimitSource",
-                evse_id="evseId",
-                charging_profile="chargingProfile",
-                tbc="tbc",
+            "NotifyEVChargingSchedule": self.charging_report(
+                ChargingReport.EV_SCHEDULE, {"status": "Accepted"}
             ),
+            "ReportChargingProfiles": self.report_profiles,
+            "NotifyDisplayMessages": self.notify_display_messages,
+            "NotifyMonitoringReport": self.notify_monitoring_report,
+            "NotifyCustomerInformation": self.notify_customer_information,
             # Security (part 2, blocks A and M).
             "SignCertificate": self.sign_certificate,
             "SecurityEventNotification": self.security_event,
@@ -96,16 +122,62 @@ class V201Handlers(StationRules):
 
         return handle
 
-    def notice(self, event_type: EventType, **fields: str) -> Handler:
-        """A handler that publishes the message's fields (event data key = message field) and
-        answers {}."""
+    def charging_report(self, kind: ChargingReport, answer: JsonObject) -> Handler:
+        """A limit or EV report, stored as received; answered with `answer`."""
 
         async def handle(ctx: StationContext, payload: JsonObject) -> JsonObject:
-            data = {key: payload[name] for key, name in fields.items() if name in payload}
-            self._services.bus.publish(event_type, ctx.station_id, data)
-            return {}
+            await self._services.charging_profiles.report(
+                ctx.station_id, kind, payload.get("evseId"), payload
+            )
+            return answer
 
         return handle
+
+    async def report_profiles(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        await self._services.charging_profiles.reported(
+            ctx.station_id,
+            payload["evseId"],
+            payload["chargingLimitSource"],
+            payload["chargingProfile"],
+        )
+        return {}
+
+    async def notify_display_messages(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        messages = [
+            {
+                "message_id": m["id"],
+                "priority": m["priority"],
+                "state": m.get("state"),
+                "format": m["message"]["format"],
+                "language": m["message"].get("language"),
+                "content": m["message"]["content"],
+                "starts_at": _moment(m.get("startDateTime")),
+                "ends_at": _moment(m.get("endDateTime")),
+                "transaction_id": m.get("transactionId"),
+            }
+            for m in payload.get("messageInfo", [])
+        ]
+        await self._services.display_messages.reported(ctx.station_id, messages)
+        return {}
+
+    async def notify_monitoring_report(
+        self, ctx: StationContext, payload: JsonObject
+    ) -> JsonObject:
+        await self._services.monitoring.reported(ctx.station_id, payload.get("monitor", []))
+        return {}
+
+    async def notify_customer_information(
+        self, ctx: StationContext, payload: JsonObject
+    ) -> JsonObject:
+        await self._services.customer_information.received(
+            ctx.station_id,
+            request_id=payload["requestId"],
+            seq_no=payload["seqNo"],
+            tbc=bool(payload.get("tbc", False)),
+            data=payload["data"],
+            generated_at=parse_timestamp(payload["generatedAt"]),
+        )
+        return {}
 
     async def reservation_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         await self._services.reservations.station_update(
@@ -171,12 +243,37 @@ class V201Handlers(StationRules):
             samples=tuple(to_samples(payload.get("meterValue", []))),
             signed=tuple(to_signed(payload.get("meterValue", []))),
         )
-        _, authorization = await self._services.transaction_events.apply(ctx, event)
-        if "idToken" not in payload:
+        outcome, authorization = await self._services.transaction_events.apply(ctx, event)
+        answer: JsonObject = {}
+        if "idToken" in payload:
+            answer["idTokenInfo"] = (
+                {"status": TokenStatus.ACCEPTED.value}  # NoAuthorization: nothing to check
+                if authorization is None
+                else id_token_info(authorization)
+            )
+        if not outcome.duplicate and (event.kind == "Ended" or event.samples):
+            answer.update(await self._cost(outcome.pk, final=event.kind == "Ended"))
+        return answer
+
+    async def _cost(self, pk: int, *, final: bool) -> JsonObject:
+        """The cost so far (or, at the end, the total) for the station's display (OCPP 2.0.1
+        I02 and I03): `totalCost` incl. VAT, and the same as a line of text with its currency."""
+        transactions = self._services.transactions
+        cost = (
+            await self._services.cdrs.running_cost(pk)
+            if final
+            else await transactions.running_cost_of(pk)
+        )
+        if cost is None:
             return {}
-        if authorization is None:  # NoAuthorization: nothing to check
-            return {"idTokenInfo": {"status": TokenStatus.ACCEPTED.value}}
-        return {"idTokenInfo": id_token_info(authorization)}
+        label = "Total" if final else "So far"
+        return {
+            "totalCost": float(Decimal(cost["incl_vat"])),
+            "updatedPersonalMessage": {
+                "format": "UTF8",
+                "content": f"{label}: {cost['incl_vat']} {cost['currency']}",
+            },
+        }
 
     async def meter_values(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         await self._services.transactions.meter_values(
@@ -207,6 +304,9 @@ class V201Handlers(StationRules):
         await self._services.device_model.record_values(
             ctx.station_id, event_values(payload["eventData"])
         )
+        await self._services.monitoring.record_events(
+            ctx.station_id, [device_event(event) for event in payload["eventData"]]
+        )
         for event in payload["eventData"]:
             self._services.bus.publish(
                 EventType.STATION_EVENT,
@@ -225,8 +325,10 @@ class V201Handlers(StationRules):
         return {}
 
     async def data_transfer(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
-        # No vendor extensions are known yet; the spec's answer for an unknown vendor.
-        return {"status": "UnknownVendorId"}
+        status, data = await self._services.data_transfers.received(
+            ctx.station_id, payload["vendorId"], payload.get("messageId"), payload.get("data")
+        )
+        return {"status": status} if data is None else {"status": status, "data": data}
 
     async def sign_certificate(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         kind = payload.get("certificateType", STATION_CERTIFICATE)
