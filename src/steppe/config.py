@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         None, ge=0, le=65535, description="with TLS on, a plain ws:// port for profile 1"
     )
     operator_name: str = Field("Steppe", description="O= of the certificates Steppe signs")
+    v2g_root_file: Path | None = Field(None, description="ISO 15118 V2G root certificate (PEM)")
+    v2g_ca_file: Path | None = Field(None, description="the CPO sub-CA that signs SECC certs")
+    v2g_ca_key_file: Path | None = Field(None, description="the CPO sub-CA's key")
     handshake_timeout: float = Field(30.0, gt=0, description="seconds to finish the handshake")
     max_connections_per_ip: int = Field(1000, ge=1)
     auth_lockout_failures: int = Field(10, ge=1, description="failed logins before a lockout")

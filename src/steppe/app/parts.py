@@ -28,6 +28,7 @@ from steppe.domain.keys.service import KeyService
 from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.monitoring.service import MonitoringService
+from steppe.domain.plug_and_charge.local import LocalContractCertificates
 from steppe.domain.ports import Clock, CommandSender, SystemClock
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
@@ -52,7 +53,7 @@ from steppe.ocpp.v16.handlers import V16Handlers
 from steppe.ocpp.v201.handlers import V201Handlers
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
-from steppe.pki.files import load_authority
+from steppe.pki.files import load_authority, load_v2g_chain
 from steppe.storage.db import Database
 from steppe.storage.group_commit import GroupCommitter
 
@@ -111,7 +112,9 @@ def build(
     registry = ConnectionRegistry()  # the live connections: how the domain reaches a station
     tasks = TaskSet()
     services = build_services(settings, db, committer, bus, clock, registry, schemas)
-    certificates = CertificateDelivery(services.security, registry, tasks.spawn)
+    certificates = CertificateDelivery(
+        services.security, services.plug_and_charge, registry, tasks.spawn
+    )
     handlers: dict[OcppVersion, VersionHandlers] = {
         OcppVersion.V16: V16Handlers(
             services,
@@ -183,6 +186,9 @@ def build_services(
         recorders=recorders,
         costs=transactions,
     )
+    v2g = None
+    if settings.v2g_root_file and settings.v2g_ca_file and settings.v2g_ca_key_file:
+        v2g = load_v2g_chain(settings.v2g_root_file, settings.v2g_ca_file, settings.v2g_ca_key_file)
     return Services(
         clock=clock,
         bus=bus,
@@ -233,5 +239,8 @@ def build_services(
         customer_information=CustomerInformationService(db, committer, clock),
         data_transfers=DataTransferService(
             db, committer, bus, clock, vendors=vendor_registry(settings.data_transfer_vendors)
+        ),
+        plug_and_charge=LocalContractCertificates(
+            db, committer, clock, v2g, organization=settings.operator_name
         ),
     )

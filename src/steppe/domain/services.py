@@ -23,6 +23,7 @@ from steppe.domain.keys.service import KeyService
 from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.monitoring.service import MonitoringService
+from steppe.domain.plug_and_charge.ports import ContractCertificates
 from steppe.domain.ports import Clock
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
@@ -62,3 +63,4 @@ class Services:
     monitoring: MonitoringService
     customer_information: CustomerInformationService
     data_transfers: DataTransferService
+    plug_and_charge: ContractCertificates

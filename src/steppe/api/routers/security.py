@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from steppe.api.deps import Context, Operator, Viewer
 from steppe.api.errors import ApiError
@@ -107,6 +107,21 @@ async def issued_certificates(
     await context.services.stations.get(station_id)
     records = await _security(context).certificates(station_id)
     return [IssuedCertificateOut.of(r) for r in records]
+
+
+@router.post(
+    "/{station_id}/certificates/issued/{serial}/revoke",
+    status_code=204,
+    summary="Revoke a certificate Steppe issued: OCSP answers REVOKED for it from now on",
+)
+async def revoke_certificate(
+    station_id: StationPath,
+    serial: Annotated[str, Path(max_length=64, pattern="^[0-9A-Fa-f]+$")],
+    context: Context,
+    _: Operator,
+) -> Response:
+    await _security(context).revoke(station_id, serial)
+    return Response(status_code=204)
 
 
 @router.post(

@@ -22,6 +22,7 @@ from steppe.ocpp.station_rules import StationRules
 from steppe.ocpp.timestamps import format_timestamp, parse_timestamp
 from steppe.ocpp.v201.device_model import event_values, report_variables
 from steppe.ocpp.v201.samples import to_samples, to_signed
+from steppe.pki.ocsp import CertificateId
 from steppe.types import JsonObject
 
 REGISTRATION_STATUS = {"accepted": "Accepted", "pending": "Pending", "rejected": "Rejected"}
@@ -61,6 +62,16 @@ def device_event(event: JsonObject) -> JsonObject:
         "evse_id": (event["component"].get("evse") or {}).get("id"),
         "variable": event["variable"]["name"],
     }
+
+
+def certificate_id(data: JsonObject) -> CertificateId:
+    """A 2.0.1 OCSPRequestDataType as the PKI names a certificate."""
+    return CertificateId(
+        hash_algorithm=data["hashAlgorithm"],
+        issuer_name_hash=data["issuerNameHash"],
+        issuer_key_hash=data["issuerKeyHash"],
+        serial_number=data["serialNumber"],
+    )
 
 
 def _token(payload: JsonObject) -> str | None:
@@ -103,8 +114,10 @@ class V201Handlers(StationRules):
             "NotifyDisplayMessages": self.notify_display_messages,
             "NotifyMonitoringReport": self.notify_monitoring_report,
             "NotifyCustomerInformation": self.notify_customer_information,
-            # Security (part 2, blocks A and M).
+            # Security (part 2, blocks A and M) and ISO 15118 Plug & Charge.
             "SignCertificate": self.sign_certificate,
+            "Get15118EVCertificate": self.ev_certificate,
+            "GetCertificateStatus": self.certificate_status,
             "SecurityEventNotification": self.security_event,
         }
 
@@ -219,8 +232,20 @@ class V201Handlers(StationRules):
     async def authorize(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         token = _token(payload)
         if token is None:
-            return {"idTokenInfo": {"status": TokenStatus.ACCEPTED.value}}
-        return {"idTokenInfo": id_token_info(await self._services.tokens.authorize(token))}
+            answer: JsonObject = {"idTokenInfo": {"status": TokenStatus.ACCEPTED.value}}
+        else:
+            info = id_token_info(await self._services.tokens.authorize(token))
+            answer = {"idTokenInfo": info}
+        if "certificate" in payload or "iso15118CertificateHashData" in payload:
+            status = await self._services.plug_and_charge.check_contract(
+                ctx.station_id,
+                payload.get("certificate"),
+                [certificate_id(h) for h in payload.get("iso15118CertificateHashData", [])],
+            )
+            answer["certificateStatus"] = status
+            if status != "Accepted":
+                answer["idTokenInfo"] = {"status": TokenStatus.INVALID.value}
+        return answer
 
     async def transaction_event(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         info = payload["transactionInfo"]
@@ -332,21 +357,41 @@ class V201Handlers(StationRules):
 
     async def sign_certificate(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         kind = payload.get("certificateType", STATION_CERTIFICATE)
-        if kind != STATION_CERTIFICATE:
-            # V2G certificates come from the V2G PKI, not from this CA.
-            return {
-                "status": "Rejected",
-                "statusInfo": {"reasonCode": "NotSupported", "additionalInfo": kind},
-            }
-        refused = await self._certificates.sign(
-            ctx.station_id, payload["csr"], {"certificateType": STATION_CERTIFICATE}
-        )
+        if kind == STATION_CERTIFICATE:
+            refused = await self._certificates.sign(
+                ctx.station_id, payload["csr"], {"certificateType": STATION_CERTIFICATE}
+            )
+        else:  # V2GCertificate: the V2G sub-CA signs it (ISO 15118)
+            refused = await self._certificates.sign_v2g(ctx.station_id, payload["csr"])
         if refused:
             return {
                 "status": "Rejected",
                 "statusInfo": {"reasonCode": "InvalidCSR", "additionalInfo": refused[:512]},
             }
         return {"status": "Accepted"}
+
+    async def ev_certificate(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        found = await self._services.plug_and_charge.ev_certificate(
+            ctx.station_id,
+            payload["iso15118SchemaVersion"],
+            payload["action"],
+            payload["exiRequest"],
+        )
+        answer: JsonObject = {"status": found.status, "exiResponse": found.payload or ""}
+        if found.reason:
+            answer["statusInfo"] = {"reasonCode": found.reason}
+        return answer
+
+    async def certificate_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        found = await self._services.plug_and_charge.certificate_status(
+            ctx.station_id, certificate_id(payload["ocspRequestData"])
+        )
+        answer: JsonObject = {"status": found.status}
+        if found.payload:
+            answer["ocspResult"] = found.payload
+        if found.reason:
+            answer["statusInfo"] = {"reasonCode": found.reason}
+        return answer
 
     async def security_event(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         await self._services.security.record_event(
