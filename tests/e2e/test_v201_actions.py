@@ -434,3 +434,50 @@ async def test_every_201_command_is_answered_audited_and_kept(
         await api.post(f"{base}/commands/clear-charging-profile", json={"profile_id": 3})
         assert (await api.get(f"{base}/charging-profiles")).json() == []
         await asyncio.sleep(0)
+
+
+class Reconnecting201(V201ChargePoint):
+    """Says TX-OVER ended while the answer was lost, and TX-ON still runs."""
+
+    @on(Action.get_transaction_status)
+    async def get_transaction_status(
+        self, transaction_id: str, **_: Any
+    ) -> result.GetTransactionStatus:
+        return result.GetTransactionStatus(
+            messages_in_queue=False, ongoing_indicator=transaction_id == "TX-ON"
+        )
+
+
+async def test_open_transactions_are_asked_about_when_a_station_comes_back(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """A 2.0.1 station boots again with two transactions open in Steppe: the one it says is
+    over with nothing queued is closed by the server (EndedUnreported), the other stays."""
+    await station(api, "ACT-BACK")
+    async with connect_v201(steppe.ocpp_url, "ACT-BACK", PASSWORD, cls=Reconnecting201) as cp:
+        await boot(cp)
+        for n, tx in enumerate(("TX-OVER", "TX-ON")):
+            await cp.call(
+                event(
+                    "Started",
+                    tx,
+                    0,
+                    n,
+                    trigger="CablePluggedIn",
+                    evse={"id": n + 1, "connectorId": 1},
+                    meter=[register_value(n, 1000, "Transaction.Begin")],
+                )
+            )
+    async with connect_v201(steppe.ocpp_url, "ACT-BACK", PASSWORD, cls=Reconnecting201) as cp:
+        await boot(cp)
+        for _ in range(50):
+            over = (
+                await api.get("/api/v1/transactions/TX-OVER", params={"station_id": "ACT-BACK"})
+            ).json()
+            if over["status"] == "completed":
+                break
+            await asyncio.sleep(0.1)
+    assert over["status"] == "completed" and over["stop_reason"] == "EndedUnreported"
+    assert over["closed_by"] == "server"
+    still = (await api.get("/api/v1/transactions/TX-ON", params={"station_id": "ACT-BACK"})).json()
+    assert still["status"] == "active"

@@ -77,6 +77,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             group.create_task(expire_reservations(steppe), name="reservations"),
             group.create_task(steppe.services.local_list_sync.run(), name="local-lists"),
             group.create_task(steppe.services.rollouts.run(), name="firmware-rollouts"),
+            group.create_task(steppe.services.open_transactions.run(), name="open-transactions"),
         ]
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")

@@ -37,6 +37,7 @@ from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
 from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
+from steppe.domain.transactions.reconcile import OpenTransactionCheck
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
 from steppe.domain.webhooks.sender import WebhookSender
@@ -243,4 +244,5 @@ def build_services(
         plug_and_charge=LocalContractCertificates(
             db, committer, clock, v2g, organization=settings.operator_name
         ),
+        open_transactions=OpenTransactionCheck(transactions, commands, connections, bus),
     )

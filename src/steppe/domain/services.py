@@ -31,6 +31,7 @@ from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
 from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
+from steppe.domain.transactions.reconcile import OpenTransactionCheck
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
 from steppe.domain.webhooks.service import WebhookService
@@ -64,3 +65,4 @@ class Services:
     customer_information: CustomerInformationService
     data_transfers: DataTransferService
     plug_and_charge: ContractCertificates
+    open_transactions: OpenTransactionCheck

@@ -399,6 +399,40 @@ class TransactionService:
         row = await repo.get(batch.conn, pk)
         return None if row is None else row["meter_start_wh"]
 
+    async def close_unreported(self, pk: int, reason: str) -> bool:
+        """Close an active transaction the station says is over and has nothing more to tell
+        about (2.0.1 GetTransactionStatus): closed by the server, with `reason`."""
+        now = self._clock.now()
+
+        async def write(batch: Batch) -> bool:
+            row = await repo.get(batch.conn, pk)
+            if row is None or row["status"] != ACTIVE:
+                return False
+            await repo.update(
+                batch.conn,
+                pk,
+                {
+                    "status": COMPLETED.value,
+                    "stopped_at": now,
+                    "stop_reason": reason,
+                    "closed_by": ClosedBy.SERVER.value,
+                    "updated_at": now,
+                },
+            )
+            price_later(batch, pk, now)
+            return True
+
+        if not await self._committer.write(write):
+            return False
+        tx = await self.get_by_pk(pk)
+        self._bus.publish(
+            EventType.TRANSACTION_ENDED,
+            tx.station_id,
+            {"transaction_id": tx.id, "stop_reason": reason, "closed_by": ClosedBy.SERVER.value},
+        )
+        await self._ended.transaction_ended(pk)
+        return True
+
     async def close_stale(self, *, older_than: timedelta, reason: str = "StaleNoNews") -> list[str]:
         """Close transactions with no news for `older_than`, saying so; never silently."""
         cutoff = self._clock.now() - older_than
