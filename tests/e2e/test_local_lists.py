@@ -27,9 +27,9 @@ BOOT = call16.BootNotification(charge_point_model="M", charge_point_vendor="V")
 
 
 @pytest.fixture
-async def steppe(database_url: str, make_steppe: Callable[..., Steppe]) -> AsyncIterator[Steppe]:
-    """On each database; local lists sent two tokens per message."""
-    async with running(make_steppe(database_url=database_url, local_list_chunk=2)) as app:
+async def steppe(make_steppe: Callable[..., Steppe]) -> AsyncIterator[Steppe]:
+    """Local lists sent two tokens per message."""
+    async with running(make_steppe(local_list_chunk=2)) as app:
         yield app
 
 

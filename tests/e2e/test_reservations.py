@@ -29,10 +29,9 @@ TAG = "RES-TAG"
 
 
 @pytest.fixture
-async def steppe(database_url: str, make_steppe: Callable[..., Steppe]) -> AsyncIterator[Steppe]:
-    """On each database, with expiry checked five times a second."""
-    app = make_steppe(database_url=database_url, reservation_check_interval=0.2)
-    async with running(app):
+async def steppe(make_steppe: Callable[..., Steppe]) -> AsyncIterator[Steppe]:
+    """With expiry checked five times a second."""
+    async with running(make_steppe(reservation_check_interval=0.2)) as app:
         yield app
 
 
