@@ -239,7 +239,7 @@ async def priced_cdr(api: httpx.AsyncClient, station_id: str) -> dict[str, Any]:
     """The station's CDR, once the pricing worker made it."""
     import asyncio
 
-    for _ in range(100):
+    for _ in range(300):
         page = (await api.get("/api/v1/cdrs", params={"station_id": station_id})).json()
         if page["items"]:
             detail: dict[str, Any] = (

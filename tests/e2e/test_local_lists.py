@@ -129,13 +129,13 @@ async def test_a_list_from_tokens_is_sent_whole_then_differentially_then_whole_a
         cp.version, cp.tags = 0, {}  # a new controller board: the list is gone
         sent_before = len(cp.updates)
         await cp.call(BOOT)
-        for _ in range(50):
+        for _ in range(150):
             if len(cp.tags) == 3:
                 break
             await asyncio.sleep(0.1)
         assert cp.updates[sent_before][0] == "Full"
         assert cp.tags == {"TAG-B": "Blocked", "TAG-C": "Blocked", "TAG-D": "Accepted"}
-    for _ in range(50):  # the last answer is recorded a moment after the charger applied it
+    for _ in range(150):  # the last answer is recorded a moment after the charger applied it
         state = (await api.get("/api/v1/stations/LL-1/local-list")).json()
         if state["version"] == cp.version:
             break

@@ -111,7 +111,7 @@ async def test_a_16_charger_shows_the_running_and_final_cost(
         assert [e["command"] for e in audit] == ["data-transfer", "data-transfer"]
 
 
-async def until(condition: Any, timeout: float = 5.0) -> None:
+async def until(condition: Any, timeout: float = 15.0) -> None:
     for _ in range(int(timeout / 0.05)):
         if condition():
             return

@@ -470,7 +470,7 @@ async def test_open_transactions_are_asked_about_when_a_station_comes_back(
             )
     async with connect_v201(steppe.ocpp_url, "ACT-BACK", PASSWORD, cls=Reconnecting201) as cp:
         await boot(cp)
-        for _ in range(50):
+        for _ in range(150):
             over = (
                 await api.get("/api/v1/transactions/TX-OVER", params={"station_id": "ACT-BACK"})
             ).json()

@@ -92,7 +92,7 @@ async def test_a_secc_certificate_is_signed_answered_over_ocsp_and_revoked(
                 call.SignCertificate(csr=request, certificate_type="V2GCertificate")
             )
             assert signed.status == "Accepted"
-            kind, chain = await asyncio.wait_for(cp.chains.get(), 5)
+            kind, chain = await asyncio.wait_for(cp.chains.get(), 15)
             assert kind == "V2GCertificate"
             leaf, sub_ca = x509.load_pem_x509_certificates(chain.encode())
             leaf.verify_directly_issued_by(sub_ca)
@@ -112,7 +112,7 @@ async def test_a_secc_certificate_is_signed_answered_over_ocsp_and_revoked(
             token = {"idToken": "KZSTPC000000001", "type": "eMAID"}
             other, _ = csr("KZSTPE0002")
             await cp.call(call.SignCertificate(csr=other, certificate_type="V2GCertificate"))
-            _, good_chain = await asyncio.wait_for(cp.chains.get(), 5)
+            _, good_chain = await asyncio.wait_for(cp.chains.get(), 15)
             accepted = await cp.call(call.Authorize(id_token=token, certificate=good_chain))
             assert accepted.certificate_status == "Accepted"
             assert accepted.id_token_info["status"] == "Accepted"
