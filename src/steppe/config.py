@@ -51,6 +51,28 @@ class Settings(BaseSettings):
         72 * 3600.0, ge=0, description="seconds without news before a transaction is closed; 0 off"
     )
     stale_check_interval: float = Field(600.0, gt=0, description="seconds between stale checks")
+    reservation_check_interval: float = Field(
+        30.0, gt=0, description="seconds between checks for expired reservations"
+    )
+    local_list_interval: float = Field(
+        300.0, gt=0, description="seconds between checks of managed local lists"
+    )
+    local_list_chunk: int = Field(
+        100, ge=1, le=10_000, description="id tokens per SendLocalList message"
+    )
+    rollout_tick: float = Field(
+        5.0, gt=0, description="seconds between looks at running firmware rollouts"
+    )
+    data_transfer_vendors: list[str] = Field(
+        default_factory=list,
+        description="vendor ids whose DataTransfer messages are accepted, stored and published",
+    )
+    california_pricing: bool = Field(
+        False, description="send 1.6 stations the OCA California Pricing cost messages"
+    )
+    last_seen_interval: float = Field(
+        30.0, gt=0, description="seconds between writes of the stations' last_seen_at"
+    )
 
     # Security profiles 2 and 3 (TLS) and limits; see docs/security.md.
     tls_cert_file: Path | None = Field(None, description="server certificate chain (PEM)")
@@ -61,6 +83,9 @@ class Settings(BaseSettings):
         None, ge=0, le=65535, description="with TLS on, a plain ws:// port for profile 1"
     )
     operator_name: str = Field("Steppe", description="O= of the certificates Steppe signs")
+    v2g_root_file: Path | None = Field(None, description="ISO 15118 V2G root certificate (PEM)")
+    v2g_ca_file: Path | None = Field(None, description="the CPO sub-CA that signs SECC certs")
+    v2g_ca_key_file: Path | None = Field(None, description="the CPO sub-CA's key")
     handshake_timeout: float = Field(30.0, gt=0, description="seconds to finish the handshake")
     max_connections_per_ip: int = Field(1000, ge=1)
     auth_lockout_failures: int = Field(10, ge=1, description="failed logins before a lockout")

@@ -10,8 +10,9 @@ module are drawn with the module that holds them::
     ├── NotFound                  a station, token, transaction ... that does not exist   404
     ├── AlreadyExists             a create that collides with an existing id              409
     ├── Conflict                  the request cannot be met in the current state          409
-    │   └── StationNotConnected   a command for a station that is not online              409
-    │       └── gateway.websocket.SocketClosed        the station's socket closed under a call
+    │   ├── StationNotConnected   a command for a station that is not online              409
+    │   │   └── gateway.websocket.SocketClosed        the station's socket closed under a call
+    │   └── StationNotAccepted    a command its registration forbids (pending, rejected)  409
     ├── InvalidInput              a value the domain refuses                              422
     │   ├── CommandUnavailable    the station's OCPP version has no such command          422
     │   ├── Unpriceable           a session its tariff cannot price (range, time budget)  422
@@ -64,6 +65,11 @@ class Conflict(SteppeError):
 
 class StationNotConnected(Conflict):
     """A command was addressed to a station that is not connected."""
+
+
+class StationNotAccepted(Conflict):
+    """A command the station's registration forbids: nothing to a rejected station, no charge
+    to a pending one."""
 
 
 class InvalidInput(SteppeError):

@@ -10,9 +10,13 @@ from steppe.api.context import ApiContext
 from steppe.api.guard import RequestGuard
 from steppe.api.routers import cdrs as cdr_routes
 from steppe.api.routers import device_model as device_model_routes
+from steppe.api.routers import firmware as firmware_routes
 from steppe.api.routers import health, id_tokens, stations, transactions
+from steppe.api.routers import local_lists as local_list_routes
 from steppe.api.routers import operator as operator_routes
+from steppe.api.routers import reservations as reservation_routes
 from steppe.api.routers import security as security_routes
+from steppe.api.routers import station_reports as station_report_routes
 from steppe.api.routers import tariffs as tariff_routes
 
 
@@ -33,4 +37,8 @@ def create_api(context: ApiContext) -> FastAPI:
     for operator_router in operator_routes.ROUTERS:
         app.include_router(operator_router)
     app.include_router(device_model_routes.router)
+    app.include_router(reservation_routes.router)
+    app.include_router(local_list_routes.router)
+    app.include_router(firmware_routes.router)
+    app.include_router(station_report_routes.router)
     return app

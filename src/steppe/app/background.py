@@ -1,5 +1,5 @@
 """Background work of a running instance that belongs to no single part: closing transactions
-that went silent, and the demo's simulated chargers."""
+that went silent, recording when stations were last seen, and the demo's simulated chargers."""
 
 from __future__ import annotations
 
@@ -28,6 +28,26 @@ async def close_stale_transactions(steppe: Steppe) -> None:
             continue
         if closed:
             log.warning("closed %d stale transactions: %s", len(closed), ", ".join(closed[:20]))
+
+
+async def record_presence(steppe: Steppe) -> None:
+    """Every `last_seen_interval`, store when each station heard from since was last seen."""
+    while True:
+        await asyncio.sleep(steppe.settings.last_seen_interval)
+        try:
+            await steppe.services.stations.record_presence()
+        except Exception as exc:  # an outage: the next round writes a later time anyway
+            log.warning("last_seen_at not recorded: %s", exc)
+
+
+async def expire_reservations(steppe: Steppe) -> None:
+    """Every `reservation_check_interval`, end the reservations whose expiry has passed."""
+    while True:
+        await asyncio.sleep(steppe.settings.reservation_check_interval)
+        try:
+            await steppe.services.reservations.expire_due()
+        except Exception as exc:  # an outage: the next round finds them still due
+            log.warning("expiring reservations failed: %s", exc)
 
 
 async def run_demo(steppe: Steppe) -> None:

@@ -15,7 +15,12 @@ from contextlib import asynccontextmanager
 import uvicorn
 
 from steppe.api.app import create_api
-from steppe.app.background import close_stale_transactions, run_demo
+from steppe.app.background import (
+    close_stale_transactions,
+    expire_reservations,
+    record_presence,
+    run_demo,
+)
 from steppe.app.http_guard import AddressCounter, guarded_protocol
 from steppe.app.parts import Steppe, build
 from steppe.config import Settings
@@ -79,6 +84,13 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
         webhook_task = group.create_task(steppe.webhook_sender.run(), name="webhooks")
         stale_task = group.create_task(close_stale_transactions(steppe), name="stale-transactions")
         pricing_task = group.create_task(steppe.services.pricing.run(), name="pricing")
+        presence_task = group.create_task(record_presence(steppe), name="last-seen")
+        workers = [
+            group.create_task(expire_reservations(steppe), name="reservations"),
+            group.create_task(steppe.services.local_list_sync.run(), name="local-lists"),
+            group.create_task(steppe.services.rollouts.run(), name="firmware-rollouts"),
+            group.create_task(steppe.services.open_transactions.run(), name="open-transactions"),
+        ]
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
@@ -108,6 +120,9 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             webhook_task.cancel()
             stale_task.cancel()
             pricing_task.cancel()  # what it has not priced stays queued for the next start
+            presence_task.cancel()  # at most one interval of last_seen_at is not written
+            for worker in workers:
+                worker.cancel()
             committer_task.cancel()  # it commits what is still queued before it ends
     await steppe.db.close()
 

@@ -16,12 +16,23 @@ from steppe.app.metrics import MetricsEndpoint
 from steppe.config import Settings
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
+from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.audit import AuditLog
-from steppe.domain.commands.service import CommandService
+from steppe.domain.commands.service import CommandRecorder, CommandService
+from steppe.domain.customer_information.service import CustomerInformationService
+from steppe.domain.data_transfer.service import DataTransferService, vendor_registry
 from steppe.domain.device_model.service import DeviceModelService
+from steppe.domain.display_messages.service import DisplayMessageService
 from steppe.domain.events import EventBus
+from steppe.domain.firmware.rollouts import RolloutService
+from steppe.domain.firmware.service import FirmwareJobs
 from steppe.domain.keys.service import KeyService
+from steppe.domain.local_lists.service import LocalListService
+from steppe.domain.local_lists.sync import LocalListSync
+from steppe.domain.monitoring.service import MonitoringService
+from steppe.domain.plug_and_charge.local import LocalContractCertificates
 from steppe.domain.ports import Clock, CommandSender, SystemClock
+from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
 from steppe.domain.stations.connectors import ConnectorLayout
@@ -29,6 +40,7 @@ from steppe.domain.stations.service import StationService
 from steppe.domain.tariffs.pricer import Pricer
 from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
+from steppe.domain.transactions.reconcile import OpenTransactionCheck
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
 from steppe.domain.webhooks.destinations import DestinationPolicy
@@ -41,11 +53,12 @@ from steppe.gateway.tasks import TaskSet
 from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.codecs import command_encoders
 from steppe.ocpp.dispatcher import VersionHandlers
+from steppe.ocpp.v16.cost_messages import CostDisplay
 from steppe.ocpp.v16.handlers import V16Handlers
 from steppe.ocpp.v201.handlers import V201Handlers
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
-from steppe.pki.files import load_authority
+from steppe.pki.files import load_authority, load_v2g_chain
 from steppe.storage.db import Database
 from steppe.storage.group_commit import GroupCommitter
 
@@ -104,9 +117,17 @@ def build(
     registry = ConnectionRegistry()  # the live connections: how the domain reaches a station
     tasks = TaskSet()
     services = build_services(settings, db, committer, bus, clock, registry, schemas)
-    certificates = CertificateDelivery(services.security, registry, tasks.spawn)
+    certificates = CertificateDelivery(
+        services.security, services.plug_and_charge, registry, tasks.spawn
+    )
     handlers: dict[OcppVersion, VersionHandlers] = {
-        OcppVersion.V16: V16Handlers(services, certificates),
+        OcppVersion.V16: V16Handlers(
+            services,
+            certificates,
+            cost_display=CostDisplay(services, tasks.spawn)
+            if settings.california_pricing
+            else None,
+        ),
         OcppVersion.V201: V201Handlers(services, certificates),
     }
     known_actions = {action for version in handlers for action in schemas.actions(version)}
@@ -146,11 +167,35 @@ def build_services(
     tariffs = TariffService(db, clock, Pricer(budget=settings.pricing_budget))
     cdrs = CdrService(db, committer, clock, tariffs, Pricer(budget=settings.pricing_budget))
     pricing = PricingQueue(db, committer, clock, cdrs)
-    transactions = TransactionService(db, committer, bus, clock, tokens, ended=pricing, costs=cdrs)
+    reservations = ReservationService(db, committer, bus, clock)
+    transactions = TransactionService(
+        db, committer, bus, clock, tokens, ended=pricing, costs=cdrs, reservations=reservations
+    )
+    local_lists = LocalListService(db, clock, tokens)
+    firmware_jobs = FirmwareJobs(db, committer, bus, clock)
+    profiles = ChargingProfileService(db, committer, bus, clock)
+    displays = DisplayMessageService(db, committer, clock)
+    monitoring = MonitoringService(db, committer, clock)
+    # The services that keep the state a command implies, by the commands they record.
+    recorders: dict[str, CommandRecorder] = {}
+    for recorder in (reservations, local_lists, firmware_jobs, profiles, displays, monitoring):
+        recorders.update(dict.fromkeys(recorder.commands, recorder))
     audit = AuditLog(db, bus, clock)
     authority = None
     if settings.tls_ca_file is not None and settings.tls_ca_key_file is not None:
         authority = load_authority(settings.tls_ca_file, settings.tls_ca_key_file)
+    commands = CommandService(
+        audit,
+        connections,
+        command_encoders(schemas),
+        stations,
+        tokens,
+        recorders=recorders,
+        costs=transactions,
+    )
+    v2g = None
+    if settings.v2g_root_file and settings.v2g_ca_file and settings.v2g_ca_key_file:
+        v2g = load_v2g_chain(settings.v2g_root_file, settings.v2g_ca_file, settings.v2g_ca_key_file)
     return Services(
         clock=clock,
         bus=bus,
@@ -176,7 +221,7 @@ def build_services(
             authority=authority,
             organization=settings.operator_name,
         ),
-        commands=CommandService(audit, connections, command_encoders(schemas), stations, tokens),
+        commands=commands,
         keys=KeyService(db, clock),
         webhooks=WebhookService(
             db,
@@ -185,4 +230,27 @@ def build_services(
             max_attempts=settings.webhook_max_attempts,
             retry_delay=settings.webhook_retry_delay,
         ),
+        reservations=reservations,
+        local_lists=local_lists,
+        local_list_sync=LocalListSync(
+            local_lists,
+            commands,
+            connections,
+            bus,
+            chunk=settings.local_list_chunk,
+            interval=settings.local_list_interval,
+        ),
+        firmware_jobs=firmware_jobs,
+        rollouts=RolloutService(db, clock, bus, commands, tick=settings.rollout_tick),
+        charging_profiles=profiles,
+        display_messages=displays,
+        monitoring=monitoring,
+        customer_information=CustomerInformationService(db, committer, clock),
+        data_transfers=DataTransferService(
+            db, committer, bus, clock, vendors=vendor_registry(settings.data_transfer_vendors)
+        ),
+        plug_and_charge=LocalContractCertificates(
+            db, committer, clock, v2g, organization=settings.operator_name
+        ),
+        open_transactions=OpenTransactionCheck(transactions, commands, connections, bus),
     )

@@ -28,6 +28,8 @@ class EventType(StrEnum):
     STATION_EVENT = "station.event"  # a device model event (2.0.1 NotifyEvent)
     STATION_FIRMWARE = "station.firmware"  # a firmware update's progress
     STATION_LOG = "station.log"  # a log upload's progress (1.6 diagnostics included)
+    FIRMWARE_ROLLOUT = "firmware.rollout"  # a rollout completed, halted or was cancelled
+    STATION_DATA_TRANSFER = "station.data_transfer"  # a known vendor's DataTransfer, accepted
     STATION_PASSWORD_ROTATED = "station.password_rotated"  # noqa: S105 - an event name
     CONNECTOR_STATUS = "connector.status"
     TRANSACTION_STARTED = "transaction.started"

@@ -10,16 +10,28 @@ from dataclasses import dataclass
 
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
+from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.service import CommandService
+from steppe.domain.customer_information.service import CustomerInformationService
+from steppe.domain.data_transfer.service import DataTransferService
 from steppe.domain.device_model.service import DeviceModelService
+from steppe.domain.display_messages.service import DisplayMessageService
 from steppe.domain.events import EventBus
+from steppe.domain.firmware.rollouts import RolloutService
+from steppe.domain.firmware.service import FirmwareJobs
 from steppe.domain.keys.service import KeyService
+from steppe.domain.local_lists.service import LocalListService
+from steppe.domain.local_lists.sync import LocalListSync
+from steppe.domain.monitoring.service import MonitoringService
+from steppe.domain.plug_and_charge.ports import ContractCertificates
 from steppe.domain.ports import Clock
+from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
 from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
+from steppe.domain.transactions.reconcile import OpenTransactionCheck
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
 from steppe.domain.webhooks.service import WebhookService
@@ -42,3 +54,15 @@ class Services:
     commands: CommandService
     keys: KeyService
     webhooks: WebhookService
+    reservations: ReservationService
+    local_lists: LocalListService
+    local_list_sync: LocalListSync
+    firmware_jobs: FirmwareJobs
+    rollouts: RolloutService
+    charging_profiles: ChargingProfileService
+    display_messages: DisplayMessageService
+    monitoring: MonitoringService
+    customer_information: CustomerInformationService
+    data_transfers: DataTransferService
+    plug_and_charge: ContractCertificates
+    open_transactions: OpenTransactionCheck

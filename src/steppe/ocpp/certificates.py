@@ -10,6 +10,7 @@ import asyncio
 import logging
 from typing import Any
 
+from steppe.domain.plug_and_charge.ports import ContractCertificates
 from steppe.domain.ports import CommandSender
 from steppe.domain.security.service import SecurityService, SigningUnavailable
 from steppe.errors import SteppeError
@@ -25,8 +26,15 @@ DELIVERY_DELAY = 0.05
 class CertificateDelivery:
     """Signs a station's CSR and, once the answer is out, sends it the chain."""
 
-    def __init__(self, security: SecurityService, commands: CommandSender, spawn: Spawn) -> None:
+    def __init__(
+        self,
+        security: SecurityService,
+        v2g: ContractCertificates,
+        commands: CommandSender,
+        spawn: Spawn,
+    ) -> None:
         self._security = security
+        self._v2g = v2g
         self._commands = commands
         self._spawn = spawn
 
@@ -38,6 +46,20 @@ class CertificateDelivery:
             log.warning("[%s] SignCertificate rejected: %s", station_id, exc)
             return str(exc)
         payload = {"certificateChain": issued.chain_pem.decode("ascii"), **extra}
+        self._spawn(self._deliver(station_id, payload))
+        return None
+
+    async def sign_v2g(self, station_id: str, csr: str) -> str | None:
+        """A V2G (SECC) certificate from the V2G sub-CA, delivered as V2GCertificate."""
+        try:
+            issued = await self._v2g.sign_secc(station_id, csr)
+        except (CsrRefused, SigningUnavailable) as exc:
+            log.warning("[%s] V2G SignCertificate rejected: %s", station_id, exc)
+            return str(exc)
+        payload = {
+            "certificateChain": issued.chain_pem.decode("ascii"),
+            "certificateType": "V2GCertificate",
+        }
         self._spawn(self._deliver(station_id, payload))
         return None
 

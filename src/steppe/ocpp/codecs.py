@@ -36,6 +36,9 @@ class CheckedCodec:
     def status_of(self, command: str, response: dict[str, Any]) -> str:
         return self._codec.status_of(command, response)
 
+    def follow_ups(self, command: str, params: CommandParams) -> frozenset[str]:
+        return self._codec.follow_ups(command, params)
+
 
 def command_encoders(schemas: SchemaRegistry) -> dict[str, CommandEncoder]:
     """The encoder of every OCPP version, keyed by its version string ("1.6", "2.0.1")."""

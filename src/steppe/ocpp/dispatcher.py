@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from steppe.domain.stations.models import Registration, StationContext
+from steppe.domain.stations.models import StationContext
 from steppe.errors import InvalidInput, NotFound, StorageUnavailable
 from steppe.ocpp.errors import ErrorKind, OcppError
 from steppe.ocpp.validation import SchemaRegistry
@@ -15,14 +15,19 @@ from steppe.ocpp.versions import OcppVersion
 Handler = Callable[[StationContext, dict[str, Any]], Awaitable[dict[str, Any]]]
 log = logging.getLogger("steppe.ocpp")
 
-# What a station may send before an operator has accepted it.
-ALLOWED_WHILE_PENDING = frozenset({"BootNotification", "Heartbeat"})
-
 
 class VersionHandlers(Protocol):
     """The incoming-message handlers of one OCPP version."""
 
     def route(self, action: str) -> Handler | None: ...
+
+    def heard(self, ctx: StationContext) -> None:
+        """The station sent a message (it keeps `last_seen_at`)."""
+        ...
+
+    def may_send(self, ctx: StationContext, action: str) -> bool:
+        """Whether the station's registration lets it send `action` now."""
+        ...
 
 
 class Dispatcher:
@@ -40,15 +45,18 @@ class Dispatcher:
         self, version: OcppVersion, ctx: StationContext, action: str, payload: dict[str, Any]
     ) -> dict[str, Any]:
         """The answer payload, or an OcppError that becomes a CALLERROR."""
-        handler = self._handlers[version].route(action)
+        handlers = self._handlers[version]
+        handlers.heard(ctx)
+        handler = handlers.route(action)
         if handler is None:
             if self._schemas.knows(version, action):
                 raise OcppError(ErrorKind.NOT_SUPPORTED, f"{action} is not supported by Steppe")
             raise OcppError(ErrorKind.NOT_IMPLEMENTED, f"unknown action {action}")
-        if ctx.registration is not Registration.ACCEPTED and action not in ALLOWED_WHILE_PENDING:
+        if not handlers.may_send(ctx, action):
             raise OcppError(
                 ErrorKind.SECURITY,
-                f"station is {ctx.registration.value}; only BootNotification is accepted",
+                f"station is {ctx.registration.value}: {action} was not asked for; "
+                "send BootNotification",
             )
         try:
             return await handler(ctx, payload)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.types import (
     CertificateIssuerPrivateKeyTypes,
     CertificatePublicKeyTypes,
 )
+from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from steppe.errors import InvalidInput
@@ -201,6 +202,14 @@ class CertificateAuthority:
         )
 
     def _sign(self, builder: x509.CertificateBuilder) -> x509.Certificate:
+        return builder.sign(self._key, hashes.SHA256())
+
+    def sign_builder(self, builder: x509.CertificateBuilder) -> x509.Certificate:
+        """Sign a certificate another part of the PKI built (the V2G sub-CA's SECC leaves)."""
+        return self._sign(builder)
+
+    def sign_ocsp(self, builder: ocsp.OCSPResponseBuilder) -> ocsp.OCSPResponse:
+        """Sign an OCSP response about certificates this CA issued."""
         return builder.sign(self._key, hashes.SHA256())
 
     def _issued(self, certificate: x509.Certificate, key_pem: bytes | None) -> IssuedCertificate:

@@ -7,15 +7,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
 from steppe.errors import AlreadyExists, ConfigurationError, InvalidInput
 from steppe.pki.authority import DEFAULT_SERVER_NAMES, CertificateAuthority
+from steppe.pki.v2g import V2gChain, create_chain
 
 __all__ = [
     "DEFAULT_SERVER_NAMES",
     "Layout",
     "init_directory",
+    "init_v2g_directory",
     "issue_station_files",
     "load_authority",
+    "load_v2g_chain",
 ]
 
 CA_CERT = "ca.pem"
@@ -114,3 +120,35 @@ def issue_station_files(
     write_file(key_path, issued.key_pem, private=True)
     write_file(cert_path, issued.chain_pem)
     return cert_path, key_path
+
+
+V2G_ROOT = "v2g-root.pem"
+V2G_CA = "v2g-ca.pem"
+V2G_CA_KEY = "v2g-ca-key.pem"
+
+
+def init_v2g_directory(
+    directory: Path, *, organization: str = "Steppe", force: bool = False
+) -> dict[str, str]:
+    """A local V2G root and CPO sub-CA in `directory`; the settings that make Steppe use them."""
+    key_path = directory / V2G_CA_KEY
+    if key_path.exists() and not force:
+        raise AlreadyExists(f"{key_path} exists; use --force to replace the V2G sub-CA")
+    chain = create_chain(organization)
+    write_file(key_path, chain.sub_ca.key_pem, private=True)
+    write_file(directory / V2G_CA, chain.sub_ca.certificate_pem)
+    write_file(directory / V2G_ROOT, chain.root.public_bytes(serialization.Encoding.PEM))
+    return {
+        "STEPPE_V2G_ROOT_FILE": str(directory / V2G_ROOT),
+        "STEPPE_V2G_CA_FILE": str(directory / V2G_CA),
+        "STEPPE_V2G_CA_KEY_FILE": str(key_path),
+    }
+
+
+def load_v2g_chain(root_file: Path | str, ca_file: Path | str, key_file: Path | str) -> V2gChain:
+    """The V2G root and the CPO sub-CA (with its key) from their files."""
+    try:
+        root = x509.load_pem_x509_certificate(Path(root_file).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(f"cannot read the V2G root {root_file}: {exc}") from None
+    return V2gChain(root, load_authority(ca_file, key_file))

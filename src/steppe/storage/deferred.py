@@ -23,15 +23,19 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Boolean, DateTime, Table, TypeDecorator, and_, bindparam
+from sqlalchemy import Boolean, DateTime, Table, TypeDecorator, and_, bindparam, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-Verb = Literal["insert", "insert-ignore", "update", "upsert"]
+Verb = Literal["insert", "insert-ignore", "update", "upsert", "revise"]
 INSERT: Verb = "insert"
 INSERT_IGNORE: Verb = "insert-ignore"
 UPDATE: Verb = "update"
 UPSERT: Verb = "upsert"
+# Insert; where a row with the same key exists and one of the `overwrite` columns holds another
+# value, take the new value, keep the one it replaces in `replaced_<column>` and count the
+# revision in `revisions` (a resend with the same values changes nothing).
+REVISE: Verb = "revise"
 
 # One statement that deferred rows share: (verb, table, key columns, value columns, columns to
 # overwrite on conflict). Rows with the same plan are written together; a plain tuple, because
@@ -90,6 +94,18 @@ class DeferredWrites:
                 statement, names = _core_statement(plan, conn.dialect.name)
                 await conn.execute(statement, [dict(zip(names, row, strict=True)) for row in rows])
         self._rows.clear()
+
+
+def revision_clause(
+    table: str, revised: Sequence[str], *, differs: str = "IS DISTINCT FROM"
+) -> str:
+    """The DO UPDATE part of a REVISE insert; SQLite says `IS NOT` for a null-safe difference
+    (its `IS DISTINCT FROM` is recent)."""
+    sets = [f'"{c}" = excluded."{c}"' for c in revised]
+    sets += [f'"replaced_{c}" = "{table}"."{c}"' for c in revised]
+    sets.append(f'"revisions" = "{table}"."revisions" + 1')
+    changed = " OR ".join(f'"{table}"."{c}" {differs} excluded."{c}"' for c in revised)
+    return f"DO UPDATE SET {', '.join(sets)} WHERE {changed}"
 
 
 # --- SQLite: SQL text and converters, built once per kind -------------------------------------
@@ -189,6 +205,9 @@ def _sqlite_statement(plan: Plan) -> tuple[str, Params]:
         if verb == UPSERT:
             sets = ", ".join(f"{c} = excluded.{c}" for c in _quoted(overwrite))
             sql += f" ON CONFLICT ({', '.join(_quoted(keys))}) DO UPDATE SET {sets}"
+        elif verb == REVISE:
+            revise = revision_clause(table.name, overwrite, differs="IS NOT")
+            sql += f" ON CONFLICT ({', '.join(_quoted(keys))}) {revise}"
         found = (sql, _bulk(_row_converter(table, columns)))
     _SQLITE[plan] = found
     return found
@@ -220,6 +239,15 @@ def _core_statement(plan: Plan, dialect: str) -> tuple[Any, tuple[str, ...]]:
             statement = table.insert()
         elif verb == INSERT_IGNORE:
             statement = insert(table).on_conflict_do_nothing()
+        elif verb == REVISE:
+            base = insert(table)
+            sets: dict[str, Any] = {c: base.excluded[c] for c in overwrite}
+            sets.update({f"replaced_{c}": table.c[c] for c in overwrite})
+            sets["revisions"] = table.c.revisions + 1
+            changed = or_(*(table.c[c].is_distinct_from(base.excluded[c]) for c in overwrite))
+            statement = base.on_conflict_do_update(
+                index_elements=list(keys), set_=sets, where=changed
+            )
         else:
             base = insert(table)
             statement = base.on_conflict_do_update(

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from steppe.errors import SteppeError, StorageUnavailable
 from steppe.storage.db import Database, is_outage
-from steppe.storage.deferred import INSERT, INSERT_IGNORE, UPDATE, UPSERT, DeferredWrites
+from steppe.storage.deferred import INSERT, INSERT_IGNORE, REVISE, UPDATE, UPSERT, DeferredWrites
 
 T = TypeVar("T")
 # Batches of deferred writes only that may be on their way to the database's writer at once.
@@ -65,6 +65,22 @@ class Batch:
         verb = INSERT_IGNORE if skip_duplicates else INSERT
         for row in rows:
             self._deferred.add(verb, table, {}, row)
+
+    def revise_later(
+        self,
+        table: Table,
+        key_columns: tuple[str, ...],
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        revised: tuple[str, ...],
+    ) -> None:
+        """Insert `rows` at the end of the batch; a row whose key (a unique key of `table`) is
+        stored already with other `revised` values replaces them, keeping the replaced values in
+        `replaced_<column>` and counting `revisions`; an exact resend changes nothing."""
+        for row in rows:
+            key = {name: row[name] for name in key_columns}
+            values = {name: value for name, value in row.items() if name not in key}
+            self._deferred.add(REVISE, table, key, values, revised)
 
     def update_later(self, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         """Set `values` on the row of `table` whose key columns equal `key`, at the end of the

@@ -39,7 +39,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from steppe.errors import StorageUnavailable
-from steppe.storage.deferred import INSERT, INSERT_IGNORE, UPDATE, DeferredWrites, Plan, Row, Verb
+from steppe.storage.deferred import (
+    INSERT,
+    INSERT_IGNORE,
+    REVISE,
+    UPDATE,
+    DeferredWrites,
+    Plan,
+    Row,
+    Verb,
+    revision_clause,
+)
 
 Statement = tuple[str, list[Sequence[Any]]]
 Args = Callable[[list[Row]], list[Sequence[Any]]]
@@ -140,7 +150,7 @@ def _build(
 
         return sql, update_args
     names = ", ".join(quoted)
-    if verb in (INSERT, INSERT_IGNORE):
+    if verb in (INSERT, INSERT_IGNORE, REVISE):
         # All rows as one JSON array of arrays, unpacked by PostgreSQL in their order: one
         # statement and one text parameter, where arrays per column cost asyncpg a type check
         # per value on the event loop. Each field is cast to its base type (text, not
@@ -153,6 +163,9 @@ def _build(
         )
         if verb == INSERT_IGNORE:
             sql += " ON CONFLICT DO NOTHING"
+        elif verb == REVISE:
+            conflict = ", ".join(quoted[: len(keys)])
+            sql += f" ON CONFLICT ({conflict}) {revision_clause(table, overwrite)}"
 
         def json_args(rows: list[Row]) -> list[Sequence[Any]]:
             text = orjson.dumps(_converted(converters, rows), default=_decimal).decode()

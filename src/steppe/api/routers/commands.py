@@ -31,6 +31,23 @@ VERSIONS = {
     "get-diagnostics": "1.6 GetDiagnostics; 2.0.1 GetLog",
     "get-log": "GetLog (1.6 security extension, 2.0.1)",
     "get-base-report": "2.0.1 only: the station answers with NotifyReport (see device-model)",
+    "get-report": "2.0.1 only: the station answers with NotifyReport (see device-model)",
+    "extended-trigger-message": "1.6 only, security extension (2.0.1: trigger-message)",
+    "set-network-profile": "2.0.1 only",
+    "get-transaction-status": "2.0.1 only",
+    "cost-updated": "2.0.1 only; total_cost defaults to Steppe's running cost",
+    "set-display-message": "2.0.1 only; kept in display-messages when accepted",
+    "get-display-messages": "2.0.1 only: answered with NotifyDisplayMessages",
+    "clear-display-message": "2.0.1 only",
+    "set-variable-monitoring": "2.0.1 only; accepted monitors are kept",
+    "set-monitoring-base": "2.0.1 only",
+    "set-monitoring-level": "2.0.1 only",
+    "clear-variable-monitoring": "2.0.1 only",
+    "get-monitoring-report": "2.0.1 only: answered with NotifyMonitoringReport",
+    "customer-information": "2.0.1 only: answered with NotifyCustomerInformation",
+    "publish-firmware": "2.0.1 only: a job, finished by PublishFirmwareStatusNotification",
+    "unpublish-firmware": "2.0.1 only",
+    "get-charging-profiles": "2.0.1 only: answered with ReportChargingProfiles (stored)",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from steppe.api.deps import Admin, Context, Operator, Viewer
 from steppe.api.errors import ApiError
@@ -116,6 +116,21 @@ async def issued_certificates(
     await context.services.stations.get(station_id)
     records = await _security(context).certificates(station_id)
     return [IssuedCertificateOut.of(r) for r in records]
+
+
+@router.post(
+    "/{station_id}/certificates/issued/{serial}/revoke",
+    status_code=204,
+    summary="Revoke a certificate Steppe issued: OCSP answers REVOKED for it from now on",
+)
+async def revoke_certificate(
+    station_id: StationPath,
+    serial: Annotated[str, Path(max_length=64, pattern="^[0-9A-Fa-f]+$")],
+    context: Context,
+    _: Operator,
+) -> Response:
+    await _security(context).revoke(station_id, serial)
+    return Response(status_code=204)
 
 
 @router.post(

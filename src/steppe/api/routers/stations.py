@@ -114,9 +114,13 @@ async def delete_station(station_id: StationPath, context: Context, _: Admin) ->
     return Response(status_code=204)
 
 
-@router.post("/{station_id}/accept", response_model=StationOut, summary="Accept a pending station")
-async def accept_station(station_id: StationPath, context: Context, _: Operator) -> StationOut:
-    return _out(context, await context.services.stations.accept(station_id))
+@router.post(
+    "/{station_id}/accept",
+    response_model=StationOut,
+    summary="Accept a pending station; a connected one is asked to boot again at once",
+)
+async def accept_station(station_id: StationPath, context: Context, who: Operator) -> StationOut:
+    return _out(context, await context.services.commands.accept(who.actor, station_id))
 
 
 @router.put("/{station_id}/password", status_code=204, summary="Set a station's password")

@@ -11,6 +11,7 @@ from steppe.api.schemas.cdrs import CostOut
 from steppe.api.schemas.transactions import (
     PricingOut,
     SampleOut,
+    SignedValueOut,
     TransactionDetail,
     TransactionOut,
     TransactionPage,
@@ -76,7 +77,12 @@ async def get_transaction(
 ) -> TransactionDetail:
     tx = await context.services.transactions.get(transaction_id, station_id=station_id)
     samples = await context.services.transactions.samples(tx.pk)
+    signed = await context.services.transactions.signed_values(tx.pk)
     versions = await context.services.stations.versions([tx.station_id])
     out = TransactionOut.of(tx, versions.get(tx.station_id))
     await _add_costs(context, [out], [tx.pk])
-    return TransactionDetail(**out.model_dump(), meter_values=[SampleOut.of(s) for s in samples])
+    return TransactionDetail(
+        **out.model_dump(),
+        meter_values=[SampleOut.of(s) for s in samples],
+        signed_meter_values=[SignedValueOut.of(v) for v in signed],
+    )

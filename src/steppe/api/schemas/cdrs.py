@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from steppe.domain.cdrs.models import Cdr
 
@@ -51,6 +51,9 @@ class CdrDetail(CdrOut):
 
     costing: dict[str, Any]
     tariff: dict[str, Any]
+    signed_data: dict[str, Any] | None = Field(
+        None, description="signed meter readings as received (OCPI `signed_data` shape)"
+    )
 
     @classmethod
     def of_full(cls, cdr: Cdr) -> CdrDetail:
@@ -58,6 +61,7 @@ class CdrDetail(CdrOut):
             **CdrOut.of(cdr).model_dump(),
             costing=cdr.body.get("costing", {}),
             tariff=cdr.body.get("tariff", {}),
+            signed_data=cdr.body.get("signed_data"),
         )
 
 

@@ -76,12 +76,19 @@ class StationUpdate(BaseModel):
 
     security_profile: Literal[1, 2, 3] | None = None
     location: Location | None = None
+    registration: Literal["pending", "rejected"] | None = Field(
+        None,
+        description="hold a station back (pending) or refuse it (rejected); it learns it at its "
+        "next BootNotification. Accept with POST /api/v1/stations/{id}/accept",
+    )
 
     def changes(self) -> dict[str, object]:
         """The station fields this update sets."""
         fields: dict[str, object] = {}
         if self.security_profile is not None:
             fields["security_profile"] = self.security_profile
+        if self.registration is not None:
+            fields["registration"] = self.registration
         if self.location is not None:
             fields.update(self.location.as_fields())
         return fields
@@ -151,6 +158,9 @@ class StationOut(BaseModel):
     error_code: str | None
     location: Location
     last_boot_at: datetime | None
+    last_seen_at: datetime | None = Field(
+        None, description="the last message or answer from the station"
+    )
     created_at: datetime | None
     updated_at: datetime | None
     connectors: list[ConnectorOut]
@@ -183,6 +193,7 @@ class StationOut(BaseModel):
                 time_zone=s.time_zone,
             ),
             last_boot_at=s.last_boot_at,
+            last_seen_at=s.last_seen_at,
             created_at=s.created_at,
             updated_at=s.updated_at,
             connectors=connectors,

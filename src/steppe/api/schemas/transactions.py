@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from steppe.api.schemas.cdrs import CostOut
-from steppe.domain.transactions.models import Sample, Transaction
+from steppe.domain.transactions.models import Sample, SignedValue, Transaction
 from steppe.types import ClosedBy, TransactionStatus
 
 
@@ -25,6 +25,10 @@ class TransactionOut(BaseModel):
     evse_id: int
     connector_id: int
     id_token: str | None
+    id_token_type: str | None = Field(None, description="2.0.1 idToken type (ISO14443, eMAID, ...)")
+    station_transaction_id: str | None = Field(
+        None, description="1.6: the id the station gave a transaction it ran offline"
+    )
     started_at: datetime | None
     stopped_at: datetime | None
     meter_start_wh: int | None
@@ -51,6 +55,8 @@ class TransactionOut(BaseModel):
             evse_id=tx.evse_id,
             connector_id=wire_connector,
             id_token=tx.id_token,
+            id_token_type=tx.id_token_type,
+            station_transaction_id=tx.station_tx_id,
             started_at=tx.started_at,
             stopped_at=tx.stopped_at,
             meter_start_wh=tx.meter_start_wh,
@@ -73,6 +79,10 @@ class SampleOut(BaseModel):
     phase: str | None
     location: str | None
     context: str | None
+    replaced_value: str | None = Field(
+        None, description="a correction: the value this sample replaced (same time and kind)"
+    )
+    revisions: int = Field(0, description="how many times the station corrected this sample")
 
     @classmethod
     def of(cls, s: Sample) -> SampleOut:
@@ -84,11 +94,38 @@ class SampleOut(BaseModel):
             phase=s.phase or None,
             location=s.location or None,
             context=s.context or None,
+            replaced_value=None if s.replaced_value is None else str(s.replaced_value),
+            revisions=s.revisions,
+        )
+
+
+class SignedValueOut(BaseModel):
+    """A signed meter reading exactly as the station sent it, for transparency software."""
+
+    timestamp: datetime
+    format: str = Field(description="OCMF, SignedData (1.6) or the 2.0.1 encodingMethod")
+    signing_method: str | None
+    measurand: str | None
+    context: str | None
+    public_key: str | None
+    data: str
+
+    @classmethod
+    def of(cls, v: SignedValue) -> SignedValueOut:
+        return cls(
+            timestamp=v.timestamp,
+            format=v.format,
+            signing_method=v.signing_method or None,
+            measurand=v.measurand or None,
+            context=v.context or None,
+            public_key=v.public_key,
+            data=v.data,
         )
 
 
 class TransactionDetail(TransactionOut):
     meter_values: list[SampleOut]
+    signed_meter_values: list[SignedValueOut] = Field(default_factory=list)
 
 
 class TransactionPage(BaseModel):

@@ -26,7 +26,12 @@ from steppe.domain.tariffs.models import Tariff
 from steppe.domain.tariffs.periods import Session
 from steppe.domain.tariffs.pricer import Pricer
 from steppe.domain.tariffs.service import TariffService
-from steppe.domain.transactions.models import Sample, Transaction, energy_register_wh
+from steppe.domain.transactions.models import (
+    Sample,
+    SignedValue,
+    Transaction,
+    energy_register_wh,
+)
 from steppe.errors import NotFound
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
@@ -53,6 +58,31 @@ def currents(samples: Sequence[Sample]) -> list[tuple[datetime, Decimal]]:
             (moment, sum(per_phase, Decimal(0)) if per_phase else phases.get("", Decimal(0)))
         )
     return out
+
+
+NATURES = {"Transaction.Begin": "Start", "Transaction.End": "End"}
+
+
+def signed_data(values: Sequence[SignedValue]) -> dict[str, Any] | None:
+    """The session's signed readings in the shape of an OCPI CDR's `signed_data`: what
+    transparency software needs to check the billed energy against the meter's signature."""
+    if not values:
+        return None
+    keys = {v.public_key for v in values if v.public_key}
+    return {
+        "encoding_method": values[0].format,
+        "signing_method": values[0].signing_method or None,
+        "public_key": keys.pop() if len(keys) == 1 else None,
+        "signed_values": [
+            {
+                "nature": NATURES.get(v.context, "Intermediate"),
+                "timestamp": v.timestamp.isoformat(),
+                "signed_data": v.data,
+                "public_key": v.public_key,
+            }
+            for v in values
+        ],
+    }
 
 
 def session_of(tx: Transaction, samples: Sequence[Sample], tz: str, country: str | None) -> Session:
@@ -90,7 +120,8 @@ class CdrService:
         self._pricer = pricer  # CDRs and running costs: billing's lane, off the event loop
 
     async def running_cost(self, transaction_pk: int) -> dict[str, str] | None:
-        """Cost so far of an active transaction, up to its last sample; None when unknown."""
+        """Cost so far of an active transaction, up to its last sample (of a finished one, its
+        whole cost as its CDR will say); None when unknown."""
         try:
             async with self._db.connect() as conn:
                 row = await transactions_repo.get(conn, transaction_pk)
@@ -98,12 +129,14 @@ class CdrService:
             if row is None or row["started_at"] is None or not sample_rows:
                 return None
             samples = [Sample.from_row(r) for r in sample_rows]
-            last = max(s.timestamp for s in samples)
-            readings = energy_register_wh(samples)
-            energy = None
-            if readings and row["meter_start_wh"] is not None:
-                energy = readings[-1][1] - row["meter_start_wh"]
-            tx = replace(Transaction.from_row(row), stopped_at=last, energy_wh=energy)
+            tx = Transaction.from_row(row)
+            if tx.status is not TransactionStatus.COMPLETED or tx.stopped_at is None:
+                last = max(s.timestamp for s in samples)
+                readings = energy_register_wh(samples)
+                energy = None
+                if readings and row["meter_start_wh"] is not None:
+                    energy = readings[-1][1] - row["meter_start_wh"]
+                tx = replace(tx, stopped_at=last, energy_wh=energy)
             tariff = await self._tariffs.resolve(tx.station_id, tx.evse_id, tx.started_at)
             if tariff is None:
                 return None
@@ -121,6 +154,7 @@ class CdrService:
             existing = await repo.of_transaction(conn, transaction_pk)
             row = await transactions_repo.get(conn, transaction_pk)
             sample_rows = await samples_repo.of_transaction(conn, transaction_pk)
+            signed_rows = await samples_repo.signed_of(conn, transaction_pk)
         if existing is not None:
             return Cdr.from_row(existing)
         if row is None:
@@ -137,9 +171,12 @@ class CdrService:
         samples = [Sample.from_row(r) for r in sample_rows]
         session = session_of(tx, samples, place.time_zone, place.country)
         costing = await self._pricer.price(tariff, session)
-        return await self._store(tx, tariff, costing)
+        signed = signed_data([SignedValue.from_row(r) for r in signed_rows])
+        return await self._store(tx, tariff, costing, signed)
 
-    async def _store(self, tx: Transaction, tariff: Tariff, costing: Costing) -> Cdr:
+    async def _store(
+        self, tx: Transaction, tariff: Tariff, costing: Costing, signed: dict[str, Any] | None
+    ) -> Cdr:
         assert tx.started_at is not None and tx.stopped_at is not None
         cdr_id = uuid.uuid4().hex
         body = {
@@ -155,6 +192,8 @@ class CdrService:
             "costing": costing.as_dict(),
             "tariff": tariff.as_dict(),
         }
+        if signed is not None:
+            body["signed_data"] = signed
         values: dict[str, Any] = {
             "id": cdr_id,
             "transaction_pk": tx.pk,

@@ -14,6 +14,7 @@ from steppe.errors import (
     CommandTimeout,
     InvalidInput,
     NotFound,
+    StationNotAccepted,
     StationNotConnected,
     StationRejectedCall,
     SteppeError,
@@ -27,6 +28,8 @@ def outcome_of(error: SteppeError) -> CommandOutcome:
     """How an audited call that raised `error` ended."""
     if isinstance(error, StationNotConnected):
         return CommandOutcome.NOT_CONNECTED
+    if isinstance(error, StationNotAccepted):
+        return CommandOutcome.REFUSED
     if isinstance(error, CommandTimeout):
         return CommandOutcome.TIMEOUT
     if isinstance(error, InvalidInput):

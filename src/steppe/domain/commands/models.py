@@ -7,6 +7,7 @@ as not available in that version) and reads the charger's status out of the answ
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -94,7 +95,8 @@ class ClearCache(CommandParams):
 
 
 class LocalListEntry(CommandParams):
-    id_token: str
+    id_token: str = Field(..., min_length=1, max_length=36)
+    id_token_type: str | None = Field(None, description="2.0.1 IdTokenType; default Central")
     status: str | None = Field(None, description="absent means: remove from the list")
     expires_at: Moment | None = None
     parent_id_token: str | None = None
@@ -111,10 +113,13 @@ class GetLocalListVersion(CommandParams):
 
 
 class ReserveNow(ConnectorTarget):
-    id_token: str
+    id_token: str = Field(..., min_length=1, max_length=36)
+    id_token_type: str | None = Field(
+        None, description="2.0.1 IdTokenType; by default the stored token's type, else Central"
+    )
     expires_at: Moment
-    reservation_id: WireInt
-    parent_id_token: str | None = None
+    reservation_id: WireInt | None = Field(None, description="made up when not given")
+    parent_id_token: str | None = Field(None, max_length=36)
 
 
 class CancelReservation(CommandParams):
@@ -169,6 +174,124 @@ class DataTransfer(CommandParams):
     data: Any = None
 
 
+class ExtendedTriggerMessage(ConnectorTarget):
+    """1.6 security extension: like trigger-message, with LogStatusNotification and
+    SignChargePointCertificate too."""
+
+    message: str = Field(..., examples=["SignChargePointCertificate", "LogStatusNotification"])
+
+
+class GetReport(CommandParams):
+    request_id: int | None = None
+    component_criteria: list[Literal["Active", "Available", "Enabled", "Problem"]] | None = None
+    component_variables: list[dict[str, Any]] | None = Field(
+        None, description="2.0.1 ComponentVariableType objects"
+    )
+
+
+class SetNetworkProfile(CommandParams):
+    configuration_slot: int = Field(..., ge=0)
+    connection_data: dict[str, Any] = Field(
+        ..., description="2.0.1 NetworkConnectionProfileType (ocppCsmsUrl, securityProfile, ...)"
+    )
+
+
+class GetTransactionStatus(CommandParams):
+    transaction_id: str | None = Field(None, max_length=36)
+
+
+class CostUpdated(CommandParams):
+    transaction_id: str = Field(..., max_length=36)
+    total_cost: Decimal | None = Field(
+        None, description="incl. VAT; default: Steppe's running cost"
+    )
+
+
+class DisplayMessage(CommandParams):
+    id: int | None = Field(None, ge=1, description="made up when not given")
+    priority: Literal["AlwaysFront", "InFront", "NormalCycle"] = "NormalCycle"
+    content: str = Field(..., min_length=1, max_length=512)
+    format: Literal["ASCII", "HTML", "URI", "UTF8"] = "UTF8"
+    language: str | None = Field(None, max_length=8)
+    state: Literal["Charging", "Faulted", "Idle", "Unavailable"] | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    transaction_id: str | None = Field(None, max_length=36)
+    evse_id: int | None = Field(None, ge=0, description="the display of this EVSE")
+
+
+class SetDisplayMessage(CommandParams):
+    message: DisplayMessage
+
+
+class GetDisplayMessages(CommandParams):
+    request_id: int | None = None
+    ids: list[int] | None = None
+    priority: Literal["AlwaysFront", "InFront", "NormalCycle"] | None = None
+    state: Literal["Charging", "Faulted", "Idle", "Unavailable"] | None = None
+
+
+class ClearDisplayMessage(CommandParams):
+    id: int = Field(..., ge=0)
+
+
+class SetVariableMonitoring(CommandParams):
+    monitors: list[dict[str, Any]] = Field(
+        ..., min_length=1, description="2.0.1 SetMonitoringDataType objects"
+    )
+
+
+class SetMonitoringBase(CommandParams):
+    base: Literal["All", "FactoryDefault", "HardWiredOnly"]
+
+
+class SetMonitoringLevel(CommandParams):
+    severity: int = Field(..., ge=0, le=9)
+
+
+class ClearVariableMonitoring(CommandParams):
+    ids: list[int] = Field(..., min_length=1)
+
+
+class GetMonitoringReport(CommandParams):
+    request_id: int | None = None
+    criteria: (
+        list[Literal["ThresholdMonitoring", "DeltaMonitoring", "PeriodicMonitoring"]] | None
+    ) = None
+    component_variables: list[dict[str, Any]] | None = None
+
+
+class CustomerInformation(CommandParams):
+    request_id: int | None = None
+    report: bool = True
+    clear: bool = False
+    customer_identifier: str | None = Field(None, max_length=64)
+    id_token: str | None = Field(None, max_length=36)
+    id_token_type: str | None = None
+    customer_certificate: dict[str, Any] | None = Field(None, description="CertificateHashDataType")
+
+
+class PublishFirmware(CommandParams):
+    location: str = Field(..., max_length=512)
+    checksum: str = Field(..., max_length=32, description="MD5 of the firmware")
+    request_id: int | None = None
+    retries: int | None = None
+    retry_interval: int | None = None
+
+
+class UnpublishFirmware(CommandParams):
+    checksum: str = Field(..., max_length=32)
+
+
+class GetChargingProfiles(CommandParams):
+    request_id: int | None = None
+    evse_id: int | None = Field(None, ge=0)
+    purpose: str | None = None
+    stack_level: int | None = None
+    profile_ids: list[int] | None = None
+    sources: list[Literal["EMS", "Other", "SO", "CSO"]] | None = None
+
+
 COMMANDS: dict[str, type[CommandParams]] = {
     "remote-start": RemoteStart,
     "remote-stop": RemoteStop,
@@ -193,4 +316,21 @@ COMMANDS: dict[str, type[CommandParams]] = {
     "get-log": GetLog,
     "get-base-report": GetBaseReport,
     "data-transfer": DataTransfer,
+    "extended-trigger-message": ExtendedTriggerMessage,
+    "get-report": GetReport,
+    "set-network-profile": SetNetworkProfile,
+    "get-transaction-status": GetTransactionStatus,
+    "cost-updated": CostUpdated,
+    "set-display-message": SetDisplayMessage,
+    "get-display-messages": GetDisplayMessages,
+    "clear-display-message": ClearDisplayMessage,
+    "set-variable-monitoring": SetVariableMonitoring,
+    "set-monitoring-base": SetMonitoringBase,
+    "set-monitoring-level": SetMonitoringLevel,
+    "clear-variable-monitoring": ClearVariableMonitoring,
+    "get-monitoring-report": GetMonitoringReport,
+    "customer-information": CustomerInformation,
+    "publish-firmware": PublishFirmware,
+    "unpublish-firmware": UnpublishFirmware,
+    "get-charging-profiles": GetChargingProfiles,
 }

@@ -8,36 +8,49 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from steppe.domain.commands.audit import AuditLog, outcome_of
 from steppe.domain.commands.models import CommandParams as Params
 from steppe.domain.commands.models import (
-    GetBaseReport,
+    CostUpdated,
     GetLog,
     RemoteStart,
+    ReserveNow,
     SetConfiguration,
+    SetDisplayMessage,
     SetVariables,
+    TriggerMessage,
     UpdateFirmware,
 )
 from steppe.domain.ports import CommandSender
+from steppe.domain.stations.models import Registration, Station
 from steppe.domain.stations.service import StationService
 from steppe.domain.tokens.service import TokenService
 from steppe.errors import (
     CommandUnavailable,
     InvalidInput,
     NotFound,
+    StationNotAccepted,
     StationNotConnected,
+    StationRejectedCall,
     SteppeError,
 )
 from steppe.types import CommandOutcome
 
 REDACTED = "***"
+# What a pending station may not be asked: anything that starts or ends a charge (OCPP 2.0.1
+# B02.FR.05, and 1.6 lets the central system only read and change configuration then).
+BOOT_AGAIN = TriggerMessage(message="BootNotification")
+log = logging.getLogger("steppe.domain")
+NOT_WHILE_PENDING = frozenset({"remote-start", "remote-stop", "reserve-now"})
 # Configuration keys and variables whose values are secrets (matched case-insensitively).
 SECRET_WORDS = ("password", "authorizationkey", "secret", "token", "privatekey")
 
@@ -51,6 +64,37 @@ class CommandEncoder(Protocol):
 
     def status_of(self, command: str, response: dict[str, Any]) -> str: ...
 
+    def follow_ups(self, command: str, params: Params) -> frozenset[str]:
+        """The actions the station may send because it accepted `command`."""
+        ...
+
+
+class CostSource(Protocol):
+    """The running cost incl. VAT of a station's transaction (the transactions service)."""
+
+    async def total_cost(self, station_id: str, transaction_id: str) -> Decimal: ...
+
+
+class CommandRecorder(Protocol):
+    """Keeps the state a command implies (a reservation, a station's local list, a firmware
+    job): told before the call leaves and of how it ended. Raising in `sending` refuses the
+    command (audited as refused); `answered` and `failed` must not raise."""
+
+    async def sending(self, station_id: str, command: str, params: Params) -> None: ...
+
+    async def answered(
+        self,
+        station_id: str,
+        command: str,
+        params: Params,
+        status: str,
+        response: dict[str, Any],
+    ) -> None: ...
+
+    async def failed(
+        self, station_id: str, command: str, params: Params, error: SteppeError
+    ) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class CommandResult:
@@ -58,6 +102,7 @@ class CommandResult:
     response: dict[str, Any]
     action: str
     audit_id: int
+    params: Params  # as sent, with the ids Steppe filled in
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +205,21 @@ def redact(params: Params) -> dict[str, Any]:
     return data
 
 
+def _new_id() -> int:
+    """An id for a request the station will refer to (positive, fits OCPP's 32-bit integers)."""
+    return secrets.randbelow(2**31 - 1) + 1
+
+
+def _check_registration(registration: Registration, command: str) -> None:
+    if registration is Registration.REJECTED:
+        raise StationNotAccepted("the station is rejected: it may not be sent commands")
+    if registration is Registration.PENDING and command in NOT_WHILE_PENDING:
+        raise StationNotAccepted(
+            f"the station is pending: {command} waits until it is accepted "
+            "(POST /api/v1/stations/{id}/accept)"
+        )
+
+
 class CommandService:
     def __init__(
         self,
@@ -168,10 +228,15 @@ class CommandService:
         encoders: Mapping[str, CommandEncoder],
         stations: StationService,
         tokens: TokenService,
+        *,
+        recorders: Mapping[str, CommandRecorder],
+        costs: CostSource,
     ) -> None:
         self._audit = audit
+        self._costs = costs
         self._sender = sender
         self._encoders = dict(encoders)
+        self._recorders = dict(recorders)
         self._stations = stations
         self._tokens = tokens
 
@@ -190,45 +255,76 @@ class CommandService:
         timeout: float | None = None,
     ) -> CommandResult:
         """Send `command` and return the charger's answer; the outcome is audited either way."""
-        await self._stations.get(station_id)  # NotFound for an unknown station
-        params = await self._complete(params)
+        station = await self._stations.get(station_id)  # NotFound for an unknown station
+        params = await self._complete(station_id, params)
         version = self._sender.version_of(station_id)
         entry_id = await self._audit.open(actor, station_id, command, version, redact(params))
         settled = {"actor": actor, "station_id": station_id, "command": command}
+        recorder = self._recorders.get(command)
+        recorded = False
         try:
             if version is None:
                 raise StationNotConnected(f"station {station_id!r} is not connected")
+            _check_registration(station.registration, command)
             encoder = self._encoders.get(version)
             if encoder is None:
                 raise CommandUnavailable(f"no commands for OCPP {version}")
             action, payload = encoder.encode(command, params)
             _check_wire_numbers(payload)
-            response = await self._sender.call(station_id, action, payload, timeout=timeout)
+            if recorder is not None:
+                await recorder.sending(station_id, command, params)
+                recorded = True
+            try:
+                response = await self._sender.call(station_id, action, payload, timeout=timeout)
+            except StationRejectedCall:
+                self._stations.heard(station_id)
+                raise
+            self._stations.heard(station_id)
             status = encoder.status_of(command, response)
+            if status.startswith("Accepted") or status == "OK":
+                self._stations.expect(station_id, encoder.follow_ups(command, params))
         except SteppeError as error:
+            if recorded and recorder is not None:
+                await recorder.failed(station_id, command, params, error)
             await self._audit.settle(
                 entry_id, **settled, outcome=outcome_of(error), error=str(error)
             )
             raise
+        if recorder is not None:
+            await recorder.answered(station_id, command, params, status, response)
         await self._audit.settle(
             entry_id, **settled, outcome=CommandOutcome.ANSWERED, status=status
         )
-        return CommandResult(status, response, action, entry_id)
+        return CommandResult(status, response, action, entry_id, params)
 
-    async def _complete(self, params: Params) -> Params:
+    async def accept(self, actor: str, station_id: str) -> Station:
+        """Accept a pending station and, when it is connected, ask it to boot again at once
+        (TriggerMessage BootNotification) so it learns it is accepted without waiting for its
+        next retry; the trigger is audited like any command, and its failure only logged."""
+        station = await self._stations.accept(station_id)
+        if self._sender.is_connected(station_id):
+            try:
+                await self.send(actor, station_id, "trigger-message", BOOT_AGAIN)
+            except SteppeError as exc:
+                log.info("[%s] accepted; the boot trigger failed: %s", station_id, exc)
+        return station
+
+    async def _complete(self, station_id: str, params: Params) -> Params:
         """Fill in what the station needs and the caller may leave out (ids, the token type)."""
         updates: dict[str, Any] = {}
-        if isinstance(params, RemoteStart):
-            if params.remote_start_id is None:
-                updates["remote_start_id"] = secrets.randbelow(2**31 - 1) + 1
-            if params.id_token_type is None:
-                with contextlib.suppress(NotFound):
-                    updates["id_token_type"] = (await self._tokens.get(params.id_token)).type
-        if (
-            isinstance(params, UpdateFirmware | GetLog | GetBaseReport)
-            and params.request_id is None
-        ):
-            updates["request_id"] = secrets.randbelow(2**31 - 1) + 1
+        if isinstance(params, RemoteStart | ReserveNow) and params.id_token_type is None:
+            with contextlib.suppress(NotFound):
+                updates["id_token_type"] = (await self._tokens.get(params.id_token)).type
+        if isinstance(params, RemoteStart) and params.remote_start_id is None:
+            updates["remote_start_id"] = _new_id()
+        if isinstance(params, ReserveNow) and params.reservation_id is None:
+            updates["reservation_id"] = _new_id()
+        if getattr(params, "request_id", 0) is None:  # the commands that take a request id
+            updates["request_id"] = _new_id()
+        if isinstance(params, SetDisplayMessage) and params.message.id is None:
+            updates["message"] = params.message.model_copy(update={"id": _new_id()})
+        if isinstance(params, CostUpdated) and params.total_cost is None:
+            updates["total_cost"] = await self._costs.total_cost(station_id, params.transaction_id)
         return params.model_copy(update=updates) if updates else params
 
     async def audit(

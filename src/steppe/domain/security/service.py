@@ -18,7 +18,7 @@ from steppe.domain.security.models import (
     SecurityEvent,
 )
 from steppe.domain.stations.service import StationService
-from steppe.errors import Forbidden, InvalidInput, StationNotConnected, SteppeError
+from steppe.errors import Forbidden, InvalidInput, NotFound, StationNotConnected, SteppeError
 from steppe.pki.authority import CertificateAuthority, IssuedCertificate
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
@@ -100,6 +100,17 @@ class SecurityService:
         log.info("[%s] signed a certificate, serial %s", station_id, issued.serial_hex)
         self._bus.publish(EventType.CERTIFICATE_SIGNED, station_id, {"serial": issued.serial_hex})
         return issued
+
+    async def revoke(self, station_id: str, serial: str) -> None:
+        """Revoke a certificate Steppe issued to the station: OCSP answers REVOKED from now on."""
+        async with self._db.begin() as conn:
+            row = await repo.by_serial(conn, serial, "v2g") or await repo.by_serial(
+                conn, serial, "station"
+            )
+            if row is None or row["station_id"] != station_id:
+                raise NotFound(f"no certificate {serial!r} was issued to {station_id!r}")
+            await repo.revoke(conn, serial, self._clock.now())
+        log.info("[%s] certificate %s revoked", station_id, serial)
 
     async def certificates(self, station_id: str) -> list[IssuedCertificateRecord]:
         async with self._db.connect() as conn:

@@ -68,6 +68,7 @@ class Station:
     country: str | None = None
     time_zone: str | None = None
     last_boot_at: datetime | None = None
+    last_seen_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     connectors: tuple[Connector, ...] = field(default=())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from steppe.domain.stations.models import (
     Verdict,
 )
 from steppe.domain.stations.passwords import PasswordVerifier, hash_password
+from steppe.domain.stations.presence import SOLICITED_FOR, Presence, Solicitations
 from steppe.errors import AlreadyExists, InvalidInput, NotFound
 from steppe.storage.coalesced_reads import CoalescedReader
 from steppe.storage.db import Database
@@ -71,6 +73,8 @@ class StationService:
         self._admitted: dict[str, tuple[str, str | None]] = {}
         # Handshakes and boots arriving together read their stations with one query.
         self._reads: CoalescedReader[str] = CoalescedReader(db, repo.by_ids)
+        self._presence = Presence()
+        self._solicited = Solicitations()
 
     # --- operator side -------------------------------------------------------------------------
 
@@ -125,7 +129,15 @@ class StationService:
             if row is None:
                 raise NotFound(f"station {station_id!r} does not exist")
             connector_rows = await repo.connectors_of(conn, station_id)
-        return Station.from_row(row, tuple(Connector.from_row(c) for c in connector_rows))
+        station = Station.from_row(row, tuple(Connector.from_row(c) for c in connector_rows))
+        return self._fresh(station)
+
+    def _fresh(self, station: Station) -> Station:
+        """The station with the latest time it was heard from, stored or not yet."""
+        heard = self._presence.last(station.id)
+        if heard is None or (station.last_seen_at is not None and station.last_seen_at >= heard):
+            return station
+        return replace(station, last_seen_at=heard)
 
     async def list(
         self,
@@ -140,7 +152,9 @@ class StationService:
         by_station: dict[str, list[Connector]] = {}
         for c in connector_rows:
             by_station.setdefault(c["station_id"], []).append(Connector.from_row(c))
-        return [Station.from_row(row, tuple(by_station.get(row["id"], ()))) for row in rows]
+        return [
+            self._fresh(Station.from_row(row, tuple(by_station.get(row["id"], ())))) for row in rows
+        ]
 
     async def versions(self, station_ids: Sequence[str]) -> dict[str, str | None]:
         """The OCPP version each station last spoke."""
@@ -177,6 +191,32 @@ class StationService:
                 raise NotFound(f"station {station_id!r} does not exist")
 
     # --- charger side --------------------------------------------------------------------------
+
+    def heard(self, station_id: str) -> None:
+        """The station sent a message or answered one: it is alive now."""
+        self._presence.heard(station_id, self._clock.now())
+
+    async def record_presence(self) -> int:
+        """Store `last_seen_at` of the stations heard since the last time, in one write."""
+        heard = self._presence.take()
+        if not heard:
+            return 0
+
+        async def write(batch: Batch) -> None:
+            for station_id, at in heard.items():
+                repo.update_later(batch, station_id, {"last_seen_at": at})
+
+        await self._committer.write(write)
+        return len(heard)
+
+    def expect(self, station_id: str, actions: frozenset[str]) -> None:
+        """The station was asked to send these actions (a trigger, a report): a pending station
+        may send them for a while."""
+        if actions:
+            self._solicited.expect(station_id, actions, within=SOLICITED_FOR)
+
+    def solicited(self, station_id: str, action: str) -> bool:
+        return self._solicited.allows(station_id, action)
 
     async def check_credentials(
         self,

@@ -16,7 +16,11 @@ ENERGY_REGISTER = "Energy.Active.Import.Register"
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One measured value, already in its base unit (Wh, W, A, V, Percent, ...)."""
+    """One measured value, already in its base unit (Wh, W, A, V, Percent, ...).
+
+    A sample sent again for the same time, measurand, phase, location and context with another
+    value corrects the stored one: `replaced_value` is the value it replaced, `revisions` how
+    many corrections it had (both only on samples read back from storage)."""
 
     timestamp: datetime
     measurand: str
@@ -25,6 +29,8 @@ class Sample:
     phase: str = ""
     location: str = ""
     context: str = ""
+    replaced_value: Decimal | None = None
+    revisions: int = 0
 
     def as_row(self, station_id: str, evse_id: int, transaction_pk: int | None) -> dict[str, Any]:
         return {
@@ -50,6 +56,55 @@ class Sample:
             phase=row["phase"],
             location=row["location"],
             context=row["context"],
+            replaced_value=None
+            if row["replaced_value"] is None
+            else Decimal(row["replaced_value"]),
+            revisions=int(row["revisions"] or 0),
+        )
+
+    @property
+    def key(self) -> tuple[datetime, str, str, str, str]:
+        """What makes two samples of one EVSE the same measurement."""
+        return (self.timestamp, self.measurand, self.phase, self.location, self.context)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedValue:
+    """A signed meter reading exactly as the station sent it: an OCMF (or other format) string
+    from a 1.6 `SignedData` sample, or a 2.0.1 `signedMeterValue`."""
+
+    timestamp: datetime
+    format: str
+    data: str
+    measurand: str = ""
+    context: str = ""
+    signing_method: str = ""
+    public_key: str | None = None
+
+    def as_row(self, station_id: str, evse_id: int, transaction_pk: int | None) -> dict[str, Any]:
+        return {
+            "station_id": station_id,
+            "evse_id": evse_id,
+            "transaction_id": transaction_pk,
+            "timestamp": self.timestamp,
+            "measurand": self.measurand,
+            "context": self.context,
+            "format": self.format,
+            "signing_method": self.signing_method,
+            "public_key": self.public_key,
+            "data": self.data,
+        }
+
+    @classmethod
+    def from_row(cls, row: Any) -> SignedValue:
+        return cls(
+            timestamp=row["timestamp"],
+            format=row["format"],
+            data=row["data"],
+            measurand=row["measurand"],
+            context=row["context"],
+            signing_method=row["signing_method"],
+            public_key=row["public_key"],
         )
 
 
@@ -72,6 +127,7 @@ class Transaction:
     evse_id: int
     connector_id: int
     id_token: str | None
+    id_token_type: str | None
     status: TransactionStatus
     started_at: datetime | None
     stopped_at: datetime | None
@@ -85,6 +141,7 @@ class Transaction:
     closed_by: ClosedBy | None
     updated_at: datetime
     meter_last_wh: int | None = None
+    station_tx_id: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Transaction:
@@ -95,6 +152,7 @@ class Transaction:
             evse_id=row["evse_id"],
             connector_id=row["connector_id"],
             id_token=row["id_token"],
+            id_token_type=row["id_token_type"],
             status=TransactionStatus(row["status"]),
             started_at=row["started_at"],
             stopped_at=row["stopped_at"],
@@ -108,6 +166,7 @@ class Transaction:
             closed_by=None if row["closed_by"] is None else ClosedBy(row["closed_by"]),
             updated_at=row["updated_at"],
             meter_last_wh=row["meter_last_wh"],
+            station_tx_id=row["station_tx_id"],
         )
 
 
@@ -156,11 +215,13 @@ class TransactionEvent:
     evse_id: int | None = None
     connector_id: int | None = None
     id_token: str | None = None
+    id_token_type: str | None = None
     charging_state: str | None = None
     stopped_reason: str | None = None
     remote_start_id: int | None = None
     reservation_id: int | None = None
     samples: tuple[Sample, ...] = ()
+    signed: tuple[SignedValue, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,26 +61,23 @@ def _wh(unit: str, value: str | Decimal) -> int | None:
 def register_readings(
     stored: Sequence[Any], new: Sequence[Sample]
 ) -> list[tuple[datetime, str, int]]:
-    """(timestamp, context, Wh) of the whole-meter register readings: the stored ones, then the
-    event's own that the samples' unique key would not drop as resends (same time, location
-    and context within the transaction), in time order."""
-    seen = {(r["timestamp"], r["location"], r["context"]) for r in stored}
-    readings = [
-        (r["timestamp"], r["context"], wh)
-        for r in stored
-        if (wh := _wh(r["unit"], r["value"])) is not None
-    ]
+    """(timestamp, context, Wh) of the whole-meter register readings: the stored ones merged
+    with the event's own the way the samples' unique key merges them (same time, location and
+    context within the transaction): a resent reading changes nothing, one with another value
+    corrects the stored one. In time order."""
+    by_key: dict[tuple[datetime, str, str], tuple[str, str | Decimal]] = {
+        (r["timestamp"], r["location"], r["context"]): (r["unit"], r["value"]) for r in stored
+    }
     for sample in new:
         if sample.measurand != ENERGY_REGISTER or sample.phase:
             continue
-        key = (sample.timestamp, sample.location, sample.context)
-        if key in seen:
-            continue
-        seen.add(key)
-        wh = _wh(sample.unit, sample.value)
-        if wh is not None:
-            readings.append((sample.timestamp, sample.context, wh))
-    readings.sort(key=lambda reading: reading[0])  # stable: stored first at equal times
+        by_key[(sample.timestamp, sample.location, sample.context)] = (sample.unit, sample.value)
+    readings = [
+        (moment, context, wh)
+        for (moment, _location, context), (unit, value) in by_key.items()
+        if (wh := _wh(unit, value)) is not None
+    ]
+    readings.sort(key=lambda reading: reading[0])
     return readings
 
 
@@ -150,7 +147,12 @@ class TransactionEvents:
         pk = int(row["id"])
         evse_id = ev.evse_id if ev.evse_id is not None else int(row["evse_id"])
         stored = await samples_repo.whole_meter_readings(conn, pk, ENERGY_REGISTER)
-        samples_repo.add_later(batch, [s.as_row(station_id, evse_id, pk) for s in ev.samples])
+        if ev.samples:
+            samples_repo.add_later(batch, [s.as_row(station_id, evse_id, pk) for s in ev.samples])
+        if ev.signed:
+            samples_repo.add_signed_later(
+                batch, [v.as_row(station_id, evse_id, pk) for v in ev.signed]
+            )
         values = self._changes(row, ev, started_before=started_before, created=created)
         start, last, end = meter_span(register_readings(stored, ev.samples))
         values["meter_start_wh"] = start
@@ -193,6 +195,7 @@ class TransactionEvents:
         if ev.id_token is not None:
             if row["id_token"] is None:
                 values["id_token"] = ev.id_token
+                values["id_token_type"] = ev.id_token_type
             elif row["id_token"] != ev.id_token:
                 values["stop_id_token"] = ev.id_token
         if ev.kind == STARTED:
@@ -227,6 +230,14 @@ class TransactionEvents:
     ) -> None:
         tx = await self._transactions.get_by_pk(outcome.pk)
         common = {"transaction_id": tx.id, "evse_id": tx.evse_id, "seq_no": ev.seq_no}
+        if outcome.created or ev.reservation_id is not None:
+            await self._transactions.reservations.transaction_started(
+                ctx.station_id,
+                evse_id=tx.evse_id,
+                id_token=tx.id_token,
+                reservation_id=ev.reservation_id,
+                transaction_pk=outcome.pk,
+            )
         if outcome.created:
             self._bus.publish(
                 EventType.TRANSACTION_STARTED,

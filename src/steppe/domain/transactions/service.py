@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from steppe.domain.events import EventBus, EventType
@@ -19,8 +20,14 @@ from steppe.domain.ports import Clock
 from steppe.domain.stations.models import StationContext
 from steppe.domain.tokens.models import Authorization
 from steppe.domain.tokens.service import TokenService
-from steppe.domain.transactions.models import Sample, Started, Transaction, energy_register_wh
-from steppe.errors import NotFound
+from steppe.domain.transactions.models import (
+    Sample,
+    SignedValue,
+    Started,
+    Transaction,
+    energy_register_wh,
+)
+from steppe.errors import InvalidInput, NotFound
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import pricing_queue
@@ -42,6 +49,21 @@ class EndedTransactions(Protocol):
     commit): the pricing queue. Must not raise."""
 
     async def transaction_ended(self, transaction_pk: int) -> None: ...
+
+
+class ReservationUse(Protocol):
+    """Told of each transaction that starts, so the reservation it uses ends (the reservation
+    service). Must not raise."""
+
+    async def transaction_started(
+        self,
+        station_id: str,
+        *,
+        evse_id: int | None,
+        id_token: str | None,
+        reservation_id: int | None,
+        transaction_pk: int,
+    ) -> None: ...
 
 
 class RunningCosts(Protocol):
@@ -78,8 +100,10 @@ class TransactionService:
         *,
         ended: EndedTransactions,
         costs: RunningCosts,
+        reservations: ReservationUse,
     ) -> None:
         self._db = db
+        self.reservations = reservations
         self._committer = committer
         self._bus = bus
         self._clock = clock
@@ -151,15 +175,25 @@ class TransactionService:
                     "authorization": authorization.status.value,
                 },
             )
+            await self.reservations.transaction_started(
+                ctx.station_id,
+                evse_id=evse_id,
+                id_token=id_token,
+                reservation_id=reservation_id,
+                transaction_pk=pk,
+            )
         return Started(pk, given, duplicate)
 
     async def resolve(self, ctx: StationContext, ocpp_id: str) -> int | None:
-        """The stored id of the station's transaction known to the charger as `ocpp_id`."""
+        """The stored id of the station's transaction known to the charger as `ocpp_id`: the id
+        Steppe gave it, else (1.6) the id the station gave one it ran offline."""
         pk = ctx.transactions.get(ocpp_id)
         if pk is not None:
             return pk
         async with self._db.connect() as conn:
             row = await repo.get_by_ocpp_id(conn, ctx.station_id, ocpp_id)
+            if row is None and ctx.ocpp_version == "1.6":
+                row = await repo.get_by_station_tx_id(conn, ctx.station_id, ocpp_id)
         if row is None:
             return None
         self._remember(ctx, ocpp_id, int(row["id"]))
@@ -172,17 +206,23 @@ class TransactionService:
         evse_id: int,
         ocpp_id: str | None,
         samples: Sequence[Sample],
+        signed: Sequence[SignedValue] = (),
     ) -> None:
-        """Store samples, attached to the transaction when the charger names one we know."""
+        """Store samples (and signed readings as received), attached to the transaction when
+        the charger names one we know."""
         pk = None
         if ocpp_id is not None:
             pk = ctx.transactions.get(ocpp_id)  # known on this connection: no await
             if pk is None:
                 pk = await self.resolve(ctx, ocpp_id)
         rows = [sample.as_row(ctx.station_id, evse_id, pk) for sample in samples]
+        signed_rows = [value.as_row(ctx.station_id, evse_id, pk) for value in signed]
 
         async def write(batch: Batch) -> None:
-            samples_repo.add_later(batch, rows)
+            if rows:
+                samples_repo.add_later(batch, rows)
+            if signed_rows:
+                samples_repo.add_signed_later(batch, signed_rows)
 
         await self._committer.write(write)
         updated = EventType.TRANSACTION_UPDATED
@@ -209,6 +249,16 @@ class TransactionService:
         self._costs[pk] = (now, cost)
         return cost
 
+    async def total_cost(self, station_id: str, transaction_id: str) -> Decimal:
+        """The running cost incl. VAT of a station's transaction (InvalidInput without one)."""
+        tx = await self.get(transaction_id, station_id=station_id)
+        cost = await self._cost_source.running_cost(tx.pk)
+        if cost is None:
+            raise InvalidInput(
+                f"transaction {transaction_id!r} has no cost yet (no tariff or samples)"
+            )
+        return Decimal(cost["incl_vat"])
+
     async def stop(
         self,
         ctx: StationContext,
@@ -219,11 +269,13 @@ class TransactionService:
         reason: str | None,
         id_token: str | None = None,
         samples: Sequence[Sample] = (),
+        signed: Sequence[SignedValue] = (),
         evse_id: int | None = None,
         connector_id: int | None = None,
         seq_no: int | None = None,
     ) -> Authorization | None:
-        """Finish a transaction; one the server never saw start is recorded as it is reported."""
+        """Finish a transaction; one the server never saw start is recorded as it is reported,
+        once: the same stop sent again (after a lost answer, on a new connection) finds it."""
         authorization = await self._tokens.authorize(id_token) if id_token else None
         known_pk = await self.resolve(ctx, ocpp_id)
         if known_pk is not None:
@@ -232,6 +284,16 @@ class TransactionService:
 
         async def write(batch: Batch) -> tuple[int, bool]:
             row = await repo.get(batch.conn, known_pk) if known_pk is not None else None
+            if row is not None and row["station_tx_id"] == ocpp_id and row["ocpp_id"] != ocpp_id:
+                # Found by the station's own id: another offline charge that reused it, unless
+                # it ended at the same moment (then it is this stop again).
+                row = None
+            if row is None:
+                again = await repo.find_offline_stop(
+                    batch.conn, ctx.station_id, ocpp_id, stopped_at
+                )
+                if again is not None:  # this stop made it already: a resend
+                    return int(again["id"]), False
             # A stop after the stale rule closed the transaction still records the real end.
             done = row is not None and row["status"] == COMPLETED
             if row is not None and done and row["closed_by"] != ClosedBy.SERVER:
@@ -251,6 +313,11 @@ class TransactionService:
                     for s in samples
                 ]
                 samples_repo.add_later(batch, sample_pk_rows)
+            if signed:
+                evse = evse_id or (row["evse_id"] if row else 0)
+                samples_repo.add_signed_later(
+                    batch, [v.as_row(ctx.station_id, evse, pk) for v in signed]
+                )
             values: dict[str, Any] = {
                 "status": COMPLETED.value,
                 "stopped_at": stopped_at,
@@ -306,10 +373,12 @@ class TransactionService:
         elif readings:
             meter_start = readings[0][1]
         now = self._clock.now()
+        v16 = ctx.ocpp_version == "1.6"
         pk = await repo.insert(
             batch.conn,
             {
-                "ocpp_id": None if ctx.ocpp_version == "1.6" else ocpp_id,
+                "ocpp_id": None if v16 else ocpp_id,
+                "station_tx_id": ocpp_id if v16 else None,
                 "station_id": ctx.station_id,
                 "evse_id": evse_id or 0,
                 "connector_id": connector_id or 0,
@@ -321,7 +390,7 @@ class TransactionService:
                 "updated_at": now,
             },
         )
-        if ctx.ocpp_version == "1.6":
+        if v16:
             await repo.update(batch.conn, pk, {"ocpp_id": str(pk)})
         return pk
 
@@ -329,6 +398,40 @@ class TransactionService:
     async def _meter_start_of(batch: Batch, pk: int) -> int | None:
         row = await repo.get(batch.conn, pk)
         return None if row is None else row["meter_start_wh"]
+
+    async def close_unreported(self, pk: int, reason: str) -> bool:
+        """Close an active transaction the station says is over and has nothing more to tell
+        about (2.0.1 GetTransactionStatus): closed by the server, with `reason`."""
+        now = self._clock.now()
+
+        async def write(batch: Batch) -> bool:
+            row = await repo.get(batch.conn, pk)
+            if row is None or row["status"] != ACTIVE:
+                return False
+            await repo.update(
+                batch.conn,
+                pk,
+                {
+                    "status": COMPLETED.value,
+                    "stopped_at": now,
+                    "stop_reason": reason,
+                    "closed_by": ClosedBy.SERVER.value,
+                    "updated_at": now,
+                },
+            )
+            price_later(batch, pk, now)
+            return True
+
+        if not await self._committer.write(write):
+            return False
+        tx = await self.get_by_pk(pk)
+        self._bus.publish(
+            EventType.TRANSACTION_ENDED,
+            tx.station_id,
+            {"transaction_id": tx.id, "stop_reason": reason, "closed_by": ClosedBy.SERVER.value},
+        )
+        await self._ended.transaction_ended(pk)
+        return True
 
     async def close_stale(self, *, older_than: timedelta, reason: str = "StaleNoNews") -> list[str]:
         """Close transactions with no news for `older_than`, saying so; never silently."""
@@ -395,6 +498,12 @@ class TransactionService:
         async with self._db.connect() as conn:
             rows = await samples_repo.of_transaction(conn, pk)
         return [Sample.from_row(row) for row in rows]
+
+    async def signed_values(self, pk: int) -> list[SignedValue]:
+        """The transaction's signed readings as the station sent them, oldest first."""
+        async with self._db.connect() as conn:
+            rows = await samples_repo.signed_of(conn, pk)
+        return [SignedValue.from_row(row) for row in rows]
 
     async def list(
         self,

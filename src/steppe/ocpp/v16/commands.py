@@ -18,6 +18,10 @@ INSTEAD = {
     "get-variables": "get-configuration",
     "set-variables": "set-configuration",
     "get-base-report": "get-configuration",
+    "get-report": "get-configuration",
+    "get-charging-profiles": "get-composite-schedule",
+    "set-display-message": "data-transfer (California Pricing texts)",
+    "cost-updated": "data-transfer (California Pricing RunningCost)",
 }
 
 
@@ -203,6 +207,11 @@ def _data_transfer(p: m.DataTransfer) -> OutgoingCall:
     return OutgoingCall("DataTransfer", _drop_none(payload))
 
 
+def _extended_trigger(p: m.ExtendedTriggerMessage) -> OutgoingCall:
+    payload = {"requestedMessage": p.message, "connectorId": _connector(p)}
+    return OutgoingCall("ExtendedTriggerMessage", _drop_none(payload))
+
+
 ENCODERS: dict[str, Encoder] = {
     "remote-start": _remote_start,
     "remote-stop": _remote_stop,
@@ -224,6 +233,16 @@ ENCODERS: dict[str, Encoder] = {
     "get-diagnostics": _diagnostics,
     "get-log": _log,
     "data-transfer": _data_transfer,
+    "extended-trigger-message": _extended_trigger,
+}
+
+
+FOLLOW = {
+    "update-firmware": frozenset(
+        {"FirmwareStatusNotification", "SignedFirmwareStatusNotification"}
+    ),
+    "get-diagnostics": frozenset({"DiagnosticsStatusNotification", "LogStatusNotification"}),
+    "get-log": frozenset({"LogStatusNotification"}),
 }
 
 
@@ -233,6 +252,7 @@ class V16Commands(TableCodec):
     version = "1.6"
     encoders = ENCODERS
     instead = INSTEAD
+    follow = FOLLOW
     commands = frozenset(ENCODERS)
 
     def status_of(self, command: str, response: dict[str, Any]) -> str:

@@ -6,14 +6,19 @@ charger itself. The security extension's messages (whitepaper edition 3) are ans
 
 from __future__ import annotations
 
-from steppe.domain.events import EventType
+import json
+
+from steppe.domain.firmware.models import JobKind
 from steppe.domain.services import Services
 from steppe.domain.stations.models import BootInfo, StationContext
 from steppe.domain.tokens.models import Authorization
+from steppe.domain.transactions.models import energy_register_wh
 from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.dispatcher import Handler
+from steppe.ocpp.station_rules import StationRules
 from steppe.ocpp.timestamps import format_timestamp, parse_timestamp
-from steppe.ocpp.v16.samples import to_samples
+from steppe.ocpp.v16.cost_messages import CostDisplay
+from steppe.ocpp.v16.samples import to_samples, to_signed
 from steppe.types import JsonObject
 
 REGISTRATION_STATUS = {"accepted": "Accepted", "pending": "Pending", "rejected": "Rejected"}
@@ -28,12 +33,19 @@ def id_tag_info(authorization: Authorization) -> JsonObject:
     return info
 
 
-class V16Handlers:
+class V16Handlers(StationRules):
     """One method per incoming 1.6 action."""
 
-    def __init__(self, services: Services, certificates: CertificateDelivery) -> None:
-        self._services = services
+    def __init__(
+        self,
+        services: Services,
+        certificates: CertificateDelivery,
+        *,
+        cost_display: CostDisplay | None = None,
+    ) -> None:
+        super().__init__(services)
         self._certificates = certificates
+        self._cost_display = cost_display
         self._routes: dict[str, Handler] = {
             "BootNotification": self.boot_notification,
             "Heartbeat": self.heartbeat,
@@ -110,15 +122,28 @@ class V16Handlers:
 
     async def meter_values(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         transaction_id = payload.get("transactionId")
+        ocpp_id = None if transaction_id is None else str(transaction_id)
+        samples = to_samples(payload["meterValue"])
         await self._services.transactions.meter_values(
             ctx,
             evse_id=payload["connectorId"],
-            ocpp_id=None if transaction_id is None else str(transaction_id),
-            samples=to_samples(payload["meterValue"]),
+            ocpp_id=ocpp_id,
+            samples=samples,
+            signed=to_signed(payload["meterValue"]),
         )
+        if self._cost_display is not None and ocpp_id is not None and samples:
+            pk = ctx.transactions.get(ocpp_id)
+            if pk is not None:
+                readings = energy_register_wh(tuple(samples))
+                last = readings[-1] if readings else (samples[-1].timestamp, None)
+                self._cost_display.running(ctx.station_id, pk, ocpp_id, last[0], last[1])
         return {}
 
     async def stop_transaction(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
+        ocpp_id = str(payload["transactionId"])
+        pk = ctx.transactions.get(ocpp_id) or await self._services.transactions.resolve(
+            ctx, ocpp_id
+        )
         authorization = await self._services.transactions.stop(
             ctx,
             ocpp_id=str(payload["transactionId"]),
@@ -127,27 +152,37 @@ class V16Handlers:
             reason=payload.get("reason", "Local"),
             id_token=payload.get("idTag"),
             samples=to_samples(payload.get("transactionData", [])),
+            signed=to_signed(payload.get("transactionData", [])),
         )
+        if self._cost_display is not None and pk is not None:
+            self._cost_display.final(ctx.station_id, pk, ocpp_id)
         return {} if authorization is None else {"idTagInfo": id_tag_info(authorization)}
 
     async def data_transfer(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
-        # No vendor extensions are known yet; the spec's answer for an unknown vendor.
-        return {"status": "UnknownVendorId"}
+        status, data = await self._services.data_transfers.received(
+            ctx.station_id, payload["vendorId"], payload.get("messageId"), payload.get("data")
+        )
+        if data is None:
+            return {"status": status}
+        return {"status": status, "data": data if isinstance(data, str) else json.dumps(data)}
 
     async def diagnostics_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
-        data = {"status": payload["status"], "request_id": None, "kind": "diagnostics"}
-        self._services.bus.publish(EventType.STATION_LOG, ctx.station_id, data)
+        await self._services.firmware_jobs.notified(
+            ctx.station_id, JobKind.LOG, payload["status"], None
+        )
         return {}
 
     async def firmware_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         """FirmwareStatusNotification and the security extension's signed variant."""
-        data = {"status": payload["status"], "request_id": payload.get("requestId")}
-        self._services.bus.publish(EventType.STATION_FIRMWARE, ctx.station_id, data)
+        await self._services.firmware_jobs.notified(
+            ctx.station_id, JobKind.FIRMWARE, payload["status"], payload.get("requestId")
+        )
         return {}
 
     async def log_status(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
-        data = {"status": payload["status"], "request_id": payload.get("requestId"), "kind": "log"}
-        self._services.bus.publish(EventType.STATION_LOG, ctx.station_id, data)
+        await self._services.firmware_jobs.notified(
+            ctx.station_id, JobKind.LOG, payload["status"], payload.get("requestId")
+        )
         return {}
 
     async def sign_certificate(self, ctx: StationContext, payload: JsonObject) -> JsonObject:

@@ -6,7 +6,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from steppe.domain.transactions.models import ENERGY_REGISTER, Sample
+from steppe.domain.transactions.models import ENERGY_REGISTER, Sample, SignedValue
 from steppe.ocpp.timestamps import parse_timestamp
 
 log = logging.getLogger("steppe.ocpp")
@@ -18,7 +18,8 @@ SCALE["kvar"] = ("var", Decimal(1000))
 
 
 def to_samples(meter_values: list[dict[str, Any]]) -> list[Sample]:
-    """Every numeric sampled value; signed (non-numeric) values are skipped and logged."""
+    """Every numeric sampled value; signed values are read by `to_signed`, other non-numeric
+    values are skipped and logged."""
     samples: list[Sample] = []
     for meter_value in meter_values:
         timestamp = parse_timestamp(meter_value["timestamp"])
@@ -28,7 +29,8 @@ def to_samples(meter_values: list[dict[str, Any]]) -> list[Sample]:
             try:
                 value = Decimal(sampled["value"])
             except InvalidOperation:
-                log.info("skipping a non-numeric %s sample", measurand)
+                if sampled.get("format") != "SignedData":
+                    log.info("skipping a non-numeric %s sample", measurand)
                 continue
             if not value.is_finite():
                 continue
@@ -47,3 +49,29 @@ def to_samples(meter_values: list[dict[str, Any]]) -> list[Sample]:
                 )
             )
     return samples
+
+
+SIGNED_DATA = "SignedData"
+OCMF_PREFIX = "OCMF|"
+
+
+def to_signed(meter_values: list[dict[str, Any]]) -> list[SignedValue]:
+    """The `SignedData` sampled values (OCMF and other signed formats), as received."""
+    signed: list[SignedValue] = []
+    for meter_value in meter_values:
+        timestamp = None
+        for sampled in meter_value["sampledValue"]:
+            if sampled.get("format") != SIGNED_DATA:
+                continue
+            timestamp = timestamp or parse_timestamp(meter_value["timestamp"])
+            data = str(sampled["value"])
+            signed.append(
+                SignedValue(
+                    timestamp=timestamp,
+                    format="OCMF" if data.startswith(OCMF_PREFIX) else SIGNED_DATA,
+                    data=data,
+                    measurand=sampled.get("measurand", ""),
+                    context=sampled.get("context", ""),
+                )
+            )
+    return signed

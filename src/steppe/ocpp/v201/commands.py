@@ -16,6 +16,7 @@ from steppe.ocpp.timestamps import format_timestamp
 INSTEAD = {
     "get-configuration": "get-variables",
     "set-configuration": "set-variables",
+    "extended-trigger-message": "trigger-message",
 }
 DEFAULT_TOKEN_TYPE = "Central"  # noqa: S105 - an IdTokenType, not a secret
 
@@ -134,7 +135,7 @@ def _clear_cache(_: m.ClearCache) -> OutgoingCall:
 def _local_list(p: m.SendLocalList) -> OutgoingCall:
     entries = []
     for entry in p.entries:
-        item: dict[str, Any] = {"idToken": _token(entry.id_token)}
+        item: dict[str, Any] = {"idToken": _token(entry.id_token, entry.id_token_type)}
         if entry.status is not None:
             info: dict[str, Any] = {"status": entry.status}
             if entry.expires_at is not None:
@@ -155,9 +156,9 @@ def _local_list_version(_: m.GetLocalListVersion) -> OutgoingCall:
 
 def _reserve(p: m.ReserveNow) -> OutgoingCall:
     payload = {
-        "id": p.reservation_id,
+        "id": _require(p.reservation_id, "reservation_id"),
         "expiryDateTime": format_timestamp(p.expires_at),
-        "idToken": _token(p.id_token),
+        "idToken": _token(p.id_token, p.id_token_type),
         "evseId": _evse_id(p),
         "groupIdToken": _token(p.parent_id_token) if p.parent_id_token else None,
     }
@@ -236,6 +237,135 @@ def _data_transfer(p: m.DataTransfer) -> OutgoingCall:
     return OutgoingCall("DataTransfer", _drop_none(payload))
 
 
+def _get_report(p: m.GetReport) -> OutgoingCall:
+    payload = {
+        "requestId": _require(p.request_id, "request_id"),
+        "componentCriteria": p.component_criteria,
+        "componentVariable": p.component_variables,
+    }
+    return OutgoingCall("GetReport", _drop_none(payload))
+
+
+def _network_profile(p: m.SetNetworkProfile) -> OutgoingCall:
+    payload = {"configurationSlot": p.configuration_slot, "connectionData": p.connection_data}
+    return OutgoingCall("SetNetworkProfile", payload)
+
+
+def _transaction_status(p: m.GetTransactionStatus) -> OutgoingCall:
+    return OutgoingCall("GetTransactionStatus", _drop_none({"transactionId": p.transaction_id}))
+
+
+def _cost_updated(p: m.CostUpdated) -> OutgoingCall:
+    if p.total_cost is None:
+        raise CommandUnavailable("total_cost: no running cost is known for this transaction")
+    payload = {"totalCost": float(p.total_cost), "transactionId": p.transaction_id}
+    return OutgoingCall("CostUpdated", payload)
+
+
+def _display_message(p: m.SetDisplayMessage) -> OutgoingCall:
+    msg = p.message
+    content = _drop_none({"format": msg.format, "language": msg.language, "content": msg.content})
+    display = (
+        None
+        if msg.evse_id is None
+        else {"name": "DisplayMessageCtrlr", "evse": {"id": msg.evse_id}}
+    )
+    message = {
+        "id": _require(msg.id, "message.id"),
+        "priority": msg.priority,
+        "state": msg.state,
+        "startDateTime": format_timestamp(msg.starts_at) if msg.starts_at else None,
+        "endDateTime": format_timestamp(msg.ends_at) if msg.ends_at else None,
+        "transactionId": msg.transaction_id,
+        "message": content,
+        "display": display,
+    }
+    return OutgoingCall("SetDisplayMessage", {"message": _drop_none(message)})
+
+
+def _get_display_messages(p: m.GetDisplayMessages) -> OutgoingCall:
+    payload = {
+        "requestId": _require(p.request_id, "request_id"),
+        "id": p.ids,
+        "priority": p.priority,
+        "state": p.state,
+    }
+    return OutgoingCall("GetDisplayMessages", _drop_none(payload))
+
+
+def _clear_display_message(p: m.ClearDisplayMessage) -> OutgoingCall:
+    return OutgoingCall("ClearDisplayMessage", {"id": p.id})
+
+
+def _set_monitoring(p: m.SetVariableMonitoring) -> OutgoingCall:
+    return OutgoingCall("SetVariableMonitoring", {"setMonitoringData": p.monitors})
+
+
+def _monitoring_base(p: m.SetMonitoringBase) -> OutgoingCall:
+    return OutgoingCall("SetMonitoringBase", {"monitoringBase": p.base})
+
+
+def _monitoring_level(p: m.SetMonitoringLevel) -> OutgoingCall:
+    return OutgoingCall("SetMonitoringLevel", {"severity": p.severity})
+
+
+def _clear_monitoring(p: m.ClearVariableMonitoring) -> OutgoingCall:
+    return OutgoingCall("ClearVariableMonitoring", {"id": p.ids})
+
+
+def _monitoring_report(p: m.GetMonitoringReport) -> OutgoingCall:
+    payload = {
+        "requestId": _require(p.request_id, "request_id"),
+        "monitoringCriteria": p.criteria,
+        "componentVariable": p.component_variables,
+    }
+    return OutgoingCall("GetMonitoringReport", _drop_none(payload))
+
+
+def _customer_information(p: m.CustomerInformation) -> OutgoingCall:
+    payload = {
+        "requestId": _require(p.request_id, "request_id"),
+        "report": p.report,
+        "clear": p.clear,
+        "customerIdentifier": p.customer_identifier,
+        "idToken": _token(p.id_token, p.id_token_type) if p.id_token else None,
+        "customerCertificate": p.customer_certificate,
+    }
+    return OutgoingCall("CustomerInformation", _drop_none(payload))
+
+
+def _publish_firmware(p: m.PublishFirmware) -> OutgoingCall:
+    payload = {
+        "location": p.location,
+        "checksum": p.checksum,
+        "requestId": _require(p.request_id, "request_id"),
+        "retries": p.retries,
+        "retryInterval": p.retry_interval,
+    }
+    return OutgoingCall("PublishFirmware", _drop_none(payload))
+
+
+def _unpublish_firmware(p: m.UnpublishFirmware) -> OutgoingCall:
+    return OutgoingCall("UnpublishFirmware", {"checksum": p.checksum})
+
+
+def _get_profiles(p: m.GetChargingProfiles) -> OutgoingCall:
+    criteria = _drop_none(
+        {
+            "chargingProfilePurpose": p.purpose,
+            "stackLevel": p.stack_level,
+            "chargingProfileId": p.profile_ids,
+            "chargingLimitSource": p.sources,
+        }
+    )
+    payload = {
+        "requestId": _require(p.request_id, "request_id"),
+        "evseId": p.evse_id,
+        "chargingProfile": criteria,
+    }
+    return OutgoingCall("GetChargingProfiles", _drop_none(payload))
+
+
 ENCODERS: dict[str, Encoder] = {
     "remote-start": _remote_start,
     "remote-stop": _remote_stop,
@@ -258,8 +388,43 @@ ENCODERS: dict[str, Encoder] = {
     "get-log": _log,
     "get-base-report": _base_report,
     "data-transfer": _data_transfer,
+    "get-report": _get_report,
+    "set-network-profile": _network_profile,
+    "get-transaction-status": _transaction_status,
+    "cost-updated": _cost_updated,
+    "set-display-message": _display_message,
+    "get-display-messages": _get_display_messages,
+    "clear-display-message": _clear_display_message,
+    "set-variable-monitoring": _set_monitoring,
+    "set-monitoring-base": _monitoring_base,
+    "set-monitoring-level": _monitoring_level,
+    "clear-variable-monitoring": _clear_monitoring,
+    "get-monitoring-report": _monitoring_report,
+    "customer-information": _customer_information,
+    "publish-firmware": _publish_firmware,
+    "unpublish-firmware": _unpublish_firmware,
+    "get-charging-profiles": _get_profiles,
 }
-LIST_RESULTS = {"GetVariables": "getVariableResult", "SetVariables": "setVariableResult"}
+LIST_RESULTS = {
+    "GetVariables": "getVariableResult",
+    "SetVariables": "setVariableResult",
+    "SetVariableMonitoring": "setMonitoringResult",
+    "ClearVariableMonitoring": "clearMonitoringResult",
+}
+
+
+FOLLOW = {
+    "update-firmware": frozenset({"FirmwareStatusNotification"}),
+    "get-diagnostics": frozenset({"LogStatusNotification"}),
+    "get-log": frozenset({"LogStatusNotification"}),
+    "get-base-report": frozenset({"NotifyReport"}),
+    "get-report": frozenset({"NotifyReport"}),
+    "get-monitoring-report": frozenset({"NotifyMonitoringReport"}),
+    "customer-information": frozenset({"NotifyCustomerInformation"}),
+    "get-display-messages": frozenset({"NotifyDisplayMessages"}),
+    "get-charging-profiles": frozenset({"ReportChargingProfiles"}),
+    "publish-firmware": frozenset({"PublishFirmwareStatusNotification"}),
+}
 
 
 class V201Commands(TableCodec):
@@ -268,6 +433,7 @@ class V201Commands(TableCodec):
     version = "2.0.1"
     encoders = ENCODERS
     instead = INSTEAD
+    follow = FOLLOW
     commands = frozenset(ENCODERS)
 
     def status_of(self, command: str, response: dict[str, Any]) -> str:
@@ -277,7 +443,11 @@ class V201Commands(TableCodec):
         for key in LIST_RESULTS.values():
             results = response.get(key)
             if isinstance(results, list) and results:
-                statuses = {r.get("attributeStatus") for r in results if isinstance(r, dict)}
+                statuses = {
+                    r.get("attributeStatus", r.get("status"))
+                    for r in results
+                    if isinstance(r, dict)
+                }
                 only = statuses.pop() if len(statuses) == 1 else None
                 return only if isinstance(only, str) else "Mixed"
         return "OK"

@@ -10,7 +10,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from steppe.domain.transactions.models import ENERGY_REGISTER, Sample
+from steppe.domain.transactions.models import ENERGY_REGISTER, Sample, SignedValue
 from steppe.ocpp.timestamps import parse_timestamp
 from steppe.ocpp.v16.samples import ONE, SCALE
 
@@ -53,3 +53,25 @@ def to_samples(meter_values: list[dict[str, Any]]) -> list[Sample]:
             if sample is not None:
                 samples.append(sample)
     return samples
+
+
+def to_signed(meter_values: list[dict[str, Any]]) -> list[SignedValue]:
+    """Every `signedMeterValue`, as received (the sampled value's number is a Sample too)."""
+    signed: list[SignedValue] = []
+    for meter_value in meter_values:
+        for sampled in meter_value["sampledValue"]:
+            value = sampled.get("signedMeterValue")
+            if value is None:
+                continue
+            signed.append(
+                SignedValue(
+                    timestamp=parse_timestamp(meter_value["timestamp"]),
+                    format=value["encodingMethod"],
+                    data=value["signedMeterData"],
+                    measurand=sampled.get("measurand", ""),
+                    context=sampled.get("context", ""),
+                    signing_method=value["signingMethod"],
+                    public_key=value.get("publicKey") or None,
+                )
+            )
+    return signed

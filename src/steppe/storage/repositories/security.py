@@ -45,3 +45,21 @@ async def certificates_of(conn: AsyncConnection, station_id: str) -> Sequence[Ro
         .order_by(issued_certificates.c.id.desc())
     )
     return (await conn.execute(query)).mappings().all()
+
+
+async def by_serial(conn: AsyncConnection, serial_hex: str, kind: str) -> RowMapping | None:
+    """A certificate Steppe issued, by its serial (hex, no leading zeros) and the CA's kind."""
+    query = select(issued_certificates).where(
+        (issued_certificates.c.serial == serial_hex.lower().lstrip("0"))
+        & (issued_certificates.c.kind == kind)
+    )
+    return (await conn.execute(query)).mappings().first()
+
+
+async def revoke(conn: AsyncConnection, serial_hex: str, at: Any) -> int:
+    result = await conn.execute(
+        issued_certificates.update()
+        .where(issued_certificates.c.serial == serial_hex.lower().lstrip("0"))
+        .values(revoked_at=at)
+    )
+    return int(result.rowcount)

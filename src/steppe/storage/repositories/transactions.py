@@ -36,6 +36,36 @@ async def get_by_ocpp_id(conn: AsyncConnection, station_id: str, ocpp_id: str) -
     return result.mappings().first()
 
 
+async def get_by_station_tx_id(
+    conn: AsyncConnection, station_id: str, station_tx_id: str
+) -> RowMapping | None:
+    """The newest transaction a 1.6 station numbered itself (it ran offline) with this id."""
+    result = await conn.execute(
+        select(transactions)
+        .where(
+            (transactions.c.station_id == station_id)
+            & (transactions.c.station_tx_id == station_tx_id)
+        )
+        .order_by(transactions.c.id.desc())
+        .limit(1)
+    )
+    return result.mappings().first()
+
+
+async def find_offline_stop(
+    conn: AsyncConnection, station_id: str, station_tx_id: str, stopped_at: datetime
+) -> RowMapping | None:
+    """The transaction an earlier copy of this offline stop (same station id, same end) made."""
+    result = await conn.execute(
+        select(transactions).where(
+            (transactions.c.station_id == station_id)
+            & (transactions.c.station_tx_id == station_tx_id)
+            & (transactions.c.stopped_at == stopped_at)
+        )
+    )
+    return result.mappings().first()
+
+
 async def find_by_api_id(conn: AsyncConnection, api_id: str) -> RowMapping | None:
     """A transaction by the id the API shows (the charger's id; 1.6 ids are numbers)."""
     result = await conn.execute(

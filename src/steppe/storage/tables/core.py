@@ -89,9 +89,13 @@ transactions = Table(
     ),
     Column("ocpp_id", String(36), nullable=True),
     Column("station_id", String(48), nullable=False),
+    # The id a 1.6 station gave a transaction Steppe never numbered (it ran offline): a resent
+    # stop or meter value names the transaction by it (migration 0008).
+    Column("station_tx_id", String(36), nullable=True),
     Column("evse_id", Integer, nullable=False),
     Column("connector_id", Integer, nullable=False),
     Column("id_token", String(36), nullable=True),
+    Column("id_token_type", String(20), nullable=True),
     Column("status", String(16), nullable=False),
     Column("started_at", UtcDateTime, nullable=True),
     Column("stopped_at", UtcDateTime, nullable=True),
@@ -111,6 +115,7 @@ transactions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("station_id", "ocpp_id", name="uq_transactions_station_ocpp_id"),
+    Index("ix_transactions_station_tx", "station_id", "station_tx_id"),
     Index("ix_transactions_station_started", "station_id", "started_at"),
     Index("ix_transactions_status", "status"),
     Index("ix_transactions_id_token", "id_token"),
@@ -132,6 +137,10 @@ meter_values = Table(
     Column("context", String(24), nullable=False, server_default=""),
     Column("unit", String(12), nullable=False, server_default=""),
     Column("value", String(40), nullable=False),
+    # A sample sent again for the same key with another value corrects the stored one: the
+    # value it replaced and how many corrections it had (migration 0008).
+    Column("replaced_value", String(40), nullable=True),
+    Column("revisions", Integer, nullable=False, server_default="0"),
     # Led by the timestamp: new samples land at the index's right-hand edge (migration 0006).
     UniqueConstraint(
         "timestamp",
@@ -144,4 +153,29 @@ meter_values = Table(
         name="uq_meter_values_sample",
     ),
     Index("ix_meter_values_transaction", "transaction_id"),
+)
+
+# The columns of the samples' unique key: a sample with the same key is the same measurement.
+SAMPLE_KEY = ("timestamp", "station_id", "evse_id", "measurand", "phase", "location", "context")
+
+# Signed meter readings (OCMF, 2.0.1 signedMeterValue) exactly as the station sent them, for
+# transparency software to check against the meter's public key.
+signed_meter_values = Table(
+    "signed_meter_values",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("station_id", String(48), nullable=False),
+    Column("evse_id", Integer, nullable=False),
+    Column("transaction_id", BigInteger, nullable=True),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Column("measurand", String(48), nullable=False, server_default=""),
+    Column("context", String(24), nullable=False, server_default=""),
+    # 1.6: OCMF when the value says so, else SignedData; 2.0.1: the encodingMethod (OCMF, EDL, ...)
+    Column("format", String(50), nullable=False),
+    Column("signing_method", String(50), nullable=False, server_default=""),
+    Column("public_key", Text, nullable=True),
+    Column("data", Text, nullable=False),
+    Index("ix_signed_meter_values_transaction", "transaction_id"),
 )

@@ -19,7 +19,13 @@ issued_certificates = Table(
     Column("not_after", UtcDateTime, nullable=False),
     Column("certificate_pem", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # "station" (the CSMS CA, SignCertificate for the OCPP connection) or "v2g" (the V2G
+    # sub-CA, ISO 15118 SECC certificates); a revoked one is answered REVOKED over OCSP.
+    Column("kind", String(8), nullable=False, server_default="station"),
+    Column("issuer_key_hash", String(64), nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
     Index("ix_issued_certificates_station", "station_id", "id"),
+    Index("ix_issued_certificates_serial", "serial"),
 )
 
 security_events = Table(
