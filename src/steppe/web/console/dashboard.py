@@ -57,10 +57,12 @@ async def dashboard(request: Request, who: Staff) -> Response:
 
 
 @router.get("/map.json")
-async def map_points(request: Request, who: Staff) -> Response:
+async def map_points(request: Request, who: Staff, station_id: str | None = None) -> Response:
     """Every located station with its state, for the map (the page loads it after itself)."""
     context = web(request)
     points = await context.services.reports.map_points(context.presence.connected_ids())
+    if station_id is not None:
+        points = [p for p in points if p.station_id == station_id]
     body = [
         {
             "id": p.station_id,
