@@ -198,6 +198,15 @@ class NetworkReport:
         ]
         return StationPage(stations, total, offset, limit)
 
+    async def time_zones(self, station_ids: Sequence[str]) -> dict[str, str | None]:
+        """Each station's IANA time zone (None when it has none or no longer exists)."""
+        wanted = sorted(set(station_ids))
+        if not wanted:
+            return {}
+        async with self._db.connect() as conn:
+            rows = await stations_repo.by_ids(conn, wanted)
+        return {sid: (rows[sid]["time_zone"] if sid in rows else None) for sid in wanted}
+
     async def live_readings(self, transaction_pks: Sequence[int]) -> dict[int, LiveReading]:
         """The newest energy and power reading of each of these transactions."""
         async with self._db.connect() as conn:

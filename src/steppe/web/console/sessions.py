@@ -27,14 +27,7 @@ PAGE = 50
 
 async def _zones(request: Request, station_ids: Sequence[str]) -> dict[str, str | None]:
     """Each station's time zone, to show its times in it."""
-    services = web(request).services
-    zones: dict[str, str | None] = {}
-    for station_id in sorted(set(station_ids)):
-        try:
-            zones[station_id] = (await services.tariffs.place(station_id)).time_zone
-        except Exception:  # a station removed since: its times are shown in UTC
-            zones[station_id] = None
-    return zones
+    return await web(request).services.reports.time_zones(station_ids)
 
 
 async def _live_values(request: Request) -> dict[str, Any]:
