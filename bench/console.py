@@ -127,14 +127,33 @@ async def fill(url: str, station_count: int, tx_count: int, log: Callable[[str],
                     "status": "Accepted",
                     "created_at": now,
                     "updated_at": now,
-                }  # fmt: skip
+                }
                 for n in range(10_000)
             ],
         )
-        body = {"id": "DAY", "currency": "KZT",
-                "elements": [{"price_components": [{"type": "ENERGY", "price": "80", "vat": "16", "step_size": 1}]}]}  # fmt: skip
-        await insert(tariffs, [{"id": "DAY", "currency": "KZT", "body": json.dumps(body),
-                                "created_at": now, "updated_at": now}])  # fmt: skip
+        body = {
+            "id": "DAY",
+            "currency": "KZT",
+            "elements": [
+                {
+                    "price_components": [
+                        {"type": "ENERGY", "price": "80", "vat": "16", "step_size": 1}
+                    ]
+                }
+            ],
+        }
+        await insert(
+            tariffs,
+            [
+                {
+                    "id": "DAY",
+                    "currency": "KZT",
+                    "body": json.dumps(body),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
         await insert(
             tariff_assignments,
             [
@@ -145,7 +164,7 @@ async def fill(url: str, station_count: int, tx_count: int, log: Callable[[str],
                     "updated_at": now,
                 }
                 for n in range(station_count)
-            ],  # fmt: skip
+            ],
         )
         log(f"  stations, connectors, cards, tariffs: {time.perf_counter() - started:.0f} s")
         year = 365 * 86400
@@ -176,7 +195,7 @@ async def fill(url: str, station_count: int, tx_count: int, log: Callable[[str],
                     "closed_by": None if active else "station",
                     "created_at": begin,
                     "updated_at": end or begin,
-                }  # fmt: skip
+                }
             )
             if end is not None and pk % 5 == 0:
                 excl = (energy / 1000) * 80
@@ -195,7 +214,7 @@ async def fill(url: str, station_count: int, tx_count: int, log: Callable[[str],
                             {"transaction_id": str(pk), "evse_id": 1, "total_energy_wh": energy}
                         ),
                         "created_at": end,
-                    }  # fmt: skip
+                    }
                 )
             if len(batch) >= 20_000:
                 await insert(transactions, batch, chunk=20_000)
@@ -207,9 +226,17 @@ async def fill(url: str, station_count: int, tx_count: int, log: Callable[[str],
         for pk in range(tx_count - 99, tx_count + 1):
             for step in range(30):
                 at = now - timedelta(minutes=30 - step)
-                samples.append({"station_id": "ST-00001", "evse_id": 1, "transaction_id": pk,
-                                "timestamp": at + timedelta(microseconds=pk), "measurand": "Energy.Active.Import.Register",
-                                "unit": "Wh", "value": str(1000 + step * 500)})  # fmt: skip
+                samples.append(
+                    {
+                        "station_id": "ST-00001",
+                        "evse_id": 1,
+                        "transaction_id": pk,
+                        "timestamp": at + timedelta(microseconds=pk),
+                        "measurand": "Energy.Active.Import.Register",
+                        "unit": "Wh",
+                        "value": str(1000 + step * 500),
+                    }
+                )
         await insert(meter_values, samples)
         await insert(
             audit_log,
@@ -225,7 +252,7 @@ async def fill(url: str, station_count: int, tx_count: int, log: Callable[[str],
                     "finished_at": now,
                 }
                 for n in range(10_000)
-            ],  # fmt: skip
+            ],
         )
         log(f"  filled in {time.perf_counter() - started:.0f} s")
     finally:
@@ -258,8 +285,14 @@ PAGES = (
 async def measure(
     url: str, rounds: int, tx_count: int, log: Callable[[str], None]
 ) -> dict[str, tuple[float, float]]:
-    settings = Settings(host="127.0.0.1", http_port=0, ocpp_port=0, database_url=url,
-                        user_password_hash_cost=10, log_level="WARNING")  # fmt: skip
+    settings = Settings(
+        host="127.0.0.1",
+        http_port=0,
+        ocpp_port=0,
+        database_url=url,
+        user_password_hash_cost=10,
+        log_level="WARNING",
+    )
     out: dict[str, tuple[float, float]] = {}
     async with running(build(settings)) as app:
         await app.services.users.create("bench@steppe.kz", PASSWORD, "admin")
@@ -283,7 +316,7 @@ async def measure(
                     assert answer.status_code == 200, path
             for path, values in timings.items():
                 values.sort()
-                p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+                p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
                 out[path] = (statistics.median(values), p95)
     return out
 
@@ -321,8 +354,12 @@ async def main() -> int:
     parser.add_argument("--stations", type=int, default=10_000)
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--postgres-url", default=os.environ.get(
-        "STEPPE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))  # fmt: skip
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get(
+            "STEPPE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+        ),
+    )
     args = parser.parse_args()
     results: dict[str, dict[str, tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as folder:
