@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 from fastapi import Depends, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from steppe.web.console.visitors import Visitor, console_router, render, staff, web
 
@@ -63,15 +64,8 @@ async def map_points(request: Request, who: Staff, station_id: str | None = None
     points = await context.services.reports.map_points(context.presence.connected_ids())
     if station_id is not None:
         points = [p for p in points if p.station_id == station_id]
-    body = [
-        {
-            "id": p.station_id,
-            "name": p.name or p.station_id,
-            "city": p.city,
-            "lat": p.latitude,
-            "lon": p.longitude,
-            "state": p.state,
-        }
-        for p in points
-    ]
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    # Compact rows: [id, name, city, latitude, longitude, state] (10,000 stations are ~600 KB).
+    body = [[p.station_id, p.name, p.city, p.latitude, p.longitude, p.state] for p in points]
+    return Response(
+        orjson.dumps(body), media_type="application/json", headers={"Cache-Control": "no-store"}
+    )
