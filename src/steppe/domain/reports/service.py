@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from time import monotonic
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from steppe.domain.ports import Clock
@@ -29,7 +30,7 @@ STATION_STATES = ("online", "offline", "faulted", "pending")
 PAST_DAYS_FOR = 300.0
 # The stations' positions and faults for the map are read again after this many seconds (who is
 # online is applied on every request).
-MAP_FOR = 10.0
+MAP_FOR = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +68,16 @@ class Overview:
         return sorted({c for day in self.days for c in day.revenue})
 
 
-@dataclass(frozen=True, slots=True)
-class MapPoint:
+class MapPoint(NamedTuple):
     station_id: str
     name: str | None
     city: str | None
     latitude: float
     longitude: float
     state: str  # online, offline, faulted or pending
+
+    def with_state(self, state: str) -> MapPoint:
+        return self._replace(state=state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +116,7 @@ class NetworkReport:
         self._clock = clock
         # (zone, first day, today) -> (read at, figures of the days before today)
         self._past: dict[tuple[str, date, date], tuple[float, list[DayFigures]]] = {}
-        self._map: tuple[float, list[tuple[str, str | None, str | None, float, float, str]]]
-        self._map = (-MAP_FOR, [])
+        self._map: tuple[float, list[MapPoint]] = (-MAP_FOR, [])  # state "" until applied
 
     async def _days(self, zone: ZoneInfo, first: date, last: date) -> list[DayFigures]:
         """Energy and revenue of each day from `first` to `last` inclusive, in `zone`."""
@@ -180,21 +182,20 @@ class NetworkReport:
         now = monotonic()
         if now - self._map[0] >= MAP_FOR:
             async with self._db.connect() as conn:
-                rows = await repo.map_points(conn)
+                rows, faulted = await repo.map_points(conn)
             located = []
-            for station_id, name, city, lat, lon, registration, faulted in rows:
+            for station_id, name, city, lat, lon, registration, status in rows:
                 try:
                     latitude, longitude = float(lat), float(lon)
                 except ValueError:
                     continue
-                fixed = "pending" if registration == "pending" else ("faulted" if faulted else "")
-                located.append((station_id, name, city, latitude, longitude, fixed))
+                broken = status == repo.FAULTED or station_id in faulted
+                fixed = "pending" if registration == "pending" else ("faulted" if broken else "")
+                located.append(MapPoint(station_id, name, city, latitude, longitude, fixed))
             self._map = (now, located)
         return [
-            MapPoint(
-                sid, name, city, lat, lon, fixed or ("online" if sid in connected else "offline")
-            )
-            for sid, name, city, lat, lon, fixed in self._map[1]
+            p if p.state else p.with_state("online" if p.station_id in connected else "offline")
+            for p in self._map[1]
         ]
 
     async def cities(self) -> list[str]:

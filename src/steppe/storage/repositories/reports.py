@@ -85,19 +85,22 @@ async def hourly_revenue(
     return [(row[0], row[1], int(row[2] or 0)) for row in (await conn.execute(query)).all()]
 
 
-async def map_points(conn: AsyncConnection) -> Sequence[Any]:
-    """Every station that has a position: (id, name, city, latitude, longitude, registration,
-    faulted) tuples."""
-    query = select(
+async def map_points(conn: AsyncConnection) -> tuple[Sequence[Any], set[str]]:
+    """Every station that has a position, as (id, name, city, latitude, longitude,
+    registration, status) tuples, and the ids of stations with a faulted connector (two plain
+    queries: for 10,000 stations cheaper than asking each row about its connectors)."""
+    located = select(
         stations.c.id,
         stations.c.name,
         stations.c.city,
         stations.c.latitude,
         stations.c.longitude,
         stations.c.registration,
-        _faulted_condition().label("faulted"),
+        stations.c.status,
     ).where(stations.c.latitude.is_not(None) & stations.c.longitude.is_not(None))
-    return (await conn.execute(query)).all()
+    faulted = select(connectors.c.station_id).where(connectors.c.status == FAULTED).distinct()
+    rows = (await conn.execute(located)).all()
+    return rows, set((await conn.execute(faulted)).scalars().all())
 
 
 async def cities(conn: AsyncConnection) -> list[str]:

@@ -63,9 +63,9 @@ async def map_points(request: Request, who: Staff, station_id: str | None = None
     context = web(request)
     points = await context.services.reports.map_points(context.presence.connected_ids())
     if station_id is not None:
-        points = [p for p in points if p.station_id == station_id]
+        points = [point for point in points if point.station_id == station_id]
     # Compact rows: [id, name, city, latitude, longitude, state] (10,000 stations are ~600 KB).
-    body = [[p.station_id, p.name, p.city, p.latitude, p.longitude, p.state] for p in points]
+    body = [list(point) for point in points]
     return Response(
         orjson.dumps(body), media_type="application/json", headers={"Cache-Control": "no-store"}
     )
