@@ -31,6 +31,9 @@ PAST_DAYS_FOR = 300.0
 # The stations' positions and faults for the map are read again after this many seconds (who is
 # online is applied on every request).
 MAP_FOR = 30.0
+# Up to this many connected stations, the online and offline filters go to the database as a
+# list of ids; beyond it (a statement takes at most 32,766 values) they are applied here.
+MOST_LISTED = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +209,7 @@ class NetworkReport:
         self, where: StationFilter, connected: frozenset[str], *, offset: int, limit: int
     ) -> StationPage:
         """One page of the stations matching `where`, with their connectors."""
-        filters = {
+        filters: dict[str, object] = {
             "text": where.text,
             "city": where.city,
             "standard": where.standard,
@@ -214,8 +217,12 @@ class NetworkReport:
             "faulted": where.state == "faulted",
             "pending": where.state == "pending",
         }
+        if where.state == "online" and len(connected) <= MOST_LISTED:
+            filters["among"] = sorted(connected)
+        elif where.state == "offline" and len(connected) <= MOST_LISTED:
+            filters["besides"] = sorted(connected)
         async with self._db.connect() as conn:
-            if where.state in ("online", "offline"):
+            if where.state in ("online", "offline") and len(connected) > MOST_LISTED:
                 # The database does not know who is online: filter the matching ids here.
                 ids = await repo.search_ids(conn, **filters)
                 online = where.state == "online"

@@ -122,6 +122,8 @@ def _search(
     ocpp_version: str | None,
     faulted: bool,
     pending: bool,
+    among: Sequence[str] | None = None,
+    besides: Sequence[str] | None = None,
 ) -> Select[Any]:
     if text:
         pattern = f"%{text.replace('%', '').replace('_', '')}%"
@@ -146,6 +148,10 @@ def _search(
         query = query.where(_faulted_condition())
     if pending:
         query = query.where(stations.c.registration == "pending")
+    if among is not None:
+        query = query.where(stations.c.id.in_(list(among)))
+    if besides:
+        query = query.where(stations.c.id.not_in(list(besides)))
     return query
 
 
