@@ -30,7 +30,7 @@ STATION_STATES = ("online", "offline", "faulted", "pending")
 PAST_DAYS_FOR = 300.0
 # The stations' positions and faults for the map are read again after this many seconds (who is
 # online is applied on every request).
-MAP_FOR = 30.0
+MAP_FOR = 60.0
 # Up to this many connected stations, the online and offline filters go to the database as a
 # list of ids; beyond it (a statement takes at most 32,766 values) they are applied here.
 MOST_LISTED = 20_000

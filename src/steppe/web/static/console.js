@@ -97,18 +97,10 @@
     if (!row || data.meter_wh == null) { return; }
     var start = Number(row.dataset.meterStart || data.meter_wh);
     var energy = Math.max(Number(data.meter_wh) - start, 0);
-    var now = Date.parse(event.at) || Date.now();
-    var previous = Number(row.dataset.lastWh);
-    var previousAt = Number(row.dataset.lastAt);
     var cell = row.querySelector('[data-field="energy"]');
     if (cell) { cell.textContent = number(energy / 1000, 2); }
-    if (!isNaN(previous) && previousAt && now > previousAt && row.dataset.lastWh !== "") {
-      var watts = (Number(data.meter_wh) - previous) * 3600000 / (now - previousAt);
-      var power = row.querySelector('[data-field="power"]');
-      if (power && watts >= 0) { power.textContent = number(watts / 1000, 1); }
-    }
-    row.dataset.lastWh = String(data.meter_wh);
-    row.dataset.lastAt = String(now);
+    var power = row.querySelector('[data-field="power"]');
+    if (power && data.power_w != null) { power.textContent = number(Number(data.power_w) / 1000, 1); }
     if (data.cost && data.cost.incl_vat != null) {
       var cost = row.querySelector('[data-field="cost"]');
       if (cost) { cost.textContent = money(data.cost.incl_vat, data.cost.currency); }
