@@ -19,7 +19,11 @@ module are drawn with the module that holds them::
     │   ├── pki.authority.CsrRefused                  a CSR Steppe will not sign
     │   └── domain.webhooks.destinations.DestinationRefused   a webhook to a non-public address
     ├── Forbidden                 authenticated but not allowed                           403
-    │   └── domain.security.service.SigningUnavailable    no CA key to sign with
+    │   ├── domain.security.service.SigningUnavailable    no CA key to sign with
+    │   ├── domain.users.service.SignInRefused            wrong email or password, disabled user
+    │   │   └── domain.users.service.SignInThrottled      too many failures: wait and retry
+    │   ├── web.console.visitors.NotAllowed               the user's role does not allow it
+    │   └── web.console.visitors.FormRefused              a form without its (right) CSRF token
     ├── CommandTimeout            a charger did not answer in time                        504
     ├── StationRejectedCall       a charger answered Steppe's call with a CALLERROR       502
     ├── StorageUnavailable        the database cannot be reached; nothing acknowledged    503
@@ -30,6 +34,8 @@ module are drawn with the module that holds them::
     ├── storage.group_commit.NeedsConnection          a dry-run batch met a statement; the
     │                                                 batch runs the usual way (stays inside)
     ├── api.errors.ApiError       an HTTP answer the API decides itself (status, code)
+    ├── web.console.visitors.SignInNeeded             a console page without a session: sign in
+    ├── web.assets.AssetError                         a front-end library missing or not as pinned
     ├── simulator.link.CallRefused                    a simulated charger's call was refused
     ├── simulator.charger.ChargerStopped              a simulated charger was told to stop
     ├── simulator.lean.HandshakeFailed                the lean client's upgrade was refused

@@ -18,9 +18,12 @@ from steppe.api.routers import reservations as reservation_routes
 from steppe.api.routers import security as security_routes
 from steppe.api.routers import station_reports as station_report_routes
 from steppe.api.routers import tariffs as tariff_routes
+from steppe.web import app as pages
+from steppe.web.context import WebContext
 
 
-def create_api(context: ApiContext) -> FastAPI:
+def create_api(context: ApiContext, web: WebContext) -> FastAPI:
+    """The HTTP application: the API under /api/v1 and the console's pages (web/) beside it."""
     app = FastAPI(
         title="Steppe operator API",
         version=__version__,
@@ -41,4 +44,5 @@ def create_api(context: ApiContext) -> FastAPI:
     app.include_router(local_list_routes.router)
     app.include_router(firmware_routes.router)
     app.include_router(station_report_routes.router)
+    pages.install(app, web)
     return app

@@ -9,11 +9,14 @@ the gateway, then what the HTTP side reads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from steppe.api.auth import Authenticator, FailedAttempts
 from steppe.api.context import ApiContext
 from steppe.app.metrics import MetricsEndpoint
+from steppe.app.presence import RegistryPresence
 from steppe.config import Settings
+from steppe.domain.audit.service import AuditTrail
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
 from steppe.domain.charging_profiles.service import ChargingProfileService
@@ -32,6 +35,7 @@ from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.monitoring.service import MonitoringService
 from steppe.domain.plug_and_charge.local import LocalContractCertificates
 from steppe.domain.ports import Clock, CommandSender, SystemClock
+from steppe.domain.reports.service import NetworkReport
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
@@ -43,6 +47,7 @@ from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.reconcile import OpenTransactionCheck
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
+from steppe.domain.users.service import SignInRules, UserService
 from steppe.domain.webhooks.destinations import DestinationPolicy
 from steppe.domain.webhooks.sender import WebhookSender
 from steppe.domain.webhooks.service import WebhookService
@@ -61,6 +66,7 @@ from steppe.ocpp.versions import OcppVersion
 from steppe.pki.files import load_authority, load_v2g_chain
 from steppe.storage.db import Database
 from steppe.storage.group_commit import GroupCommitter
+from steppe.web.context import WebContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +81,7 @@ class Steppe:
     ocpp: OcppServer
     webhook_sender: WebhookSender
     api_context: ApiContext
+    web_context: WebContext
     ports: Ports
 
     @property
@@ -140,7 +147,10 @@ def build(
     failures = FailedAttempts(settings.api_auth_failures, settings.api_auth_lockout_seconds)
     authenticator = Authenticator(settings.admin_token, services.keys, failures)
     api_context = ApiContext(settings, services, registry, metrics, authenticator)
-    return Steppe(settings, db, committer, services, registry, ocpp, sender, api_context, Ports())
+    web_context = WebContext(settings, services, RegistryPresence(registry), api_context.readiness)
+    return Steppe(
+        settings, db, committer, services, registry, ocpp, sender, api_context, web_context, Ports()
+    )
 
 
 def build_services(
@@ -253,4 +263,18 @@ def build_services(
             db, committer, clock, v2g, organization=settings.operator_name
         ),
         open_transactions=OpenTransactionCheck(transactions, commands, connections, bus),
+        users=UserService(db, clock, sign_in_rules(settings)),
+        audit=AuditTrail(db, clock),
+        reports=NetworkReport(db, clock),
+    )
+
+
+def sign_in_rules(settings: Settings) -> SignInRules:
+    """How staff sign in to the console: password hash cost, session lengths, lockouts."""
+    return SignInRules(
+        hash_cost=settings.user_password_hash_cost,
+        idle_timeout=timedelta(seconds=settings.console_idle_timeout),
+        max_age=timedelta(seconds=settings.console_session_max_age),
+        lockout_failures=settings.console_lockout_failures,
+        lockout=timedelta(seconds=settings.console_lockout_seconds),
     )

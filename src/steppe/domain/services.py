@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from steppe.domain.audit.service import AuditTrail
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
 from steppe.domain.charging_profiles.service import ChargingProfileService
@@ -25,6 +26,7 @@ from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.monitoring.service import MonitoringService
 from steppe.domain.plug_and_charge.ports import ContractCertificates
 from steppe.domain.ports import Clock
+from steppe.domain.reports.service import NetworkReport
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.security.service import SecurityService
 from steppe.domain.stations.connectors import ConnectorLayout
@@ -34,6 +36,7 @@ from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.reconcile import OpenTransactionCheck
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
+from steppe.domain.users.service import UserService
 from steppe.domain.webhooks.service import WebhookService
 
 
@@ -66,3 +69,6 @@ class Services:
     data_transfers: DataTransferService
     plug_and_charge: ContractCertificates
     open_transactions: OpenTransactionCheck
+    users: UserService  # staff accounts of the console and their sessions
+    audit: AuditTrail  # changes people make, beside the commands' own audit
+    reports: NetworkReport  # network-wide figures and searches for the console

@@ -41,6 +41,9 @@ MAX_REMEMBERED_PER_STATION = 64
 # The running cost on `transaction.updated` is recomputed at most this often per transaction
 # (it reads the session's samples); in between the last figure is repeated.
 RUNNING_COST_EVERY = 60.0
+# Until a running transaction can be priced (no samples yet), it is asked again this often.
+UNKNOWN_COST_EVERY = 5.0
+POWER = "Power.Active.Import"  # whole-meter power samples, in W
 MAX_RUNNING_COSTS = 50_000
 
 
@@ -228,10 +231,12 @@ class TransactionService:
         updated = EventType.TRANSACTION_UPDATED
         if ocpp_id is not None and pk is not None and self._bus.listening(updated):
             readings = energy_register_wh(tuple(samples))
+            powers = [s for s in samples if s.measurand == POWER and not s.phase]
             update: dict[str, Any] = {
                 "transaction_id": ocpp_id,
                 "evse_id": evse_id,
                 "meter_wh": readings[-1][1] if readings else None,
+                "power_w": str(max(powers, key=lambda s: s.timestamp).value) if powers else None,
                 "samples": len(samples),
                 "cost": await self.running_cost_of(pk),  # only priced when someone listens
             }
@@ -241,8 +246,10 @@ class TransactionService:
         """The running cost of an active transaction, recomputed at most every minute."""
         now = time.monotonic()
         cached = self._costs.get(pk)
-        if cached is not None and now - cached[0] < RUNNING_COST_EVERY:
-            return cached[1]
+        if cached is not None:
+            every = RUNNING_COST_EVERY if cached[1] is not None else UNKNOWN_COST_EVERY
+            if now - cached[0] < every:
+                return cached[1]
         cost = await self._cost_source.running_cost(pk)
         if len(self._costs) >= MAX_RUNNING_COSTS:
             self._costs.pop(next(iter(self._costs)))

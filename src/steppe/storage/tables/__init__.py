@@ -11,6 +11,7 @@ from steppe.storage.tables import (
     security,
     station_state,
     tariffs,
+    users,
 )
 from steppe.storage.tables.base import metadata
 
@@ -22,4 +23,5 @@ __all__ = [
     "security",
     "station_state",
     "tariffs",
+    "users",
 ]
