@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(10.0, gt=0, description="seconds to wait for a receiver")
     events_heartbeat: float = Field(15.0, gt=0, description="seconds between SSE keepalives")
 
+    # OCPI roaming (Steppe as a CPO); see docs/ocpi.md.
+    ocpi_country_code: str = Field("KZ", pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2")
+    ocpi_party_id: str = Field("STP", pattern=r"^[A-Z0-9]{3}$", description="OCPI party id")
+    public_url: str | None = Field(
+        None, description="base URL partners reach Steppe's HTTP port at; http://HOST:PORT if unset"
+    )
+    ocpi_authorize_timeout: float = Field(
+        3.0, gt=0, le=30, description="seconds to wait for a partner's real-time authorization"
+    )
+
     # Operations.
     log_level: LogLevel = "INFO"
     log_frames: bool = False

@@ -11,6 +11,7 @@ from steppe.api.routers import cdrs as cdr_routes
 from steppe.api.routers import device_model as device_model_routes
 from steppe.api.routers import health, id_tokens, stations, transactions
 from steppe.api.routers import operator as operator_routes
+from steppe.api.routers import roaming as roaming_routes
 from steppe.api.routers import security as security_routes
 from steppe.api.routers import tariffs as tariff_routes
 
@@ -31,4 +32,5 @@ def create_api(context: ApiContext) -> FastAPI:
     for operator_router in operator_routes.ROUTERS:
         app.include_router(operator_router)
     app.include_router(device_model_routes.router)
+    app.include_router(roaming_routes.router)
     return app

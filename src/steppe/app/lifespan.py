@@ -19,6 +19,7 @@ from steppe.app.background import close_stale_transactions, run_demo
 from steppe.app.parts import Steppe, build
 from steppe.config import Settings
 from steppe.gateway.server import LISTEN_BACKLOG
+from steppe.ocpi.server import create_ocpi_app
 from steppe.storage import migrator
 
 log = logging.getLogger("steppe")
@@ -58,6 +59,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     steppe.ports.ocpp = ocpp_sock.getsockname()[1]
     steppe.ports.http = http_sock.getsockname()[1]
     api = create_api(steppe.api_context)
+    api.mount("/ocpi", create_ocpi_app(steppe.ocpi.context))
     config = uvicorn.Config(
         api, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=3
     )
@@ -67,6 +69,11 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
         webhook_task = group.create_task(steppe.webhook_sender.run(), name="webhooks")
         stale_task = group.create_task(close_stale_transactions(steppe), name="stale-transactions")
         pricing_task = group.create_task(steppe.services.pricing.run(), name="pricing")
+        await steppe.services.roaming.outbox.prepare()  # before chargers and partners come in
+        ocpi_tasks = [
+            group.create_task(steppe.ocpi.worker.run(), name="ocpi-pushes"),
+            group.create_task(steppe.ocpi.relay.run(), name="ocpi-commands"),
+        ]
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
@@ -92,7 +99,10 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             webhook_task.cancel()
             stale_task.cancel()
             pricing_task.cancel()  # what it has not priced stays queued for the next start
+            for task in ocpi_tasks:
+                task.cancel()  # what is not pushed stays in the outbox for the next start
             committer_task.cancel()  # it commits what is still queued before it ends
+    await steppe.ocpi.link.close()
     await steppe.db.close()
 
 

@@ -20,6 +20,12 @@ from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
 from steppe.domain.keys.service import KeyService
 from steppe.domain.ports import Clock, CommandSender, SystemClock
+from steppe.domain.roaming.catalogue import Catalogue
+from steppe.domain.roaming.models import Identity, PartnerLink
+from steppe.domain.roaming.outbox import Outbox
+from steppe.domain.roaming.partners import PartnerService
+from steppe.domain.roaming.service import RoamingService
+from steppe.domain.roaming.tokens import RoamingTokens
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
 from steppe.domain.stations.connectors import ConnectorLayout
@@ -34,6 +40,12 @@ from steppe.gateway.metrics import GatewayMetrics
 from steppe.gateway.registry import ConnectionRegistry
 from steppe.gateway.server import OcppServer
 from steppe.gateway.tasks import TaskSet
+from steppe.ocpi.client import HttpPartnerLink
+from steppe.ocpi.commands import CommandRelay
+from steppe.ocpi.context import OcpiContext
+from steppe.ocpi.mapping import Party
+from steppe.ocpi.objects import ObjectSource
+from steppe.ocpi.worker import PushWorker
 from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.codecs import command_encoders
 from steppe.ocpp.dispatcher import VersionHandlers
@@ -59,6 +71,7 @@ class Steppe:
     webhook_sender: WebhookSender
     api_context: ApiContext
     ports: Ports
+    ocpi: Roaming
 
     @property
     def ocpp_port(self) -> int:
@@ -76,6 +89,16 @@ class Steppe:
     def ocpp_url(self) -> str:
         scheme = "wss" if self.ocpp.tls is not None else "ws"
         return f"{scheme}://{self.settings.host}:{self.ocpp_port}/ocpp"
+
+
+@dataclass(frozen=True, slots=True)
+class Roaming:
+    """The OCPI side: the endpoints' context, the push worker, the command relay, the link."""
+
+    context: OcpiContext
+    worker: PushWorker
+    relay: CommandRelay
+    link: HttpPartnerLink
 
 
 class Ports:
@@ -99,7 +122,17 @@ def build(
     bus = EventBus()
     registry = ConnectionRegistry()  # the live connections: how the domain reaches a station
     tasks = TaskSet()
-    services = build_services(settings, db, committer, bus, clock, registry, schemas)
+    ports = Ports()
+    identity = Identity(
+        settings.ocpi_country_code,
+        settings.ocpi_party_id,
+        settings.operator_name,
+        lambda: settings.public_url or f"http://{settings.host}:{ports.http}",
+    )
+    link = HttpPartnerLink(identity)
+    services = build_services(
+        settings, db, committer, bus, clock, registry, schemas, link=link, identity=identity
+    )
     certificates = CertificateDelivery(services.security, registry, tasks.spawn)
     handlers: dict[OcppVersion, VersionHandlers] = {
         OcppVersion.V16: V16Handlers(services, certificates),
@@ -113,7 +146,17 @@ def build(
     sender = WebhookSender(services.webhooks, bus, timeout=settings.webhook_timeout)
     metrics = MetricsEndpoint(gateway_metrics, registry, committer, services, sender)
     api_context = ApiContext(settings, services, registry, metrics)
-    return Steppe(settings, db, committer, services, registry, ocpp, sender, api_context, Ports())
+    relay = CommandRelay(services, registry)
+    party = Party(settings.ocpi_country_code, settings.ocpi_party_id)
+    roaming = Roaming(
+        OcpiContext(services, registry, relay, identity, settings.call_timeout + 5),
+        PushWorker(services, link, ObjectSource(services, party)),
+        relay,
+        link,
+    )
+    return Steppe(
+        settings, db, committer, services, registry, ocpp, sender, api_context, ports, roaming
+    )
 
 
 def build_services(
@@ -124,9 +167,18 @@ def build_services(
     clock: Clock,
     connections: CommandSender,
     schemas: SchemaRegistry,
+    *,
+    link: PartnerLink,
+    identity: Identity,
 ) -> Services:
     """The domain services, each given the others it relies on."""
-    tokens = TokenService(db, clock)
+    partners = PartnerService(db, clock, link, identity)
+    outbox = Outbox(db, clock, partners)
+    roaming_tokens = RoamingTokens(
+        db, clock, link, partners, timeout=settings.ocpi_authorize_timeout
+    )
+    roaming = RoamingService(partners, roaming_tokens, outbox, Catalogue(db))
+    tokens = TokenService(db, clock, foreign=roaming_tokens)
     stations = StationService(
         db,
         committer,
@@ -135,11 +187,14 @@ def build_services(
         accept_unknown=settings.accept_unknown_stations,
         heartbeat_interval=settings.heartbeat_interval,
         hash_cost=settings.password_hash_cost,
+        changes=outbox,
     )
-    tariffs = TariffService(db, clock)
-    cdrs = CdrService(db, committer, clock, tariffs)
+    tariffs = TariffService(db, clock, changes=outbox)
+    cdrs = CdrService(db, committer, clock, tariffs, made=outbox)
     pricing = PricingQueue(db, committer, clock, cdrs)
-    transactions = TransactionService(db, committer, bus, clock, tokens, ended=pricing, costs=cdrs)
+    transactions = TransactionService(
+        db, committer, bus, clock, tokens, ended=pricing, costs=cdrs, roaming=outbox
+    )
     authority = None
     if settings.tls_ca_file is not None and settings.tls_ca_key_file is not None:
         authority = load_authority(settings.tls_ca_file, settings.tls_ca_key_file)
@@ -147,7 +202,7 @@ def build_services(
         clock=clock,
         bus=bus,
         stations=stations,
-        connectors=ConnectorLayout(db, clock),
+        connectors=ConnectorLayout(db, clock, changes=outbox),
         tokens=tokens,
         tariffs=tariffs,
         transactions=transactions,
@@ -177,4 +232,5 @@ def build_services(
             max_attempts=settings.webhook_max_attempts,
             retry_delay=settings.webhook_retry_delay,
         ),
+        roaming=roaming,
     )

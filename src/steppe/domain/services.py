@@ -15,6 +15,7 @@ from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
 from steppe.domain.keys.service import KeyService
 from steppe.domain.ports import Clock
+from steppe.domain.roaming.service import RoamingService
 from steppe.domain.security.service import SecurityService
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
@@ -42,3 +43,4 @@ class Services:
     commands: CommandService
     keys: KeyService
     webhooks: WebhookService
+    roaming: RoamingService

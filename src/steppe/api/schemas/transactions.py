@@ -29,6 +29,9 @@ class TransactionOut(BaseModel):
     energy_check: str | None
     closed_by: ClosedBy | None
     cost: CostOut | None = Field(None, description="billed cost from the CDR; null without one")
+    roaming_partner_id: str | None = Field(
+        None, description="the OCPI partner whose driver charged (null for Steppe's own tokens)"
+    )
 
     @classmethod
     def of(cls, tx: Transaction, ocpp_version: str | None = None) -> TransactionOut:
@@ -51,6 +54,7 @@ class TransactionOut(BaseModel):
             charging_state=tx.charging_state,
             energy_check=tx.energy_check,
             closed_by=tx.closed_by,
+            roaming_partner_id=tx.roaming_partner_id,
         )
 
 

@@ -85,6 +85,7 @@ class Transaction:
     closed_by: ClosedBy | None
     updated_at: datetime
     meter_last_wh: int | None = None
+    roaming_partner_id: str | None = None  # the OCPI partner whose token started it
 
     @classmethod
     def from_row(cls, row: Any) -> Transaction:
@@ -108,6 +109,7 @@ class Transaction:
             closed_by=None if row["closed_by"] is None else ClosedBy(row["closed_by"]),
             updated_at=row["updated_at"],
             meter_last_wh=row["meter_last_wh"],
+            roaming_partner_id=row["ocpi_partner_id"],
         )
 
 
