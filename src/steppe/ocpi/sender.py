@@ -5,7 +5,9 @@ Sessions and CDRs are only ever the calling partner's own.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -15,6 +17,7 @@ from steppe.domain.roaming import ids
 from steppe.domain.roaming.catalogue import RoamingSession, Site, Window
 from steppe.domain.roaming.models import OCPI_VERSION
 from steppe.domain.services import Services
+from steppe.domain.transactions.models import energy_register_wh
 from steppe.ocpi import mapping
 from steppe.ocpi.context import Context, Registered
 from steppe.ocpi.envelope import (
@@ -119,8 +122,16 @@ async def session_cost(services: Services, rs: RoamingSession) -> Cost | None:
     return Cost(running["currency"], Decimal(running["excl_vat"]), Decimal(running["incl_vat"]))
 
 
-async def session_object(services: Services, rs: RoamingSession, party: mapping.Party) -> dict:  # type: ignore[type-arg]
+async def session_object(
+    services: Services, rs: RoamingSession, party: mapping.Party
+) -> dict[str, Any]:
     cost = await session_cost(services, rs)
+    tx = rs.transaction
+    if tx.status is TransactionStatus.ACTIVE and tx.meter_last_wh is None:
+        # 1.6 keeps the latest register reading in the samples only
+        readings = energy_register_wh(await services.transactions.samples(tx.pk))
+        if readings:
+            rs = replace(rs, transaction=replace(tx, meter_last_wh=readings[-1][1]))
     return mapping.session_json(rs, party, cost, DEFAULT_CURRENCY)
 
 

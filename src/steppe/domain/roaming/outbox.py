@@ -235,8 +235,14 @@ class Outbox:
         ]
         if not done and not later:
             return
+        whole = [
+            _key(item) | {"k_version": item.version}
+            for item in sent
+            if item.full and item.module is Module.SESSIONS
+        ]
         async with self._db.begin() as conn:
             await repo.remove_sent(conn, done)
+            await repo.delivered_whole(conn, whole)
             await repo.postpone(conn, later)
 
 

@@ -83,6 +83,27 @@ async def remove_sent(conn: AsyncConnection, sent: Sequence[Mapping[str, Any]]) 
     await conn.execute(statement, [dict(row) for row in sent])
 
 
+async def delivered_whole(conn: AsyncConnection, sent: Sequence[Mapping[str, Any]]) -> None:
+    """Whole objects were delivered while they changed again: the change left to send needs
+    only a PATCH."""
+    if not sent:
+        return
+    o = ocpi_outbox.c
+    statement = (
+        update(ocpi_outbox)
+        .where(
+            and_(
+                o.partner_id == bindparam("k_partner"),
+                o.module == bindparam("k_module"),
+                o.object_id == bindparam("k_object"),
+                o.version != bindparam("k_version"),
+            )
+        )
+        .values(full=False)
+    )
+    await conn.execute(statement, [dict(row) for row in sent])
+
+
 async def postpone(conn: AsyncConnection, failed: Sequence[Mapping[str, Any]]) -> None:
     """Count failed attempts and set when each row is due again."""
     if not failed:
