@@ -235,6 +235,7 @@ class RoamingTokens:
             raw_token=partner.raw_token,
             params={"type": token.type},
             timeout=self._timeout,
+            to_party=(token.country_code, token.party_id),
         )
         data = answer.data if isinstance(answer.data, dict) else {}
         allowed = data.get("allowed")

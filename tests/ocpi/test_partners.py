@@ -1,0 +1,136 @@
+"""Partners that send bad input, look at others' objects, go down or answer garbage."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+from ocpp.v16 import call
+
+from steppe.app import Steppe
+from tests.e2e.charger import connect_v16
+from tests.ocpi.emsp import StrictEmsp, token_body
+from tests.ocpi.roaming_setup import PASSWORD, STATION, at, eventually, station_with_tariff
+
+
+async def registered(api: httpx.AsyncClient, emsp: StrictEmsp, name: str) -> tuple[str, dict[str, str]]:
+    partner = (await api.post("/api/v1/ocpi/partners", json={"name": name})).json()
+    return partner["id"], await emsp.register(partner["versions_url"], partner["token_a"])
+
+
+async def test_bad_requests_get_ocpi_status_codes(steppe: Steppe, api: httpx.AsyncClient) -> None:
+    """Unknown tokens get 401, malformed bodies 400 with 2001, another party's token 404, a
+    second registration 405, and a partner sees only its own sessions; all as OCPI envelopes."""
+    await station_with_tariff(api)
+    async with StrictEmsp().serving() as emsp, StrictEmsp(party_id="OTH").serving() as other:
+        partner_id, endpoints = await registered(api, emsp, "RU")
+        await registered(api, other, "Other")
+        tokens = endpoints["tokens:RECEIVER"]
+        async with httpx.AsyncClient(timeout=10) as http:
+            unknown = await http.get(endpoints["locations:SENDER"],
+                                     headers={"Authorization": "Token bm9wZQ=="})
+            assert unknown.status_code == 401 and unknown.json()["status_code"] == 2000
+            raw = {"Authorization": f"Token {emsp.token_c}"}  # the raw form older peers send
+            assert (await http.get(endpoints["locations:SENDER"], headers=raw)).status_code == 200
+            broken = await http.put(f"{tokens}/RU/EMS/T1", content=b"{not json",
+                                    headers=emsp.headers())
+            assert broken.status_code == 400 and broken.json()["status_code"] == 2001
+            short = {**token_body("T1"), "contract_id": "x" * 37}
+            too_long = await http.put(f"{tokens}/RU/EMS/T1", json=short, headers=emsp.headers())
+            assert too_long.status_code == 400 and "contract_id" in too_long.json()["status_message"]
+            theirs = await http.put(f"{tokens}/RU/OTH/T1", json={**token_body("T1"),
+                                    "party_id": "OTH"}, headers=emsp.headers())
+            assert theirs.status_code == 404 and theirs.json()["status_code"] == 2004
+            bad_page = await http.get(endpoints["locations:SENDER"], params={"limit": "many"},
+                                      headers=emsp.headers())
+            assert bad_page.status_code == 400 and bad_page.json()["status_code"] == 2001
+            again = await http.post(endpoints["credentials:SENDER"], headers=emsp.headers(),
+                                    json={"token": "x", "url": "http://x/versions", "roles": []})
+            assert again.status_code == 405
+            unknown_location = await http.get(f"{endpoints['locations:SENDER']}/NOPE",
+                                              headers=emsp.headers())
+            assert unknown_location.json()["status_code"] == 2003
+            put = await http.put(f"{tokens}/RU/EMS/04RU0003", params={"type": "RFID"},
+                                 json=token_body("04RU0003"), headers=emsp.headers())
+            assert put.json()["status_code"] == 1000
+            async with connect_v16(steppe.ocpp_url, STATION, PASSWORD) as cp:
+                start = await cp.call(call.StartTransaction(
+                    connector_id=1, id_tag="04RU0003", meter_start=0, timestamp=at(0)))
+                assert start.id_tag_info["status"] == "Accepted"
+            mine = await emsp.pull(endpoints["sessions:SENDER"])
+            assert [s["id"] for s in mine] == [str(start.transaction_id)]
+            other_sees = await other.pull(endpoints["sessions:SENDER"])
+            assert other_sees == []
+            gone = await http.delete(endpoints["credentials:SENDER"], headers=emsp.headers())
+            assert gone.json()["status_code"] == 1000
+            after = await http.get(endpoints["locations:SENDER"], headers=emsp.headers())
+            assert after.status_code == 401
+    listed = {p["id"]: p for p in (await api.get("/api/v1/ocpi/partners")).json()}
+    assert listed[partner_id]["state"] == "unregistered"
+
+
+async def test_real_time_authorization_at_the_owner(steppe: Steppe, api: httpx.AsyncClient) -> None:
+    """A NEVER-whitelisted token is asked at its owner (once, then cached); an owner that is
+    down lets in only ALLOWED_OFFLINE tokens; unknown tokens stay Invalid."""
+    await station_with_tariff(api)
+    async with StrictEmsp().serving() as emsp:
+        _, endpoints = await registered(api, emsp, "RU")
+        tokens = endpoints["tokens:RECEIVER"]
+        emsp.authorizations = {"RT-OK": "ALLOWED", "RT-BLOCKED": "BLOCKED"}
+        async with httpx.AsyncClient(timeout=10) as http:
+            for uid, whitelist in (("RT-OK", "NEVER"), ("RT-BLOCKED", "NEVER"),
+                                   ("RT-OFF", "ALLOWED_OFFLINE"), ("RT-NEVER", "NEVER")):
+                put = await http.put(f"{tokens}/RU/EMS/{uid}", params={"type": "RFID"},
+                                     json=token_body(uid, whitelist=whitelist),
+                                     headers=emsp.headers())
+                assert put.json()["status_code"] == 1000
+        async with connect_v16(steppe.ocpp_url, STATION, PASSWORD) as cp:
+
+            async def status(uid: str) -> str:
+                return str((await cp.call(call.Authorize(id_tag=uid))).id_tag_info["status"])
+
+            assert await status("RT-OK") == "Accepted"
+            assert await status("RT-OK") == "Accepted"
+            assert emsp.asked["RT-OK"] == 1  # the second answer came from the cache
+            assert await status("RT-BLOCKED") == "Blocked"
+            emsp.mode = "down"
+            emsp.authorizations["RT-OFF"] = "ALLOWED"
+            assert await status("RT-OFF") == "Accepted"  # allowed offline
+            assert await status("RT-NEVER") == "Invalid"  # never without its owner's word
+            assert await status("NOBODY") == "Invalid"
+        assert emsp.problems == []
+
+
+async def test_a_partner_down_or_answering_garbage_delays_only_itself(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """One partner answers garbage: its push is retried and its health shows the error; the
+    other partner gets the same push at once; once the first recovers it gets it too."""
+    await station_with_tariff(api)
+    async with StrictEmsp().serving() as bad, StrictEmsp(party_id="GOO").serving() as good:
+        bad_id, _ = await registered(api, bad, "Bad")
+        await registered(api, good, "Good")
+        bad.mode = "garbage"
+        patched = await api.patch(f"/api/v1/stations/{STATION}",
+                                  json={"location": {"name": "Mega Almaty"}})
+        assert patched.status_code == 200, patched.text
+        location = await eventually(lambda: good.locations.get(STATION))
+        assert location["name"] == "Mega Almaty"
+        await eventually(lambda: bad.refused >= 2)  # tried again after a pause
+        listed = {p["id"]: p for p in (await api.get("/api/v1/ocpi/partners")).json()}
+        assert listed[bad_id]["healthy"] is False and listed[bad_id]["queued"] == 1
+        assert "not an OCPI envelope" in listed[bad_id]["last_error"]
+        bad.mode = "ok"
+        await eventually(lambda: bad.locations.get(STATION), timeout=20)
+        assert good.problems == [] and bad.problems == []
+
+
+def test_token_header_forms() -> None:
+    """The base64 form of 2.2.1 and the raw form are both read."""
+    from steppe.ocpi.context import presented_tokens
+
+    token = "abc-123_XYZ"
+    encoded = base64.b64encode(token.encode()).decode()
+    assert presented_tokens(f"Token {encoded}")[0] == token
+    assert token in presented_tokens(f"Token {token}")
+    assert presented_tokens("Bearer x") == []
