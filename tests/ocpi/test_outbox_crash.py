@@ -29,19 +29,27 @@ async def test_killed_server_pushes_its_queue_after_restart_once(
             endpoints = await emsp.register(partner["versions_url"], partner["token_a"])
             async with httpx.AsyncClient(timeout=10) as http:
                 put = await http.put(
-                    f"{endpoints['tokens:RECEIVER']}/RU/EMS/04RU0002", params={"type": "RFID"},
-                    json=token_body("04RU0002"), headers=emsp.headers(),
+                    f"{endpoints['tokens:RECEIVER']}/RU/EMS/04RU0002",
+                    params={"type": "RFID"},
+                    json=token_body("04RU0002"),
+                    headers=emsp.headers(),
                 )
                 assert put.json()["status_code"] == 1000
             async with connect_v16(server.ocpp_url, STATION, PASSWORD) as cp:
-                start = await cp.call(call.StartTransaction(
-                    connector_id=1, id_tag="04RU0002", meter_start=0, timestamp=at(0)))
+                start = await cp.call(
+                    call.StartTransaction(
+                        connector_id=1, id_tag="04RU0002", meter_start=0, timestamp=at(0)
+                    )
+                )
                 assert start.id_tag_info["status"] == "Accepted"
                 session_id = str(start.transaction_id)
                 await eventually(lambda: emsp.sessions.get(session_id))
                 emsp.mode = "down"
-                await cp.call(call.StopTransaction(meter_stop=20000, timestamp=at(30),
-                                                   transaction_id=start.transaction_id))
+                await cp.call(
+                    call.StopTransaction(
+                        meter_stop=20000, timestamp=at(30), transaction_id=start.transaction_id
+                    )
+                )
 
             async def queued() -> set[str]:
                 detail = (await api.get(f"/api/v1/ocpi/partners/{partner['id']}")).json()

@@ -38,17 +38,23 @@ class LiveSteppe:
             self.url = app.http_url
             await self._populate()
             self._ready.set()
-            while not self._stop.is_set():  # noqa: ASYNC110
+            while not self._stop.is_set():
                 await asyncio.sleep(0.05)
 
     async def _populate(self) -> None:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         async with httpx.AsyncClient(base_url=self.url, headers=headers, timeout=10) as api:
             for i in range(STATIONS):
-                location = {"latitude": 43 + i / 100, "longitude": 76.9, "city": "Almaty",
-                            "country": "KZ", "time_zone": "Asia/Almaty"}
-                created = await api.post("/api/v1/stations",
-                                         json={"id": f"P-{i:03d}", "location": location})
+                location = {
+                    "latitude": 43 + i / 100,
+                    "longitude": 76.9,
+                    "city": "Almaty",
+                    "country": "KZ",
+                    "time_zone": "Asia/Almaty",
+                }
+                created = await api.post(
+                    "/api/v1/stations", json={"id": f"P-{i:03d}", "location": location}
+                )
                 assert created.status_code == 201
             partner = (await api.post("/api/v1/ocpi/partners", json={"name": "p"})).json()
             emsp = StrictEmsp()
@@ -72,8 +78,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Clien
     path: Path = tmp_path_factory.mktemp("pages") / "steppe.db"
     with LiveSteppe(f"sqlite+aiosqlite:///{path}") as server:
         headers = StrictEmsp().headers(server.token)
-        with httpx.Client(base_url=f"{server.url}/ocpi/2.2.1", headers=headers,
-                          timeout=10) as client:
+        with httpx.Client(
+            base_url=f"{server.url}/ocpi/2.2.1", headers=headers, timeout=10
+        ) as client:
             everything = client.get("/locations", params={"limit": 1000}).json()["data"]
             assert len(everything) == STATIONS
             yield client, everything
@@ -97,18 +104,30 @@ def walk(client: httpx.Client, params: dict[str, Any]) -> tuple[list[str], list[
         response = client.get(link[link.index("<") + 1 : link.index(">")])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(limit=st.integers(1, 30), offset=st.integers(0, 30), cut=st.integers(0, STATIONS),
-       upper=st.integers(0, STATIONS), windowed=st.booleans())
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    limit=st.integers(1, 30),
+    offset=st.integers(0, 30),
+    cut=st.integers(0, STATIONS),
+    upper=st.integers(0, STATIONS),
+    windowed=st.booleans(),
+)
 def test_pages_cover_each_matching_location_once(
-    live: tuple[httpx.Client, list[Any]], limit: int, offset: int, cut: int, upper: int,
+    live: tuple[httpx.Client, list[Any]],
+    limit: int,
+    offset: int,
+    cut: int,
+    upper: int,
     windowed: bool,
 ) -> None:
     """From any offset, the pages hold each location of the window once, in id order, and
     every page tells the same total."""
     client, everything = live
-    times = sorted(datetime.fromisoformat(loc["last_updated"].replace("Z", "+00:00"))
-                   for loc in everything)
+    times = sorted(
+        datetime.fromisoformat(loc["last_updated"].replace("Z", "+00:00")) for loc in everything
+    )
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     matching = sorted(everything, key=lambda loc: loc["id"])
     if windowed:

@@ -13,7 +13,9 @@ from tests.ocpi.emsp import StrictEmsp, token_body
 from tests.ocpi.roaming_setup import PASSWORD, STATION, at, eventually, station_with_tariff
 
 
-async def registered(api: httpx.AsyncClient, emsp: StrictEmsp, name: str) -> tuple[str, dict[str, str]]:
+async def registered(
+    api: httpx.AsyncClient, emsp: StrictEmsp, name: str
+) -> tuple[str, dict[str, str]]:
     partner = (await api.post("/api/v1/ocpi/partners", json={"name": name})).json()
     return partner["id"], await emsp.register(partner["versions_url"], partner["token_a"])
 
@@ -27,35 +29,54 @@ async def test_bad_requests_get_ocpi_status_codes(steppe: Steppe, api: httpx.Asy
         await registered(api, other, "Other")
         tokens = endpoints["tokens:RECEIVER"]
         async with httpx.AsyncClient(timeout=10) as http:
-            unknown = await http.get(endpoints["locations:SENDER"],
-                                     headers={"Authorization": "Token bm9wZQ=="})
+            unknown = await http.get(
+                endpoints["locations:SENDER"], headers={"Authorization": "Token bm9wZQ=="}
+            )
             assert unknown.status_code == 401 and unknown.json()["status_code"] == 2000
             raw = {"Authorization": f"Token {emsp.token_c}"}  # the raw form older peers send
             assert (await http.get(endpoints["locations:SENDER"], headers=raw)).status_code == 200
-            broken = await http.put(f"{tokens}/RU/EMS/T1", content=b"{not json",
-                                    headers=emsp.headers())
+            broken = await http.put(
+                f"{tokens}/RU/EMS/T1", content=b"{not json", headers=emsp.headers()
+            )
             assert broken.status_code == 400 and broken.json()["status_code"] == 2001
             short = {**token_body("T1"), "contract_id": "x" * 37}
             too_long = await http.put(f"{tokens}/RU/EMS/T1", json=short, headers=emsp.headers())
-            assert too_long.status_code == 400 and "contract_id" in too_long.json()["status_message"]
-            theirs = await http.put(f"{tokens}/RU/OTH/T1", json={**token_body("T1"),
-                                    "party_id": "OTH"}, headers=emsp.headers())
+            assert (
+                too_long.status_code == 400 and "contract_id" in too_long.json()["status_message"]
+            )
+            theirs = await http.put(
+                f"{tokens}/RU/OTH/T1",
+                json={**token_body("T1"), "party_id": "OTH"},
+                headers=emsp.headers(),
+            )
             assert theirs.status_code == 404 and theirs.json()["status_code"] == 2004
-            bad_page = await http.get(endpoints["locations:SENDER"], params={"limit": "many"},
-                                      headers=emsp.headers())
+            bad_page = await http.get(
+                endpoints["locations:SENDER"], params={"limit": "many"}, headers=emsp.headers()
+            )
             assert bad_page.status_code == 400 and bad_page.json()["status_code"] == 2001
-            again = await http.post(endpoints["credentials:SENDER"], headers=emsp.headers(),
-                                    json={"token": "x", "url": "http://x/versions", "roles": []})
+            again = await http.post(
+                endpoints["credentials:SENDER"],
+                headers=emsp.headers(),
+                json={"token": "x", "url": "http://x/versions", "roles": []},
+            )
             assert again.status_code == 405
-            unknown_location = await http.get(f"{endpoints['locations:SENDER']}/NOPE",
-                                              headers=emsp.headers())
+            unknown_location = await http.get(
+                f"{endpoints['locations:SENDER']}/NOPE", headers=emsp.headers()
+            )
             assert unknown_location.json()["status_code"] == 2003
-            put = await http.put(f"{tokens}/RU/EMS/04RU0003", params={"type": "RFID"},
-                                 json=token_body("04RU0003"), headers=emsp.headers())
+            put = await http.put(
+                f"{tokens}/RU/EMS/04RU0003",
+                params={"type": "RFID"},
+                json=token_body("04RU0003"),
+                headers=emsp.headers(),
+            )
             assert put.json()["status_code"] == 1000
             async with connect_v16(steppe.ocpp_url, STATION, PASSWORD) as cp:
-                start = await cp.call(call.StartTransaction(
-                    connector_id=1, id_tag="04RU0003", meter_start=0, timestamp=at(0)))
+                start = await cp.call(
+                    call.StartTransaction(
+                        connector_id=1, id_tag="04RU0003", meter_start=0, timestamp=at(0)
+                    )
+                )
                 assert start.id_tag_info["status"] == "Accepted"
             mine = await emsp.pull(endpoints["sessions:SENDER"])
             assert [s["id"] for s in mine] == [str(start.transaction_id)]
@@ -78,11 +99,18 @@ async def test_real_time_authorization_at_the_owner(steppe: Steppe, api: httpx.A
         tokens = endpoints["tokens:RECEIVER"]
         emsp.authorizations = {"RT-OK": "ALLOWED", "RT-BLOCKED": "BLOCKED"}
         async with httpx.AsyncClient(timeout=10) as http:
-            for uid, whitelist in (("RT-OK", "NEVER"), ("RT-BLOCKED", "NEVER"),
-                                   ("RT-OFF", "ALLOWED_OFFLINE"), ("RT-NEVER", "NEVER")):
-                put = await http.put(f"{tokens}/RU/EMS/{uid}", params={"type": "RFID"},
-                                     json=token_body(uid, whitelist=whitelist),
-                                     headers=emsp.headers())
+            for uid, whitelist in (
+                ("RT-OK", "NEVER"),
+                ("RT-BLOCKED", "NEVER"),
+                ("RT-OFF", "ALLOWED_OFFLINE"),
+                ("RT-NEVER", "NEVER"),
+            ):
+                put = await http.put(
+                    f"{tokens}/RU/EMS/{uid}",
+                    params={"type": "RFID"},
+                    json=token_body(uid, whitelist=whitelist),
+                    headers=emsp.headers(),
+                )
                 assert put.json()["status_code"] == 1000
         async with connect_v16(steppe.ocpp_url, STATION, PASSWORD) as cp:
 
@@ -111,8 +139,9 @@ async def test_a_partner_down_or_answering_garbage_delays_only_itself(
         bad_id, _ = await registered(api, bad, "Bad")
         await registered(api, good, "Good")
         bad.mode = "garbage"
-        patched = await api.patch(f"/api/v1/stations/{STATION}",
-                                  json={"location": {"name": "Mega Almaty"}})
+        patched = await api.patch(
+            f"/api/v1/stations/{STATION}", json={"location": {"name": "Mega Almaty"}}
+        )
         assert patched.status_code == 200, patched.text
         location = await eventually(lambda: good.locations.get(STATION))
         assert location["name"] == "Mega Almaty"

@@ -34,8 +34,10 @@ async def versions(request: Request, context: Context, who: AnyCaller) -> Respon
 @router.get(f"/{OCPI_VERSION}")
 async def version_details(request: Request, context: Context, who: AnyCaller) -> Response:
     base = f"{context.base_url}/{OCPI_VERSION}"
+    # With a trailing slash: peers that append "CC/PID/ID" to the URL as given then still
+    # reach the right path (the application ignores the slash where it ends a path).
     endpoints = [
-        {"identifier": module.value, "role": role, "url": f"{base}/{module.value}"}
+        {"identifier": module.value, "role": role, "url": f"{base}/{module.value}/"}
         for module, role in MODULES
     ]
     return answer(request, {"version": OCPI_VERSION, "endpoints": endpoints})

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from steppe.domain.roaming.models import LinkFailed
 from steppe.errors import Conflict, InvalidInput, NotFound, SteppeError, StorageUnavailable
@@ -22,12 +23,29 @@ from steppe.ocpi.envelope import OcpiError, OcpiStatus, answer
 log = logging.getLogger("steppe.ocpi")
 
 
+class SlashTolerance:
+    """Reads `/a//b/` as `/a/b`: endpoint URLs end with a slash and peers join paths to them
+    with or without one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            clean = "/" + "/".join(part for part in path.split("/") if part)
+            if clean != path:
+                scope = {**scope, "path": clean, "raw_path": clean.encode()}
+        await self.app(scope, receive, send)
+
+
 def create_ocpi_app(context: OcpiContext) -> FastAPI:
     app = FastAPI(title="Steppe OCPI 2.2.1 (CPO)", openapi_url=None, docs_url=None, redoc_url=None)
     app.state.ocpi = context
     app.include_router(registration.router)
     app.include_router(sender.router)
     app.include_router(receiver.router)
+    app.add_middleware(SlashTolerance)
 
     @app.exception_handler(OcpiError)
     async def _ocpi(request: Request, exc: OcpiError) -> Response:
