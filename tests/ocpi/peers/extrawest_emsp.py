@@ -180,7 +180,7 @@ def build(port: int) -> Any:
         body = await request.json()
         async with httpx.AsyncClient(timeout=10) as http:
             versions = (await http.get(body["versions_url"], headers=auth(body["token_a"]))).json()
-            url = [v["url"] for v in versions["data"] if v["version"] == "2.2.1"][0]
+            url = next(v["url"] for v in versions["data"] if v["version"] == "2.2.1")
             details = (await http.get(url, headers=auth(body["token_a"]))).json()
             STATE["details_url"] = url
             STATE["endpoints"] = {
