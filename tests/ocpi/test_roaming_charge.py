@@ -8,7 +8,8 @@ import httpx
 from ocpp.v16 import call
 
 from steppe.app import Steppe
-from tests.e2e.charger import connect_v16
+from tests.e2e import v201_steps as v201
+from tests.e2e.charger import connect_v16, connect_v201
 from tests.ocpi.emsp import StrictEmsp, token_body
 from tests.ocpi.roaming_setup import (
     PASSWORD,
@@ -125,3 +126,67 @@ async def test_emsp_registers_pulls_starts_and_gets_session_and_cdr(
     assert emsp.problems == []
     tx = (await api.get(f"/api/v1/transactions/{session_id}")).json()
     assert tx["roaming_partner_id"] == partner["id"]
+
+
+async def test_a_roaming_charge_on_a_201_charger(steppe: Steppe, api: httpx.AsyncClient) -> None:
+    """A partner's token on an OCPP 2.0.1 charger: the session is PUT at Started, PATCHed with
+    the energy of each Updated, COMPLETED at Ended, and its CDR POSTed once."""
+    await station_with_tariff(api)
+    partner = (await api.post("/api/v1/ocpi/partners", json={"name": "RU"})).json()
+    async with StrictEmsp().serving() as emsp:
+        endpoints = await emsp.register(partner["versions_url"], partner["token_a"])
+        async with httpx.AsyncClient(timeout=10) as http:
+            put = await http.put(
+                f"{endpoints['tokens:RECEIVER']}/RU/EMS/04RU0201",
+                json=token_body("04RU0201"),
+                headers=emsp.headers(),
+            )
+            assert put.json()["status_code"] == 1000
+        token = {"idToken": "04RU0201", "type": "ISO14443"}
+        async with connect_v201(steppe.ocpp_url, STATION, PASSWORD) as cp:
+            await v201.boot(cp)
+            started = await cp.call(
+                v201.event(
+                    "Started",
+                    "tx-201",
+                    0,
+                    0,
+                    trigger="Authorized",
+                    id_token=token,
+                    evse={"id": 2, "connectorId": 1},
+                    meter=[v201.register_value(0, 500, "Transaction.Begin")],
+                )
+            )
+            assert started.id_token_info["status"] == "Accepted"
+            tx = await v201.transaction(api, "tx-201", STATION)
+            assert tx["roaming_partner_id"] == partner["id"]
+            await eventually(lambda: emsp.sessions)
+            (session_id,) = emsp.sessions
+            assert emsp.sessions[session_id]["evse_uid"] == f"{STATION}-2"
+            await cp.call(
+                v201.event(
+                    "Updated",
+                    "tx-201",
+                    1,
+                    10,
+                    meter=[v201.register_value(10, 4500, "Sample.Periodic")],
+                )
+            )
+            await eventually(lambda: emsp.sessions[session_id]["kwh"] == 4.0)
+            await cp.call(
+                v201.event(
+                    "Ended",
+                    "tx-201",
+                    2,
+                    20,
+                    trigger="StopAuthorized",
+                    stoppedReason="Local",
+                    meter=[v201.register_value(20, 10500, "Transaction.End")],
+                )
+            )
+            cdr = await eventually(lambda: next(iter(emsp.cdrs.values()), None))
+        await eventually(lambda: emsp.sessions[session_id]["status"] == "COMPLETED")
+    assert cdr["total_energy"] == 10.0 and cdr["total_cost"]["incl_vat"] == 928.0
+    assert cdr["cdr_location"]["connector_standard"] == "IEC_62196_T2_COMBO"
+    assert emsp.cdr_posts == {cdr["id"]: 1} and emsp.session_puts == {session_id: 1}
+    assert emsp.problems == []
