@@ -56,6 +56,9 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     plain_port = settings.ocpp_plain_port if steppe.ocpp.wants_plain_port else None
     plain_sock = bind(settings.host, plain_port) if plain_port is not None else None
     http_sock = bind(settings.host, settings.http_port)
+    # uvicorn writes an answer's head and body apart: without this each small answer on a
+    # kept-alive connection waits for the client's delayed ACK (about 40 ms).
+    http_sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     steppe.ports.ocpp = ocpp_sock.getsockname()[1]
     steppe.ports.http = http_sock.getsockname()[1]
     api = create_api(steppe.api_context)

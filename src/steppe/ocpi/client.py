@@ -41,7 +41,7 @@ class HttpPartnerLink:
         if self._client is None:
             self._client = httpx.AsyncClient(
                 timeout=self._timeout,
-                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=64),
             )
         return self._client
 

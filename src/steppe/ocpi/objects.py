@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from steppe.domain.roaming import ids
+from steppe.domain.roaming.catalogue import Site
 from steppe.domain.roaming.models import InterfaceRole, Module, OutboxItem, Partner
 from steppe.domain.services import Services
 from steppe.errors import NotFound
@@ -25,14 +27,25 @@ class ObjectSource:
         self._services = services
         self._party = party
 
+    async def prefetch(self, items: Sequence[OutboxItem]) -> dict[str, Site]:
+        """The locations a round of pushes needs, read at once (EVSE status pushes come in
+        hundreds)."""
+        wanted = [i.object_id.partition("/")[0] for i in items if i.module is Module.LOCATIONS]
+        if not wanted:
+            return {}
+        return await self._services.roaming.catalogue.sites_of(wanted)
+
     def _base(self, partner: Partner, module: Module) -> str | None:
         url = partner.endpoint(module, InterfaceRole.RECEIVER)
         if url is None:
             return None
         return f"{url.rstrip('/')}/{self._party.country_code}/{self._party.party_id}"
 
-    async def push_of(self, partner: Partner, item: OutboxItem) -> Push | None:
-        """The request that delivers `item`; None when there is nothing (left) to send."""
+    async def push_of(
+        self, partner: Partner, item: OutboxItem, sites: Mapping[str, Site] | None = None
+    ) -> Push | None:
+        """The request that delivers `item`; None when there is nothing (left) to send.
+        `sites` are locations already read for this round."""
         if item.module is Module.COMMAND_RESULT:
             return Push("POST", item.object_id, item.payload)
         if item.module is Module.SESSIONS:
@@ -40,7 +53,7 @@ class ObjectSource:
         if item.module is Module.CDRS:
             return await self._cdr(partner, item)
         if item.module is Module.LOCATIONS:
-            return await self._location(partner, item)
+            return await self._location(partner, item, sites)
         if item.module is Module.TARIFFS:
             return await self._tariff(partner, item)
         return None
@@ -69,10 +82,15 @@ class ObjectSource:
         site = await catalogue.site(rs.transaction.station_id)
         return Push("POST", url, mapping.cdr_json(cdr, rs, site, self._party))
 
-    async def _location(self, partner: Partner, item: OutboxItem) -> Push | None:
+    async def _location(
+        self, partner: Partner, item: OutboxItem, sites: Mapping[str, Site] | None
+    ) -> Push | None:
         base = self._base(partner, Module.LOCATIONS)
         location, _, evse_uid = item.object_id.partition("/")
-        site = await self._services.roaming.catalogue.site(location)
+        if sites is not None:
+            site = sites.get(location)
+        else:
+            site = await self._services.roaming.catalogue.site(location)
         if base is None or site is None:
             return None
         if item.full or not evse_uid:

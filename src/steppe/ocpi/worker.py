@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from steppe.domain.roaming.catalogue import Site
 from steppe.domain.roaming.models import LinkFailed, OutboxItem, Partner, PartnerLink
 from steppe.domain.services import Services
 from steppe.ocpi.objects import ObjectSource
@@ -88,11 +89,12 @@ class PushWorker:
         failed: list[tuple[OutboxItem, str]] = []
         unreachable = [0]
         limit = asyncio.Semaphore(PARALLEL)
+        sites = await self._objects.prefetch(due)
 
         async def send_group(items: list[OutboxItem]) -> None:
             async with limit:
                 for index, item in enumerate(items):
-                    error = await self._send(partner, item)
+                    error = await self._send(partner, item, sites)
                     if error is None:
                         sent.append(item)
                         continue
@@ -119,10 +121,12 @@ class PushWorker:
                 )
         return not (unreachable[0] and not sent)
 
-    async def _send(self, partner: Partner, item: OutboxItem) -> str | None:
+    async def _send(
+        self, partner: Partner, item: OutboxItem, sites: Mapping[str, Site]
+    ) -> str | None:
         """None when delivered (or nothing is left to deliver); else why not."""
         try:
-            push = await self._objects.push_of(partner, item)
+            push = await self._objects.push_of(partner, item, sites)
         except Exception as exc:
             log.exception(
                 "partner %s: %s %s could not be built", partner.id, item.module, item.object_id

@@ -73,6 +73,13 @@ class Catalogue:
             sites = await self._sites(conn, rows)
         return sites, total
 
+    async def sites_of(self, station_ids: Sequence[str]) -> dict[str, Site]:
+        """The publishable ones among these stations, by id (one read for them all)."""
+        async with self._db.connect() as conn:
+            rows = await repo.locations_of(conn, sorted(set(station_ids)))
+            found = await self._sites(conn, rows)
+        return {site.station.id: site for site in found}
+
     async def site(self, station_id: str) -> Site | None:
         async with self._db.connect() as conn:
             row = await repo.location(conn, station_id)
@@ -83,22 +90,28 @@ class Catalogue:
     async def _sites(conn: Any, rows: Sequence[Any]) -> list[Site]:
         ids = [row["id"] for row in rows]
         by_station: dict[str, list[Connector]] = {}
+        changed: dict[str, datetime] = {}
         for c in await repo.connectors_of(conn, ids):
             by_station.setdefault(c["station_id"], []).append(Connector.from_row(c))
+            seen = changed.get(c["station_id"])
+            if seen is None or c["updated_at"] > seen:
+                changed[c["station_id"]] = c["updated_at"]
         tariffs: dict[str, dict[int | None, list[str]]] = {}
         for a in await repo.assignments_of(conn, ids):
             tariffs.setdefault(a["station_id"], {}).setdefault(a["evse_id"], []).append(
                 a["tariff_id"]
             )
-        return [
-            Site(
-                Station.from_row(row),
-                tuple(by_station.get(row["id"], ())),
-                tariffs.get(row["id"], {}),
-                row["last_updated"],
-            )
-            for row in rows
-        ]
+        sites = []
+        for row in rows:
+            own = tuple(by_station.get(row["id"], ()))
+            last = row.get("last_updated")
+            if last is None:
+                connector_change = changed.get(row["id"])
+                last = row["updated_at"]
+                if connector_change is not None and connector_change > last:
+                    last = connector_change
+            sites.append(Site(Station.from_row(row), own, tariffs.get(row["id"], {}), last))
+        return sites
 
     async def tariffs(self, window: Window) -> tuple[list[Tariff], int]:
         async with self._db.connect() as conn:

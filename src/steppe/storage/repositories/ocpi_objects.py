@@ -40,9 +40,13 @@ def _located() -> Any:
     query = (
         select(stations, last)
         .select_from(stations.outerjoin(changed, changed.c.station_id == stations.c.id))
-        .where(stations.c.latitude.is_not(None) & stations.c.longitude.is_not(None))
+        .where(_published())
     )
     return query, last
+
+
+def _published() -> Any:
+    return stations.c.latitude.is_not(None) & stations.c.longitude.is_not(None)
 
 
 async def locations_page(
@@ -53,7 +57,16 @@ async def locations_page(
     offset: int,
     limit: int,
 ) -> tuple[Sequence[RowMapping], int]:
-    """(stations with `last_updated`, total matching)."""
+    """(stations, total matching). With a date window each row has `last_updated` (the
+    station's or its connectors' latest change); without one the caller works it out from the
+    connectors it reads anyway, which spares grouping every connector of the network."""
+    if date_from is None and date_to is None:
+        count = select(func.count()).select_from(stations).where(_published())
+        total = (await conn.execute(count)).scalar_one()
+        page = (
+            select(stations).where(_published()).order_by(stations.c.id).offset(offset).limit(limit)
+        )
+        return (await conn.execute(page)).mappings().all(), int(total)
     query, last = _located()
     query = _window(query, last, date_from, date_to)
     total = (await conn.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
@@ -61,9 +74,16 @@ async def locations_page(
     return (await conn.execute(page)).mappings().all(), int(total)
 
 
+async def locations_of(conn: AsyncConnection, station_ids: Sequence[str]) -> Sequence[RowMapping]:
+    if not station_ids:
+        return []
+    query = select(stations).where(_published() & stations.c.id.in_(list(station_ids)))
+    return (await conn.execute(query)).mappings().all()
+
+
 async def location(conn: AsyncConnection, station_id: str) -> RowMapping | None:
-    query, _ = _located()
-    return (await conn.execute(query.where(stations.c.id == station_id))).mappings().first()
+    query = select(stations).where(_published() & (stations.c.id == station_id))
+    return (await conn.execute(query)).mappings().first()
 
 
 async def connectors_of(conn: AsyncConnection, station_ids: Sequence[str]) -> Sequence[RowMapping]:
