@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from typing import Any
 
 import httpx
 from ocpp.v16 import call
@@ -95,6 +97,7 @@ async def test_real_time_authorization_at_the_owner(steppe: Steppe, api: httpx.A
     down lets in only ALLOWED_OFFLINE tokens; unknown tokens stay Invalid."""
     await station_with_tariff(api)
     async with StrictEmsp().serving() as emsp:
+        emsp.tokens = [token_body(f"PULLED-{i}") for i in range(5)]  # two per page
         _, endpoints = await registered(api, emsp, "RU")
         tokens = endpoints["tokens:RECEIVER"]
         emsp.authorizations = {"RT-OK": "ALLOWED", "RT-BLOCKED": "BLOCKED"}
@@ -117,6 +120,8 @@ async def test_real_time_authorization_at_the_owner(steppe: Steppe, api: httpx.A
             async def status(uid: str) -> str:
                 return str((await cp.call(call.Authorize(id_tag=uid))).id_tag_info["status"])
 
+            for i in range(5):  # read from the partner's token list at registration
+                assert await eventually_async(lambda i=i: status(f"PULLED-{i}"), "Accepted")
             assert await status("RT-OK") == "Accepted"
             assert await status("RT-OK") == "Accepted"
             assert emsp.asked["RT-OK"] == 1  # the second answer came from the cache
@@ -151,7 +156,31 @@ async def test_a_partner_down_or_answering_garbage_delays_only_itself(
         assert "not an OCPI envelope" in listed[bad_id]["last_error"]
         bad.mode = "ok"
         await eventually(lambda: bad.locations.get(STATION), timeout=20)
+        async with StrictEmsp(party_id="LAT").serving() as late:
+            await registered(api, late, "Late")  # it never pulled: a PATCH finds no location
+            async with connect_v16(steppe.ocpp_url, STATION, PASSWORD) as cp:
+                await cp.call(
+                    call.StatusNotification(connector_id=2, error_code="NoError", status="Charging")
+                )
+            for emsp in (good, bad, late):
+                await eventually(lambda emsp=emsp: _evse_status(emsp, 2) == "CHARGING")
+            assert late.problems == []
         assert good.problems == [] and bad.problems == []
+
+
+def _evse_status(emsp: StrictEmsp, evse: int) -> str | None:
+    location = emsp.locations.get(STATION) or {}
+    for e in location.get("evses", []):
+        if e["uid"] == f"{STATION}-{evse}":
+            return str(e["status"])
+    return None
+
+
+async def eventually_async(check: Any, expected: Any, timeout: float = 10.0) -> Any:
+    async with asyncio.timeout(timeout):
+        while (value := await check()) != expected:
+            await asyncio.sleep(0.05)
+    return value
 
 
 def test_token_header_forms() -> None:

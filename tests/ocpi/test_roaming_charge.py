@@ -104,6 +104,18 @@ async def test_emsp_registers_pulls_starts_and_gets_session_and_cdr(
                     )
                 )
                 await eventually(lambda: emsp.sessions[session_id]["kwh"] == 5.0)
+                stop = await http.post(
+                    f"{endpoints['commands:RECEIVER']}/STOP_SESSION",
+                    json={
+                        "response_url": f"{emsp.url}/2.2.1/commands/STOP_SESSION/c2",
+                        "session_id": session_id,
+                    },
+                    headers=emsp.headers(),
+                )
+                assert stop.json()["data"]["result"] == "ACCEPTED", stop.text
+                assert (await cp.stops.get())["transaction_id"] == start.transaction_id
+                stopped = await eventually(lambda: emsp.results.get("STOP_SESSION/c2"))
+                assert stopped[0]["result"] == "ACCEPTED"
                 await cp.call(
                     call.StopTransaction(
                         meter_stop=11000,

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from steppe.domain.roaming.catalogue import Site
 from steppe.domain.roaming.models import LinkFailed, OutboxItem, Partner, PartnerLink
@@ -149,6 +150,9 @@ class PushWorker:
             return f"unreachable: {exc}"[:300]
         if answer.ok:
             return None
+        if push.method == "PATCH" and answer.http_status == 404 and not item.full:
+            # the partner does not know the object (it never pulled it): send it whole
+            return await self._send(partner, replace(item, full=True), sites)
         return (
             f"refused: HTTP {answer.http_status}, OCPI {answer.status_code}"
             f" {answer.status_message or ''}"

@@ -145,7 +145,14 @@ class Outbox:
         if partner is None:
             return
         session = ids.session_id(transaction_pk)
-        self._queue(batch, [self._row(partner, Module.CDRS, cdr_id, f"s:{session}", full=True)])
+        group = f"s:{session}"
+        self._queue(
+            batch,
+            [  # the session's final cost first, then its CDR
+                self._row(partner, Module.SESSIONS, session, group, full=False),
+                self._row(partner, Module.CDRS, cdr_id, group, full=True),
+            ],
+        )
 
     # --- locations and tariffs ----------------------------------------------------------------
 
