@@ -70,6 +70,7 @@ class StrictEmsp:
         self.authorizations: dict[str, str] = {}  # uid -> allowed answer
         self.asked: Counter[str] = Counter()
         self.tokens: list[dict[str, Any]] = []
+        self.role = "EMSP"
         self.requests = 0
         self.refused = 0
         self.port = 0
@@ -293,7 +294,7 @@ class StrictEmsp:
                 "url": f"{self.url}/versions",
                 "roles": [
                     {
-                        "role": "EMSP",
+                        "role": self.role,
                         "party_id": self.party_id,
                         "country_code": COUNTRY,
                         "business_details": {"name": "Test eMSP"},

@@ -12,7 +12,14 @@ from ocpp.v16 import call
 from steppe.app import Steppe
 from tests.e2e.charger import connect_v16
 from tests.ocpi.emsp import StrictEmsp, token_body
-from tests.ocpi.roaming_setup import PASSWORD, STATION, at, eventually, station_with_tariff
+from tests.ocpi.roaming_setup import (
+    PASSWORD,
+    STATION,
+    TARIFF,
+    at,
+    eventually,
+    station_with_tariff,
+)
 
 
 async def registered(
@@ -150,9 +157,13 @@ async def test_a_partner_down_or_answering_garbage_delays_only_itself(
         assert patched.status_code == 200, patched.text
         location = await eventually(lambda: good.locations.get(STATION))
         assert location["name"] == "Mega Almaty"
+        night = {**TARIFF, "id": "kzt-night"}
+        assert (await api.post("/api/v1/tariffs", json=night)).status_code == 201
+        pushed = await eventually(lambda: good.tariffs.get("kzt-night"))
+        assert pushed["currency"] == "KZT"
         await eventually(lambda: bad.refused >= 2)  # tried again after a pause
         listed = {p["id"]: p for p in (await api.get("/api/v1/ocpi/partners")).json()}
-        assert listed[bad_id]["healthy"] is False and listed[bad_id]["queued"] == 1
+        assert listed[bad_id]["healthy"] is False and listed[bad_id]["queued"] == 2
         assert "not an OCPI envelope" in listed[bad_id]["last_error"]
         bad.mode = "ok"
         await eventually(lambda: bad.locations.get(STATION), timeout=20)
@@ -166,6 +177,29 @@ async def test_a_partner_down_or_answering_garbage_delays_only_itself(
                 await eventually(lambda emsp=emsp: _evse_status(emsp, 2) == "CHARGING")
             assert late.problems == []
         assert good.problems == [] and bad.problems == []
+
+
+async def test_a_hub_tells_of_its_parties(steppe: Steppe, api: httpx.AsyncClient) -> None:
+    """A hub PUTs the client info of a party behind it and reads it back; an eMSP may not."""
+    async with StrictEmsp().serving() as emsp, StrictEmsp(party_id="HUB").serving() as hub:
+        hub.role = "HUB"
+        _, endpoints = await registered(api, hub, "Hub")
+        await registered(api, emsp, "eMSP")
+        url = f"{endpoints['hubclientinfo:RECEIVER']}/KG/BSH"
+        info = {
+            "party_id": "BSH",
+            "country_code": "KG",
+            "role": "EMSP",
+            "status": "CONNECTED",
+            "last_updated": "2026-11-02T08:00:00Z",
+        }
+        async with httpx.AsyncClient(timeout=10) as http:
+            put = await http.put(url, json=info, headers=hub.headers())
+            assert put.status_code == 200 and put.json()["status_code"] == 1000, put.text
+            got = (await http.get(url, headers=hub.headers())).json()["data"]
+            assert (got["role"], got["status"]) == ("EMSP", "CONNECTED")
+            refused = await http.put(url, json=info, headers=emsp.headers())
+            assert refused.status_code == 405
 
 
 def _evse_status(emsp: StrictEmsp, evse: int) -> str | None:

@@ -119,13 +119,16 @@ def parse_int(value: str | None, name: str, default: int) -> int:
     return number
 
 
-def page_headers(request: Request, *, offset: int, limit: int, total: int) -> dict[str, str]:
-    """X-Total-Count, X-Limit and, when more follows, the Link to the next page."""
+def page_headers(
+    request: Request, public_url: str, *, offset: int, limit: int, total: int
+) -> dict[str, str]:
+    """X-Total-Count, X-Limit and, when more follows, the Link to the next page (on the
+    public URL partners use, which a proxy in front may make differ from the request's)."""
     headers = {"X-Total-Count": str(total), "X-Limit": str(limit)}
     if offset + limit < total:
         params = dict(request.query_params)
         params["offset"] = str(offset + limit)
         params["limit"] = str(limit)
-        url = request.url.replace(query=urlencode(params))
+        url = f"{public_url.rstrip('/')}{request.url.path}?{urlencode(params)}"
         headers["Link"] = f'<{url}>; rel="next"'
     return headers

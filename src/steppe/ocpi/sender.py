@@ -53,7 +53,11 @@ async def locations(request: Request, context: Context, partner: Registered) -> 
     sites, total = await context.services.roaming.catalogue.sites(w)
     data = [mapping.location_json(site, context.party) for site in sites]
     return answer(
-        request, data, headers=page_headers(request, offset=w.offset, limit=w.limit, total=total)
+        request,
+        data,
+        headers=page_headers(
+            request, context.identity.public_url(), offset=w.offset, limit=w.limit, total=total
+        ),
     )
 
 
@@ -107,7 +111,11 @@ async def tariffs(request: Request, context: Context, partner: Registered) -> Re
     found, total = await context.services.roaming.catalogue.tariffs(w)
     data = [mapping.tariff_json(t, context.party) for t in found]
     return answer(
-        request, data, headers=page_headers(request, offset=w.offset, limit=w.limit, total=total)
+        request,
+        data,
+        headers=page_headers(
+            request, context.identity.public_url(), offset=w.offset, limit=w.limit, total=total
+        ),
     )
 
 
@@ -141,7 +149,11 @@ async def sessions(request: Request, context: Context, partner: Registered) -> R
     found, total = await context.services.roaming.catalogue.sessions(partner.id, w)
     data = [await session_object(context.services, rs, context.party) for rs in found]
     return answer(
-        request, data, headers=page_headers(request, offset=w.offset, limit=w.limit, total=total)
+        request,
+        data,
+        headers=page_headers(
+            request, context.identity.public_url(), offset=w.offset, limit=w.limit, total=total
+        ),
     )
 
 
@@ -158,5 +170,9 @@ async def cdrs(request: Request, context: Context, partner: Registered) -> Respo
         site = await catalogue.site(rs.transaction.station_id)
         data.append(mapping.cdr_json(cdr, rs, site, context.party))
     return answer(
-        request, data, headers=page_headers(request, offset=w.offset, limit=w.limit, total=total)
+        request,
+        data,
+        headers=page_headers(
+            request, context.identity.public_url(), offset=w.offset, limit=w.limit, total=total
+        ),
     )

@@ -116,9 +116,9 @@ class PushWorker:
         self.failed += len(failed)
         errors = [e for _, e in failed if e != "waiting for an earlier push"]
         if errors or sent:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # health is shown, never in the way
                 await self._services.roaming.partners.record_health(
-                    partner.id, error=errors[-1] if errors and not sent else None
+                    partner.id, error=errors[-1] if errors else None
                 )
         return not (unreachable[0] and not sent)
 
