@@ -71,6 +71,7 @@ class StrictEmsp:
         self.asked: Counter[str] = Counter()
         self.tokens: list[dict[str, Any]] = []
         self.role = "EMSP"
+        self.unregistered = False
         self.requests = 0
         self.refused = 0
         self.port = 0
@@ -208,6 +209,12 @@ class StrictEmsp:
         self.checker.fail(where, "unexpected sessions request")
         return JSONResponse(envelope(None, 2001, "unexpected"), 400)
 
+    async def credentials(self, request: Request) -> JSONResponse:
+        """Only DELETE reaches here: the CPO ends the registration."""
+        self._check_headers(request)
+        self.unregistered = True
+        return JSONResponse(envelope())
+
     async def authorize(self, request: Request) -> JSONResponse:
         self._check_headers(request)
         uid = request.path_params["uid"]
@@ -238,6 +245,7 @@ class StrictEmsp:
                 Route("/versions", self.versions),
                 Route("/2.2.1", self.details),
                 Route("/2.2.1/tokens", self.token_list),
+                Route("/2.2.1/credentials", self.credentials, methods=["DELETE"]),
                 Route("/2.2.1/tokens/{uid}/authorize", self.authorize, methods=["POST"]),
                 Route(
                     "/2.2.1/{module}/{rest:path}",

@@ -95,8 +95,15 @@ async def test_bad_requests_get_ocpi_status_codes(steppe: Steppe, api: httpx.Asy
             assert gone.json()["status_code"] == 1000
             after = await http.get(endpoints["locations:SENDER"], headers=emsp.headers())
             assert after.status_code == 401
-    listed = {p["id"]: p for p in (await api.get("/api/v1/ocpi/partners")).json()}
-    assert listed[partner_id]["state"] == "unregistered"
+        listed = {p["id"]: p for p in (await api.get("/api/v1/ocpi/partners")).json()}
+        assert listed[partner_id]["state"] == "unregistered"
+        other_id = next(p for p in listed.values() if p["name"] == "Other")["id"]
+        dropped = await api.delete(f"/api/v1/ocpi/partners/{other_id}")
+        assert dropped.status_code == 200 and dropped.json()["state"] == "unregistered"
+        assert other.unregistered  # told with a DELETE of its credentials
+        async with httpx.AsyncClient(timeout=10) as http:
+            after = await http.get(endpoints["locations:SENDER"], headers=other.headers())
+            assert after.status_code == 401
 
 
 async def test_real_time_authorization_at_the_owner(steppe: Steppe, api: httpx.AsyncClient) -> None:

@@ -45,6 +45,13 @@ async def get_partner(partner_id: PartnerId, context: Context, _: Viewer) -> Par
     return PartnerDetail(**PartnerOut.of(partner).model_dump(), queue=queue)
 
 
+@router.delete("/{partner_id}", response_model=PartnerOut, summary="Unregister a partner")
+async def disconnect_partner(partner_id: PartnerId, context: Context, _: Admin) -> PartnerOut:
+    """Tell the partner (DELETE of its credentials) and stop accepting its tokens; its queued
+    pushes are dropped."""
+    return PartnerOut.of(await context.services.roaming.partners.disconnect(partner_id))
+
+
 @router.post("/{partner_id}/connect", response_model=PartnerOut, summary="Register with a partner")
 async def connect_partner(
     partner_id: PartnerId, body: PartnerConnect, context: Context, _: Admin

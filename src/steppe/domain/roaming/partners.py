@@ -205,6 +205,21 @@ class PartnerService:
             await outbox_repo.drop_partner(conn, partner.id)
         await self.refresh()
 
+    async def disconnect(self, partner_id: str) -> Partner:
+        """End the registration from our side: tell the partner (DELETE of its credentials,
+        best effort) and stop using and accepting its tokens."""
+        partner = await self.get(partner_id)
+        url = partner.endpoint(Module.CREDENTIALS, InterfaceRole.RECEIVER) or partner.endpoint(
+            Module.CREDENTIALS, InterfaceRole.SENDER
+        )
+        if partner.state is PartnerState.REGISTERED and url and partner.token_out:
+            try:
+                await self._link.call("DELETE", url, partner.token_out, raw_token=partner.raw_token)
+            except LinkFailed as exc:
+                log.warning("partner %s was not told of its unregistration: %s", partner_id, exc)
+        await self.unregister(partner)
+        return await self.get(partner_id)
+
     # --- we register with a partner ----------------------------------------------------------
 
     async def connect(self, partner_id: str, versions_url: str, token_a: str) -> Partner:

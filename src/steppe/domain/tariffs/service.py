@@ -106,6 +106,7 @@ class TariffService:
                 raise Conflict(f"tariff {tariff_id!r} is assigned to stations; unassign it first")
             if not await repo.delete(conn, tariff_id):
                 raise NotFound(f"tariff {tariff_id!r} does not exist")
+            await self._changes.tariff_changed(Batch(conn), tariff_id)
 
     async def assign(
         self, station_id: str, tariff_ids: Sequence[str], *, evse_id: int | None = None

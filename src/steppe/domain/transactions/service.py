@@ -373,6 +373,7 @@ class TransactionService:
                         "updated_at": now,
                     },
                 )
+                self.roaming.ended(batch, int(row["id"]), fresh["ocpi_partner_id"])
                 return True
 
             if await self._committer.write(write):
