@@ -79,6 +79,16 @@ class ObedientCharger(ChargePoint):
         self.starts.put_nowait(payload)
         return call_result.RemoteStartTransaction(status="Accepted")
 
+    @on(Action.unlock_connector)
+    async def unlock(self, **payload: Any) -> call_result.UnlockConnector:
+        self.stops.put_nowait({"unlock": payload})
+        return call_result.UnlockConnector(status="Unlocked")
+
+    @on(Action.reserve_now)
+    async def reserve(self, **payload: Any) -> call_result.ReserveNow:
+        self.starts.put_nowait({"reserve": payload})
+        return call_result.ReserveNow(status="Occupied")
+
     @on(Action.remote_stop_transaction)
     async def remote_stop(self, **payload: Any) -> call_result.RemoteStopTransaction:
         self.stops.put_nowait(payload)

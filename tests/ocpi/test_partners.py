@@ -16,6 +16,7 @@ from tests.ocpi.roaming_setup import (
     PASSWORD,
     STATION,
     TARIFF,
+    ObedientCharger,
     at,
     eventually,
     station_with_tariff,
@@ -207,6 +208,64 @@ async def test_a_hub_tells_of_its_parties(steppe: Steppe, api: httpx.AsyncClient
             assert (got["role"], got["status"]) == ("EMSP", "CONNECTED")
             refused = await http.put(url, json=info, headers=emsp.headers())
             assert refused.status_code == 405
+
+
+async def test_unlock_and_reserve_commands_report_the_chargers_answer(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """UNLOCK_CONNECTOR and RESERVE_NOW reach the charger; its answers come back as
+    ACCEPTED and EVSE_OCCUPIED on the response URLs; a command for an unknown EVSE is
+    REJECTED at once."""
+    await station_with_tariff(api)
+    async with StrictEmsp().serving() as emsp:
+        _, endpoints = await registered(api, emsp, "RU")
+        commands = endpoints["commands:RECEIVER"]
+        async with (
+            connect_v16(steppe.ocpp_url, STATION, PASSWORD, cls=ObedientCharger) as cp,
+            httpx.AsyncClient(timeout=10) as http,
+        ):
+            unlock = await http.post(
+                f"{commands}/UNLOCK_CONNECTOR",
+                headers=emsp.headers(),
+                json={
+                    "response_url": f"{emsp.url}/2.2.1/commands/UNLOCK/u1",
+                    "location_id": STATION,
+                    "evse_uid": f"{STATION}-2",
+                    "connector_id": "1",
+                },
+            )
+            assert unlock.json()["data"]["result"] == "ACCEPTED"
+            assert (await cp.stops.get())["unlock"]["connector_id"] == 2
+            done = await eventually(lambda: emsp.results.get("UNLOCK/u1"))
+            assert done[0]["result"] == "ACCEPTED"
+            reserve = await http.post(
+                f"{commands}/RESERVE_NOW",
+                headers=emsp.headers(),
+                json={
+                    "response_url": f"{emsp.url}/2.2.1/commands/RESERVE/r1",
+                    "token": token_body("04RU0009"),
+                    "expiry_date": "2030-01-01T00:00:00Z",
+                    "reservation_id": "R-77",
+                    "location_id": STATION,
+                    "evse_uid": f"{STATION}-1",
+                },
+            )
+            assert reserve.json()["data"]["result"] == "ACCEPTED"
+            assert (await cp.starts.get())["reserve"]["id_tag"] == "04RU0009"
+            occupied = await eventually(lambda: emsp.results.get("RESERVE/r1"))
+            assert occupied[0]["result"] == "EVSE_OCCUPIED"
+            unknown = await http.post(
+                f"{commands}/UNLOCK_CONNECTOR",
+                headers=emsp.headers(),
+                json={
+                    "response_url": f"{emsp.url}/2.2.1/commands/U/x",
+                    "location_id": STATION,
+                    "evse_uid": "NOPE-9",
+                    "connector_id": "1",
+                },
+            )
+            assert unknown.json()["data"]["result"] == "REJECTED"
+    assert emsp.problems == []
 
 
 def _evse_status(emsp: StrictEmsp, evse: int) -> str | None:
