@@ -155,7 +155,10 @@ class Partner:
         )
 
     def owns(self, country_code: str, party_id: str) -> bool:
-        """Whether objects of this party are the partner's to write (its roles say so)."""
+        """Whether objects of this party are the partner's to write: its own roles say so, or
+        it is a hub, which speaks for the parties behind it."""
+        if self.is_hub:
+            return True
         return any(
             p.country_code.upper() == country_code.upper()
             and p.party_id.upper() == party_id.upper()
