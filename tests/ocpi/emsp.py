@@ -65,6 +65,7 @@ class StrictEmsp:
         self.cdrs: dict[str, dict[str, Any]] = {}
         self.cdr_posts: Counter[str] = Counter()
         self.session_puts: Counter[str] = Counter()
+        self.location_calls: Counter[str] = Counter()
         self.tariffs: dict[str, dict[str, Any]] = {}
         self.results: dict[str, list[dict[str, Any]]] = {}
         self.authorizations: dict[str, str] = {}  # uid -> allowed answer
@@ -174,6 +175,7 @@ class StrictEmsp:
         return JSONResponse(envelope(None, 2000, "unexpected"), 404)
 
     def _location(self, method: str, parts: list[str], body: Any, where: str) -> JSONResponse:
+        self.location_calls[method] += 1
         if method == "PUT" and len(parts) == 1:
             self.checker.location(body, where, CPO_COUNTRY, CPO_PARTY)
             self.locations[parts[0]] = body

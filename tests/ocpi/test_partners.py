@@ -187,6 +187,30 @@ async def test_a_partner_down_or_answering_garbage_delays_only_itself(
         assert good.problems == [] and bad.problems == []
 
 
+async def test_queued_changes_of_one_location_go_as_one_put(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """Both EVSEs change while the partner is down: when it is back it gets the location
+    once, whole, with both new states, instead of two PATCHes."""
+    await station_with_tariff(api)
+    async with StrictEmsp().serving() as emsp:
+        await registered(api, emsp, "RU")
+        emsp.mode = "down"
+        async with connect_v16(steppe.ocpp_url, STATION, PASSWORD) as cp:
+            for connector in (1, 2):
+                await cp.call(
+                    call.StatusNotification(
+                        connector_id=connector, error_code="NoError", status="Faulted"
+                    )
+                )
+        await eventually(lambda: emsp.refused >= 1)
+        emsp.mode = "ok"
+        location = await eventually(lambda: emsp.locations.get(STATION), timeout=20)
+        assert [e["status"] for e in location["evses"]] == ["OUTOFORDER", "OUTOFORDER"]
+        assert emsp.location_calls == {"PUT": 1}
+        assert emsp.problems == []
+
+
 async def test_a_hub_tells_of_its_parties(steppe: Steppe, api: httpx.AsyncClient) -> None:
     """A hub PUTs the client info of a party behind it and reads it back; an eMSP may not."""
     async with StrictEmsp().serving() as emsp, StrictEmsp(party_id="HUB").serving() as hub:

@@ -23,13 +23,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from steppe.domain.roaming.catalogue import Site
-from steppe.domain.roaming.models import LinkFailed, OutboxItem, Partner, PartnerLink
+from steppe.domain.roaming.models import LinkFailed, Module, OutboxItem, Partner, PartnerLink
 from steppe.domain.services import Services
 from steppe.ocpi.objects import ObjectSource
 
 log = logging.getLogger("steppe.ocpi")
 PAGE = 500
 PARALLEL = 8
+MERGE_AT = 2  # queued changes of one location sent as one PUT of the whole location
 IDLE_POLL_S = 0.5
 PARTNER_PAUSE_S = (1.0, 2.0, 5.0, 15.0, 60.0)
 SCAN_S = 2.0
@@ -94,6 +95,17 @@ class PushWorker:
 
         async def send_group(items: list[OutboxItem]) -> None:
             async with limit:
+                if len(items) >= MERGE_AT and all(i.module is Module.LOCATIONS for i in items):
+                    # several changes of one location: one PUT of it as it is now covers them
+                    whole = replace(items[-1], object_id=items[-1].group_key[2:], full=True)
+                    error = await self._send(partner, whole, sites)
+                    if error is None:
+                        sent.extend(items)
+                    else:
+                        unreachable[0] += error.startswith("unreachable")
+                        failed.append((items[0], error))
+                        failed.extend((i, "waiting for an earlier push") for i in items[1:])
+                    return
                 for index, item in enumerate(items):
                     error = await self._send(partner, item, sites)
                     if error is None:
