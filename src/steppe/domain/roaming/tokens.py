@@ -45,6 +45,7 @@ ALLOWED = {
     "NOT_ALLOWED": TokenStatus.INVALID,
 }
 MAX_CACHED = 10_000
+COMMAND_GRANT_S = 600.0  # how long a START_SESSION vouches for its token
 MAX_PAGES = 1_000
 
 
@@ -186,7 +187,9 @@ class RoamingTokens:
     def expect_command(self, partner_id: str, uid: str, reference: str | None) -> None:
         """A START_SESSION for this token was accepted: its start is authorized by it."""
         grant = RoamingGrant(partner_id, AuthMethod.COMMAND.value, reference)
-        self._commands[uid] = (time.monotonic() + 600.0, grant)
+        if len(self._commands) >= MAX_CACHED:
+            self._commands.pop(next(iter(self._commands)))
+        self._commands[uid] = (time.monotonic() + COMMAND_GRANT_S, grant)
 
     async def authorize(self, id_token: str) -> Authorization | None:
         now = time.monotonic()
