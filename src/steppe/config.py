@@ -142,6 +142,16 @@ class Settings(BaseSettings):
     )
     console_tile_attribution: str = "© OpenStreetMap contributors"
 
+    # OCPI roaming (Steppe as a CPO); see docs/ocpi.md.
+    ocpi_country_code: str = Field("KZ", pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2")
+    ocpi_party_id: str = Field("STP", pattern=r"^[A-Z0-9]{3}$", description="OCPI party id")
+    public_url: str | None = Field(
+        None, description="base URL partners reach Steppe's HTTP port at; http://HOST:PORT if unset"
+    )
+    ocpi_authorize_timeout: float = Field(
+        3.0, gt=0, le=30, description="seconds to wait for a partner's real-time authorization"
+    )
+
     # Operations.
     log_level: LogLevel = "INFO"
     log_frames: bool = False

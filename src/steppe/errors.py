@@ -31,6 +31,9 @@ module are drawn with the module that holds them::
     │   ├── ocpp.errors.OcppError                     answered with a CALLERROR of its kind
     │   │   └── ocpp.rpc.FrameError                   a frame that is not OCPP-J
     │   └── ocpp.session.SessionBusy                  a call of Steppe's is still in flight
+    ├── domain.roaming.models.LinkFailed              an OCPI partner unreachable, slow or      502
+    │                                                 answering something that is not OCPI
+    ├── ocpi.envelope.OcpiError   an OCPI answer with its status code (2000-2004, 3000-3004)
     ├── storage.group_commit.NeedsConnection          a dry-run batch met a statement; the
     │                                                 batch runs the usual way (stays inside)
     ├── api.errors.ApiError       an HTTP answer the API decides itself (status, code)

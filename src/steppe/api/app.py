@@ -15,6 +15,7 @@ from steppe.api.routers import health, id_tokens, stations, transactions
 from steppe.api.routers import local_lists as local_list_routes
 from steppe.api.routers import operator as operator_routes
 from steppe.api.routers import reservations as reservation_routes
+from steppe.api.routers import roaming as roaming_routes
 from steppe.api.routers import security as security_routes
 from steppe.api.routers import station_reports as station_report_routes
 from steppe.api.routers import tariffs as tariff_routes
@@ -44,5 +45,6 @@ def create_api(context: ApiContext, web: WebContext) -> FastAPI:
     app.include_router(local_list_routes.router)
     app.include_router(firmware_routes.router)
     app.include_router(station_report_routes.router)
+    app.include_router(roaming_routes.router)
     pages.install(app, web)
     return app

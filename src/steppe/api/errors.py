@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from steppe.domain.roaming.models import LinkFailed
 from steppe.errors import (
     AlreadyExists,
     CommandTimeout,
@@ -55,6 +56,7 @@ STATUS: tuple[tuple[type[SteppeError], int, str], ...] = (
     (CommandTimeout, 504, "station_timeout"),
     (StationRejectedCall, 502, "call_error"),
     (StorageUnavailable, 503, "storage_unavailable"),
+    (LinkFailed, 502, "partner_unreachable"),
 )
 
 

@@ -25,6 +25,7 @@ from steppe.app.http_guard import AddressCounter, guarded_protocol
 from steppe.app.parts import Steppe, build
 from steppe.config import Settings
 from steppe.gateway.server import LISTEN_BACKLOG
+from steppe.ocpi.server import create_ocpi_app
 from steppe.storage import migrator
 
 log = logging.getLogger("steppe")
@@ -68,6 +69,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     steppe.ports.ocpp = ocpp_sock.getsockname()[1]
     steppe.ports.http = http_sock.getsockname()[1]
     api = create_api(steppe.api_context, steppe.web_context)
+    api.mount("/ocpi", create_ocpi_app(steppe.ocpi.context))
     protocol = guarded_protocol(
         header_timeout=settings.http_header_timeout,
         connections=AddressCounter(settings.http_max_connections_per_ip),
@@ -94,6 +96,11 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             group.create_task(steppe.services.local_list_sync.run(), name="local-lists"),
             group.create_task(steppe.services.rollouts.run(), name="firmware-rollouts"),
             group.create_task(steppe.services.open_transactions.run(), name="open-transactions"),
+        ]
+        await steppe.services.roaming.outbox.prepare()  # before chargers and partners come in
+        ocpi_tasks = [
+            group.create_task(steppe.ocpi.worker.run(), name="ocpi-pushes"),
+            group.create_task(steppe.ocpi.relay.run(), name="ocpi-commands"),
         ]
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
@@ -127,7 +134,10 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             presence_task.cancel()  # at most one interval of last_seen_at is not written
             for worker in workers:
                 worker.cancel()
+            for task in ocpi_tasks:
+                task.cancel()  # what is not pushed stays in the outbox for the next start
             committer_task.cancel()  # it commits what is still queued before it ends
+    await steppe.ocpi.link.close()
     await steppe.db.close()
 
 

@@ -37,6 +37,12 @@ from steppe.domain.plug_and_charge.local import LocalContractCertificates
 from steppe.domain.ports import Clock, CommandSender, SystemClock
 from steppe.domain.reports.service import NetworkReport
 from steppe.domain.reservations.service import ReservationService
+from steppe.domain.roaming.catalogue import Catalogue
+from steppe.domain.roaming.models import Identity, PartnerLink
+from steppe.domain.roaming.outbox import Outbox
+from steppe.domain.roaming.partners import PartnerService
+from steppe.domain.roaming.service import RoamingService
+from steppe.domain.roaming.tokens import RoamingTokens
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
 from steppe.domain.stations.connectors import ConnectorLayout
@@ -55,6 +61,12 @@ from steppe.gateway.metrics import GatewayMetrics
 from steppe.gateway.registry import ConnectionRegistry
 from steppe.gateway.server import OcppServer
 from steppe.gateway.tasks import TaskSet
+from steppe.ocpi.client import HttpPartnerLink
+from steppe.ocpi.commands import CommandRelay
+from steppe.ocpi.context import OcpiContext
+from steppe.ocpi.mapping import Party
+from steppe.ocpi.objects import ObjectSource
+from steppe.ocpi.worker import PushWorker
 from steppe.ocpp.certificates import CertificateDelivery
 from steppe.ocpp.codecs import command_encoders
 from steppe.ocpp.dispatcher import VersionHandlers
@@ -83,6 +95,7 @@ class Steppe:
     api_context: ApiContext
     web_context: WebContext
     ports: Ports
+    ocpi: Roaming
 
     @property
     def ocpp_port(self) -> int:
@@ -100,6 +113,16 @@ class Steppe:
     def ocpp_url(self) -> str:
         scheme = "wss" if self.ocpp.tls is not None else "ws"
         return f"{scheme}://{self.settings.host}:{self.ocpp_port}/ocpp"
+
+
+@dataclass(frozen=True, slots=True)
+class Roaming:
+    """The OCPI side: the endpoints' context, the push worker, the command relay, the link."""
+
+    context: OcpiContext
+    worker: PushWorker
+    relay: CommandRelay
+    link: HttpPartnerLink
 
 
 class Ports:
@@ -123,7 +146,17 @@ def build(
     bus = EventBus()
     registry = ConnectionRegistry()  # the live connections: how the domain reaches a station
     tasks = TaskSet()
-    services = build_services(settings, db, committer, bus, clock, registry, schemas)
+    ports = Ports()
+    identity = Identity(
+        settings.ocpi_country_code,
+        settings.ocpi_party_id,
+        settings.operator_name,
+        lambda: settings.public_url or f"http://{settings.host}:{ports.http}",
+    )
+    link = HttpPartnerLink(identity)
+    services = build_services(
+        settings, db, committer, bus, clock, registry, schemas, link=link, identity=identity
+    )
     certificates = CertificateDelivery(
         services.security, services.plug_and_charge, registry, tasks.spawn
     )
@@ -148,8 +181,26 @@ def build(
     authenticator = Authenticator(settings.admin_token, services.keys, failures)
     api_context = ApiContext(settings, services, registry, metrics, authenticator)
     web_context = WebContext(settings, services, RegistryPresence(registry), api_context.readiness)
+    relay = CommandRelay(services, registry)
+    party = Party(settings.ocpi_country_code, settings.ocpi_party_id)
+    roaming = Roaming(
+        OcpiContext(services, registry, relay, identity, settings.call_timeout + 5),
+        PushWorker(services, link, ObjectSource(services, party)),
+        relay,
+        link,
+    )
     return Steppe(
-        settings, db, committer, services, registry, ocpp, sender, api_context, web_context, Ports()
+        settings,
+        db,
+        committer,
+        services,
+        registry,
+        ocpp,
+        sender,
+        api_context,
+        web_context,
+        ports,
+        roaming,
     )
 
 
@@ -161,9 +212,18 @@ def build_services(
     clock: Clock,
     connections: CommandSender,
     schemas: SchemaRegistry,
+    *,
+    link: PartnerLink,
+    identity: Identity,
 ) -> Services:
     """The domain services, each given the others it relies on."""
-    tokens = TokenService(db, clock)
+    partners = PartnerService(db, clock, link, identity)
+    outbox = Outbox(db, clock, partners)
+    roaming_tokens = RoamingTokens(
+        db, clock, link, partners, timeout=settings.ocpi_authorize_timeout
+    )
+    roaming = RoamingService(partners, roaming_tokens, outbox, Catalogue(db))
+    tokens = TokenService(db, clock, foreign=roaming_tokens)
     stations = StationService(
         db,
         committer,
@@ -172,14 +232,25 @@ def build_services(
         accept_unknown=settings.accept_unknown_stations,
         heartbeat_interval=settings.heartbeat_interval,
         hash_cost=settings.password_hash_cost,
+        changes=outbox,
     )
     # Pricing runs on worker threads in two lanes, so that viewers' estimates never delay billing.
-    tariffs = TariffService(db, clock, Pricer(budget=settings.pricing_budget))
-    cdrs = CdrService(db, committer, clock, tariffs, Pricer(budget=settings.pricing_budget))
+    tariffs = TariffService(db, clock, Pricer(budget=settings.pricing_budget), changes=outbox)
+    cdrs = CdrService(
+        db, committer, clock, tariffs, Pricer(budget=settings.pricing_budget), made=outbox
+    )
     pricing = PricingQueue(db, committer, clock, cdrs)
     reservations = ReservationService(db, committer, bus, clock)
     transactions = TransactionService(
-        db, committer, bus, clock, tokens, ended=pricing, costs=cdrs, reservations=reservations
+        db,
+        committer,
+        bus,
+        clock,
+        tokens,
+        ended=pricing,
+        costs=cdrs,
+        reservations=reservations,
+        roaming=outbox,
     )
     local_lists = LocalListService(db, clock, tokens)
     firmware_jobs = FirmwareJobs(db, committer, bus, clock)
@@ -210,7 +281,7 @@ def build_services(
         clock=clock,
         bus=bus,
         stations=stations,
-        connectors=ConnectorLayout(db, clock),
+        connectors=ConnectorLayout(db, clock, changes=outbox),
         tokens=tokens,
         tariffs=tariffs,
         transactions=transactions,
@@ -266,6 +337,7 @@ def build_services(
         users=UserService(db, clock, sign_in_rules(settings)),
         audit=AuditTrail(db, clock),
         reports=NetworkReport(db, clock),
+        roaming=roaming,
     )
 
 

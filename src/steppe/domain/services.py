@@ -28,6 +28,7 @@ from steppe.domain.plug_and_charge.ports import ContractCertificates
 from steppe.domain.ports import Clock
 from steppe.domain.reports.service import NetworkReport
 from steppe.domain.reservations.service import ReservationService
+from steppe.domain.roaming.service import RoamingService
 from steppe.domain.security.service import SecurityService
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
@@ -72,3 +73,4 @@ class Services:
     users: UserService  # staff accounts of the console and their sessions
     audit: AuditTrail  # changes people make, beside the commands' own audit
     reports: NetworkReport  # network-wide figures and searches for the console
+    roaming: RoamingService

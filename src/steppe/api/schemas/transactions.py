@@ -44,6 +44,9 @@ class TransactionOut(BaseModel):
     pricing: PricingOut | None = Field(
         None, description="a finished transaction still without its CDR: queued, or failed and why"
     )
+    roaming_partner_id: str | None = Field(
+        None, description="the OCPI partner whose driver charged (null for Steppe's own tokens)"
+    )
 
     @classmethod
     def of(cls, tx: Transaction, ocpp_version: str | None = None) -> TransactionOut:
@@ -68,6 +71,7 @@ class TransactionOut(BaseModel):
             charging_state=tx.charging_state,
             energy_check=tx.energy_check,
             closed_by=tx.closed_by,
+            roaming_partner_id=tx.roaming_partner_id,
         )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from steppe.domain.cdrs.models import Cdr, Cost
 from steppe.domain.ports import Clock
@@ -104,6 +104,12 @@ def session_of(tx: Transaction, samples: Sequence[Sample], tz: str, country: str
     )
 
 
+class MadeCdrs(Protocol):
+    """Told, inside the commit that stores a CDR, of the new CDR (roaming queues its push)."""
+
+    async def cdr_made(self, batch: Batch, transaction_pk: int, cdr_id: str) -> None: ...
+
+
 class CdrService:
     def __init__(
         self,
@@ -112,7 +118,10 @@ class CdrService:
         clock: Clock,
         tariffs: TariffService,
         pricer: Pricer,
+        *,
+        made: MadeCdrs,
     ) -> None:
+        self._made = made
         self._db = db
         self._committer = committer
         self._clock = clock
@@ -209,7 +218,8 @@ class CdrService:
         }
 
         async def write(batch: Batch) -> None:
-            await repo.insert_once(batch.conn, values)
+            if await repo.insert_once(batch.conn, values):
+                await self._made.cdr_made(batch, tx.pk, cdr_id)
             await pricing_queue.remove(batch.conn, tx.pk)  # made, by the worker or on request
 
         await self._committer.write(write)

@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from steppe.domain.ports import Clock
 from steppe.domain.stations.models import Connector
+from steppe.domain.stations.service import StationChanges
 from steppe.errors import InvalidInput, NotFound
 from steppe.storage.db import Database
+from steppe.storage.group_commit import Batch
 from steppe.storage.repositories import stations as repo
 
 STANDARDS = (
@@ -68,9 +70,10 @@ class ConnectorSpec:
 class ConnectorLayout:
     """Declares a station's EVSEs and connectors; the live status of each stays as reported."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, changes: StationChanges) -> None:
         self._db = db
         self._clock = clock
+        self._changes = changes
 
     async def get(self, station_id: str) -> list[Connector]:
         async with self._db.connect() as conn:
@@ -106,4 +109,5 @@ class ConnectorLayout:
                 await repo.upsert_connector(
                     conn, station_id, spec.evse_id, spec.connector_id, values, updated_at=now
                 )
+            await self._changes.station_changed(Batch(conn), station_id)
         return await self.get(station_id)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock
@@ -48,6 +48,15 @@ EDITABLE_FIELDS = frozenset(
 MAX_ADMITTED = 100_000
 
 
+class StationChanges(Protocol):
+    """Told, inside the write, of a change partners see (roaming queues its pushes in the same
+    commit). `connector_changed` must only defer writes."""
+
+    def connector_changed(self, batch: Batch, station_id: str, evse_id: int) -> None: ...
+
+    async def station_changed(self, batch: Batch, station_id: str) -> None: ...
+
+
 class StationService:
     def __init__(
         self,
@@ -59,7 +68,9 @@ class StationService:
         accept_unknown: bool = False,
         heartbeat_interval: int = 300,
         hash_cost: int = 12,
+        changes: StationChanges,
     ) -> None:
+        self._changes = changes
         self._db = db
         self._committer = committer
         self._bus = bus
@@ -169,6 +180,8 @@ class StationService:
             changed = await repo.update(
                 conn, station_id, {**fields, "updated_at": self._clock.now()}
             )
+            if changed:
+                await self._changes.station_changed(Batch(conn), station_id)
         if not changed:
             raise NotFound(f"station {station_id!r} does not exist")
         return await self.get(station_id)
@@ -391,6 +404,7 @@ class StationService:
                 status_at=at,
                 updated_at=now,
             )
+            self._changes.connector_changed(batch, ctx.station_id, evse_id)
 
         await self._committer.write(write)
         self._bus.publish(

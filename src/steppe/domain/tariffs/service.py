@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from steppe.domain.ports import Clock
 from steppe.domain.tariffs.engine import Costing
@@ -22,6 +22,7 @@ from steppe.domain.tariffs.periods import Session
 from steppe.domain.tariffs.pricer import Pricer
 from steppe.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from steppe.storage.db import Database
+from steppe.storage.group_commit import Batch
 from steppe.storage.repositories import stations as stations_repo
 from steppe.storage.repositories import tariffs as repo
 
@@ -47,11 +48,20 @@ def _from_row(row: Any) -> Tariff:
     return replace(tariff, last_updated=row["updated_at"])
 
 
+class TariffChanges(Protocol):
+    """Told, inside the write, of a tariff created or changed (roaming queues its push)."""
+
+    async def tariff_changed(self, batch: Batch, tariff_id: str) -> None: ...
+
+
 class TariffService:
-    def __init__(self, db: Database, clock: Clock, pricer: Pricer) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, pricer: Pricer, *, changes: TariffChanges
+    ) -> None:
         self._db = db
         self._clock = clock
         self._pricer = pricer  # estimates: a lane of their own, off the event loop
+        self._changes = changes
 
     async def create(self, tariff: Tariff) -> Tariff:
         now = self._clock.now()
@@ -59,6 +69,7 @@ class TariffService:
             if await repo.get(conn, tariff.id) is not None:
                 raise AlreadyExists(f"tariff {tariff.id!r} already exists")
             await repo.insert(conn, {**self._columns(tariff), "id": tariff.id, "created_at": now})
+            await self._changes.tariff_changed(Batch(conn), tariff.id)
         return replace(tariff, last_updated=now)
 
     async def replace(self, tariff: Tariff) -> Tariff:
@@ -67,6 +78,7 @@ class TariffService:
         async with self._db.begin() as conn:
             if not await repo.update(conn, tariff.id, self._columns(tariff)):
                 raise NotFound(f"tariff {tariff.id!r} does not exist")
+            await self._changes.tariff_changed(Batch(conn), tariff.id)
         return replace(tariff, last_updated=now)
 
     def _columns(self, tariff: Tariff) -> dict[str, Any]:
@@ -98,6 +110,7 @@ class TariffService:
                 raise Conflict(f"tariff {tariff_id!r} is assigned to stations; unassign it first")
             if not await repo.delete(conn, tariff_id):
                 raise NotFound(f"tariff {tariff_id!r} does not exist")
+            await self._changes.tariff_changed(Batch(conn), tariff_id)
 
     async def assign(
         self, station_id: str, tariff_ids: Sequence[str], *, evse_id: int | None = None

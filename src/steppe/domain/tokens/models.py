@@ -40,12 +40,23 @@ class IdToken:
 
 
 @dataclass(frozen=True, slots=True)
+class RoamingGrant:
+    """A token of a roaming partner let in: whose it is and how it was allowed (OCPI's
+    auth_method WHITELIST, AUTH_REQUEST or COMMAND, with the partner's reference if any)."""
+
+    partner_id: str
+    auth_method: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Authorization:
     """What Steppe tells a charger about a token (1.6 IdTagInfo, 2.0.1 IdTokenInfo)."""
 
     status: TokenStatus
     expires_at: datetime | None = None
     parent_id_token: str | None = None
+    roaming: RoamingGrant | None = None
 
     @property
     def accepted(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from steppe.domain.ports import Clock
 from steppe.domain.tokens.models import Authorization, IdToken, TokenStatus
@@ -15,10 +15,18 @@ from steppe.storage.repositories import id_tokens as repo
 EDITABLE = frozenset({"type", "status", "expires_at", "parent_id_token"})
 
 
+class ForeignTokens(Protocol):
+    """Tokens Steppe does not issue (a roaming partner's): their authorization, or None when
+    the token is not one of them. Must answer within a short time and not raise."""
+
+    async def authorize(self, id_token: str) -> Authorization | None: ...
+
+
 class TokenService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, foreign: ForeignTokens) -> None:
         self._db = db
         self._clock = clock
+        self._foreign = foreign
 
     async def authorize(self, id_token: str, *, at: datetime | None = None) -> Authorization:
         """The status a charger should apply: unknown tokens are Invalid, past expiry Expired,
@@ -30,7 +38,8 @@ class TokenService:
             if row is not None and row["parent_id_token"]:
                 parent = await repo.get(conn, row["parent_id_token"])
         if row is None:
-            return Authorization(TokenStatus.INVALID)
+            roaming = await self._foreign.authorize(id_token)
+            return roaming if roaming is not None else Authorization(TokenStatus.INVALID)
         token = IdToken.from_row(row)
         status = token.status
         if (

@@ -142,6 +142,7 @@ class Transaction:
     updated_at: datetime
     meter_last_wh: int | None = None
     station_tx_id: str | None = None
+    roaming_partner_id: str | None = None  # the OCPI partner whose token started it
 
     @classmethod
     def from_row(cls, row: Any) -> Transaction:
@@ -167,6 +168,7 @@ class Transaction:
             updated_at=row["updated_at"],
             meter_last_wh=row["meter_last_wh"],
             station_tx_id=row["station_tx_id"],
+            roaming_partner_id=row["ocpi_partner_id"],
         )
 
 

@@ -109,7 +109,7 @@ class TransactionEvents:
         now = self._clock.now()
 
         async def write(batch: Batch) -> EventOutcome:
-            return await self._write(batch, ctx.station_id, event, now)
+            return await self._write(batch, ctx.station_id, event, now, authorization)
 
         outcome = await self._committer.write(write)
         if not outcome.duplicate:
@@ -117,7 +117,12 @@ class TransactionEvents:
         return outcome, authorization
 
     async def _write(
-        self, batch: Batch, station_id: str, ev: TransactionEvent, now: Any
+        self,
+        batch: Batch,
+        station_id: str,
+        ev: TransactionEvent,
+        now: Any,
+        authorization: Authorization | None = None,
     ) -> EventOutcome:
         conn = batch.conn
         if await events_repo.seen(conn, station_id, ev.ocpp_id, ev.seq_no):
@@ -163,10 +168,18 @@ class TransactionEvents:
             values["meter_stop_wh"] = stop
             values["energy_wh"] = None if stop is None or start is None else stop - start
         values["updated_at"] = now
+        hooks = self._transactions.roaming
+        partner = row["ocpi_partner_id"]
+        if partner is None and ev.id_token is not None:
+            values.update(hooks.started(batch, pk, authorization))
+            partner = values.get("ocpi_partner_id")
+        elif partner is not None:
+            hooks.updated(batch, pk, partner)
         await repo.update(conn, pk, values)
         ended = ev.kind == ENDED and values.get("status") == COMPLETED
         if ended:
             price_later(batch, pk, now)
+            hooks.ended(batch, pk, partner)
         return EventOutcome(pk, duplicate=False, created=created, ended=ended)
 
     @staticmethod

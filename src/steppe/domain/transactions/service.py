@@ -69,6 +69,19 @@ class ReservationUse(Protocol):
     ) -> None: ...
 
 
+class RoamingHooks(Protocol):
+    """Told, inside the commit, of a transaction's start, news and end (roaming queues its
+    session pushes in the same commit). `updated` must only defer writes. Must not raise."""
+
+    def started(self, batch: Batch, pk: int, authorization: Authorization | None) -> dict[str, Any]:
+        """Columns to set on the new transaction (the partner it belongs to, if any)."""
+        ...
+
+    def updated(self, batch: Batch, pk: int, partner_id: str | None = None) -> None: ...
+
+    def ended(self, batch: Batch, pk: int, partner_id: str | None = None) -> None: ...
+
+
 class RunningCosts(Protocol):
     """Gives the cost so far of an active transaction (None when unknown). Must not raise."""
 
@@ -104,7 +117,9 @@ class TransactionService:
         ended: EndedTransactions,
         costs: RunningCosts,
         reservations: ReservationUse,
+        roaming: RoamingHooks,
     ) -> None:
+        self.roaming = roaming
         self._db = db
         self.reservations = reservations
         self._committer = committer
@@ -159,7 +174,8 @@ class TransactionService:
                     "updated_at": now,
                 },
             )
-            await repo.update(batch.conn, pk, {"ocpp_id": str(pk)})
+            roaming = self.roaming.started(batch, pk, authorization)
+            await repo.update(batch.conn, pk, {"ocpp_id": str(pk), **roaming})
             return pk, str(pk), False
 
         pk, given, duplicate = await self._committer.write(write)
@@ -226,6 +242,8 @@ class TransactionService:
                 samples_repo.add_later(batch, rows)
             if signed_rows:
                 samples_repo.add_signed_later(batch, signed_rows)
+            if pk is not None:
+                self.roaming.updated(batch, pk)
 
         await self._committer.write(write)
         updated = EventType.TRANSACTION_UPDATED
@@ -340,6 +358,7 @@ class TransactionService:
                 values["last_seq_no"] = seq_no
             await repo.update(batch.conn, pk, values)
             price_later(batch, pk, now)
+            self.roaming.ended(batch, pk, row["ocpi_partner_id"] if row is not None else None)
             return pk, True
 
         pk, changed = await self._committer.write(write)
@@ -464,6 +483,7 @@ class TransactionService:
                         "updated_at": now,
                     },
                 )
+                self.roaming.ended(batch, int(row["id"]), fresh["ocpi_partner_id"])
                 return True
 
             if await self._committer.write(write):

@@ -114,6 +114,10 @@ transactions = Table(
     Column("energy_check", String(64), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Roaming (migration 0010): the OCPI partner whose token started it, and how it was allowed.
+    Column("ocpi_partner_id", String(36), nullable=True),
+    Column("ocpi_auth_method", String(16), nullable=True),
+    Column("ocpi_auth_reference", String(36), nullable=True),
     UniqueConstraint("station_id", "ocpp_id", name="uq_transactions_station_ocpp_id"),
     Index("ix_transactions_station_tx", "station_id", "station_tx_id"),
     Index("ix_transactions_station_started", "station_id", "started_at"),

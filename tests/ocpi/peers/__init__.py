@@ -1,0 +1,1 @@
+"""Independent OCPI peers run in virtual environments of their own."""
