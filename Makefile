@@ -4,15 +4,25 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench soak fuzz migrate demo clean
+.PHONY: run test lint typecheck pytest bench soak fuzz migrate demo clean assets i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml src/steppe/web/assets.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/steppe assets
 	touch $(STAMP)
+
+# The pages' front-end libraries at their pinned versions (checked against their hashes).
+assets: $(STAMP)
+	$(BIN)/steppe assets
+
+# Bring the translation catalogues in step with the templates and code, then list the gaps.
+i18n: $(STAMP)
+	$(BIN)/steppe i18n update
+	$(BIN)/steppe i18n check
 
 run: $(STAMP)
 	$(BIN)/steppe serve
@@ -45,4 +55,4 @@ fuzz: $(STAMP)
 	$(BIN)/python -m bench.fuzz
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache build src/*.egg-info src/steppe/web/static/vendor

@@ -1,4 +1,5 @@
-"""`steppe serve | migrate | simulate | keys | certs`: thin entry points over the application."""
+"""`steppe serve | migrate | simulate | keys | users | certs | assets | i18n`: thin entry points
+over the application."""
 
 from __future__ import annotations
 
@@ -119,6 +120,58 @@ def cmd_keys(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from steppe.app import users as user_commands
+
+    password = getattr(args, "password", None)
+    if args.users_command in ("create", "password") and password is None:
+        password = getpass.getpass("password: ")
+    return asyncio.run(
+        user_commands.run(
+            _settings(args),
+            args.users_command,
+            email=getattr(args, "email", None),
+            password=password,
+            role=getattr(args, "role", None),
+            name=getattr(args, "name", None),
+            language=getattr(args, "language", None),
+            err=lambda line: print(line, file=sys.stderr),
+        )
+    )
+
+
+def cmd_assets(args: argparse.Namespace) -> int:
+    from steppe.web import assets
+
+    try:
+        fetched = assets.install(registry=args.registry, force=args.force)
+    except assets.AssetError as exc:
+        print(f"steppe assets: {exc}", file=sys.stderr)
+        return 1
+    print("fetched " + ", ".join(fetched) if fetched else "front-end libraries are in place")
+    return 0
+
+
+def cmd_i18n(args: argparse.Namespace) -> int:
+    from steppe.web import translations
+
+    if args.i18n_command == "extract":
+        catalog = translations.extract()
+        print(f"{len(catalog)} messages in the template")
+        return 0
+    if args.i18n_command == "update":
+        for language, missing in translations.update().items():
+            print(f"{language}: {missing} untranslated")
+        return 0
+    gaps = {lang: translations.untranslated(lang) for lang in ("kk", "ru")}
+    for language, messages in gaps.items():
+        for message in messages:
+            print(f"{language}: {message}")
+    return 1 if any(gaps.values()) else 0
+
+
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (STEPPE_HOST, 127.0.0.1)")
     parser.add_argument("--http-port", type=int, help="HTTP API port (STEPPE_HTTP_PORT, 8000)")
@@ -168,8 +221,35 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--database-url")
     keys.set_defaults(func=cmd_keys)
 
+    _add_users(sub)
+    assets = sub.add_parser("assets", help="fetch the pinned front-end libraries of the pages")
+    assets.add_argument("--registry", help="an npm registry mirror (default: the public one)")
+    assets.add_argument("--force", action="store_true", help="fetch even if in place")
+    assets.set_defaults(func=cmd_assets)
+    i18n = sub.add_parser("i18n", help="the pages' translation catalogues")
+    i18n.add_argument("i18n_command", choices=["extract", "update", "check"])
+    i18n.set_defaults(func=cmd_i18n)
+
     _add_simulate(sub)
     return top
+
+
+def _add_users(sub: Any) -> None:
+    users = sub.add_parser("users", help="console users: create, list, password")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    create = users_sub.add_parser("create", help="create a user who signs in to /console/")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", help="asked for when not given")
+    create.add_argument("--role", required=True, choices=["admin", "operator", "viewer"])
+    create.add_argument("--name", help="the name the console shows")
+    create.add_argument("--language", choices=["kk", "ru", "en"])
+    password = users_sub.add_parser("password", help="set a user's password")
+    password.add_argument("--email", required=True)
+    password.add_argument("--password", help="asked for when not given")
+    listing = users_sub.add_parser("list", help="list users")
+    for command in (create, password, listing):
+        command.add_argument("--database-url")
+    users.set_defaults(func=cmd_users)
 
 
 def _add_simulate(sub: Any) -> None:

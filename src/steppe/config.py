@@ -70,6 +70,20 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(10.0, gt=0, description="seconds to wait for a receiver")
     events_heartbeat: float = Field(15.0, gt=0, description="seconds between SSE keepalives")
 
+    # Operator console: staff sign-in, sessions, the dashboard's days, the map; docs/console.md.
+    user_password_hash_cost: int = Field(
+        15, ge=10, le=16, description="scrypt N as a power of two for staff passwords"
+    )
+    console_idle_timeout: float = Field(1800.0, gt=0, description="seconds before sign-in again")
+    console_session_max_age: float = Field(43200.0, gt=0, description="longest session, seconds")
+    console_lockout_failures: int = Field(5, ge=1, description="wrong passwords before a lock")
+    console_lockout_seconds: float = Field(60.0, ge=0, description="first lock; doubles after")
+    console_time_zone: str = Field("UTC", description="IANA zone of the dashboard's days")
+    console_tile_url: str = Field(
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png", description="map tiles; empty: none"
+    )
+    console_tile_attribution: str = "© OpenStreetMap contributors"
+
     # Operations.
     log_level: LogLevel = "INFO"
     log_frames: bool = False

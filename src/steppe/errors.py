@@ -15,7 +15,11 @@ module are drawn with the module that holds them::
     │   ├── CommandUnavailable    the station's OCPP version has no such command          422
     │   └── pki.authority.CsrRefused                  a CSR Steppe will not sign
     ├── Forbidden                 authenticated but not allowed                           403
-    │   └── domain.security.service.SigningUnavailable    no CA key to sign with
+    │   ├── domain.security.service.SigningUnavailable    no CA key to sign with
+    │   ├── domain.users.service.SignInRefused            wrong email or password, disabled user
+    │   │   └── domain.users.service.SignInThrottled      too many failures: wait and retry
+    │   ├── web.console.visitors.NotAllowed               the user's role does not allow it
+    │   └── web.console.visitors.FormRefused              a form without its (right) CSRF token
     ├── CommandTimeout            a charger did not answer in time                        504
     ├── StationRejectedCall       a charger answered Steppe's call with a CALLERROR       502
     ├── StorageUnavailable        the database cannot be reached; nothing acknowledged    503
@@ -26,6 +30,8 @@ module are drawn with the module that holds them::
     ├── storage.group_commit.NeedsConnection          a dry-run batch met a statement; the
     │                                                 batch runs the usual way (stays inside)
     ├── api.errors.ApiError       an HTTP answer the API decides itself (status, code)
+    ├── web.console.visitors.SignInNeeded             a console page without a session: sign in
+    ├── web.assets.AssetError                      a front-end library not fetched or not as pinned
     └── simulator.link.CallRefused                    a simulated charger's call was refused
 
 The numbers are the HTTP statuses `api/errors.py` gives each one.

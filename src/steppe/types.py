@@ -41,6 +41,7 @@ class CommandOutcome(StrEnum):
     CALL_ERROR = "call_error"  # the station answered with a CALLERROR
     NOT_FOUND = "not_found"
     ERROR = "error"
+    APPLIED = "applied"  # a change a person made in the console (not a command), done at once
 
 
 class DeliveryStatus(StrEnum):

@@ -28,7 +28,7 @@ async def test_every_route_is_documented_with_a_summary(
 ) -> None:
     """Each path and method the app serves is in /openapi.json with a summary; /docs is served."""
     document = (await api.get("/openapi.json")).json()
-    app = create_api(steppe.api_context)
+    app = create_api(steppe.api_context, steppe.web_context)
     routes = [r for r in api_routes(app.routes) if r.include_in_schema]
     assert len(routes) > 40
     for route in routes:

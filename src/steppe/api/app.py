@@ -13,9 +13,12 @@ from steppe.api.routers import health, id_tokens, stations, transactions
 from steppe.api.routers import operator as operator_routes
 from steppe.api.routers import security as security_routes
 from steppe.api.routers import tariffs as tariff_routes
+from steppe.web import app as pages
+from steppe.web.context import WebContext
 
 
-def create_api(context: ApiContext) -> FastAPI:
+def create_api(context: ApiContext, web: WebContext) -> FastAPI:
+    """The HTTP application: the API under /api/v1 and the console's pages (web/) beside it."""
     app = FastAPI(
         title="Steppe operator API",
         version=__version__,
@@ -31,4 +34,5 @@ def create_api(context: ApiContext) -> FastAPI:
     for operator_router in operator_routes.ROUTERS:
         app.include_router(operator_router)
     app.include_router(device_model_routes.router)
+    pages.install(app, web)
     return app

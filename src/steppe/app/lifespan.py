@@ -57,7 +57,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     http_sock = bind(settings.host, settings.http_port)
     steppe.ports.ocpp = ocpp_sock.getsockname()[1]
     steppe.ports.http = http_sock.getsockname()[1]
-    api = create_api(steppe.api_context)
+    api = create_api(steppe.api_context, steppe.web_context)
     config = uvicorn.Config(
         api, log_config=None, access_log=False, lifespan="off", timeout_graceful_shutdown=3
     )

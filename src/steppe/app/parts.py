@@ -9,10 +9,13 @@ the gateway, then what the HTTP side reads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from steppe.api.context import ApiContext
 from steppe.app.metrics import MetricsEndpoint
+from steppe.app.presence import RegistryPresence
 from steppe.config import Settings
+from steppe.domain.audit.service import AuditTrail
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
 from steppe.domain.commands.service import CommandService
@@ -20,6 +23,7 @@ from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
 from steppe.domain.keys.service import KeyService
 from steppe.domain.ports import Clock, CommandSender, SystemClock
+from steppe.domain.reports.service import NetworkReport
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
 from steppe.domain.stations.connectors import ConnectorLayout
@@ -28,6 +32,7 @@ from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
+from steppe.domain.users.service import SignInRules, UserService
 from steppe.domain.webhooks.sender import WebhookSender
 from steppe.domain.webhooks.service import WebhookService
 from steppe.gateway.metrics import GatewayMetrics
@@ -44,6 +49,7 @@ from steppe.ocpp.versions import OcppVersion
 from steppe.pki.files import load_authority
 from steppe.storage.db import Database
 from steppe.storage.group_commit import GroupCommitter
+from steppe.web.context import WebContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,7 @@ class Steppe:
     ocpp: OcppServer
     webhook_sender: WebhookSender
     api_context: ApiContext
+    web_context: WebContext
     ports: Ports
 
     @property
@@ -113,7 +120,10 @@ def build(
     sender = WebhookSender(services.webhooks, bus, timeout=settings.webhook_timeout)
     metrics = MetricsEndpoint(gateway_metrics, registry, committer, services, sender)
     api_context = ApiContext(settings, services, registry, metrics)
-    return Steppe(settings, db, committer, services, registry, ocpp, sender, api_context, Ports())
+    web_context = WebContext(settings, services, RegistryPresence(registry), api_context.readiness)
+    return Steppe(
+        settings, db, committer, services, registry, ocpp, sender, api_context, web_context, Ports()
+    )
 
 
 def build_services(
@@ -177,4 +187,18 @@ def build_services(
             max_attempts=settings.webhook_max_attempts,
             retry_delay=settings.webhook_retry_delay,
         ),
+        users=UserService(db, clock, sign_in_rules(settings)),
+        audit=AuditTrail(db, clock),
+        reports=NetworkReport(db, clock),
+    )
+
+
+def sign_in_rules(settings: Settings) -> SignInRules:
+    """How staff sign in to the console: password hash cost, session lengths, lockouts."""
+    return SignInRules(
+        hash_cost=settings.user_password_hash_cost,
+        idle_timeout=timedelta(seconds=settings.console_idle_timeout),
+        max_age=timedelta(seconds=settings.console_session_max_age),
+        lockout_failures=settings.console_lockout_failures,
+        lockout=timedelta(seconds=settings.console_lockout_seconds),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from steppe.domain.audit.service import AuditTrail
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
 from steppe.domain.commands.service import CommandService
@@ -15,6 +16,7 @@ from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.events import EventBus
 from steppe.domain.keys.service import KeyService
 from steppe.domain.ports import Clock
+from steppe.domain.reports.service import NetworkReport
 from steppe.domain.security.service import SecurityService
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
@@ -22,6 +24,7 @@ from steppe.domain.tariffs.service import TariffService
 from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
+from steppe.domain.users.service import UserService
 from steppe.domain.webhooks.service import WebhookService
 
 
@@ -42,3 +45,6 @@ class Services:
     commands: CommandService
     keys: KeyService
     webhooks: WebhookService
+    users: UserService  # staff accounts of the console and their sessions
+    audit: AuditTrail  # changes people make, beside the commands' own audit
+    reports: NetworkReport  # network-wide figures and searches for the console

@@ -4,7 +4,7 @@ The migrations in `storage/migrations/versions/` create these tables; a test che
 migrated database and this metadata agree.
 """
 
-from steppe.storage.tables import core, device_model, operator, security, tariffs
+from steppe.storage.tables import core, device_model, operator, security, tariffs, users
 from steppe.storage.tables.base import metadata
 
-__all__ = ["core", "device_model", "metadata", "operator", "security", "tariffs"]
+__all__ = ["core", "device_model", "metadata", "operator", "security", "tariffs", "users"]

@@ -114,6 +114,7 @@ transactions = Table(
     Index("ix_transactions_station_started", "station_id", "started_at"),
     Index("ix_transactions_status", "status"),
     Index("ix_transactions_id_token", "id_token"),
+    Index("ix_transactions_stopped", "stopped_at", "energy_wh"),  # the console's daily figures
 )
 
 meter_values = Table(

@@ -45,6 +45,8 @@ audit_log = Table(
     Column("status", String(40), nullable=True),
     Column("error", Text, nullable=True),
     Column("finished_at", UtcDateTime, nullable=True),
+    # What a person changed in the console ("tariff T-1", "user 3f2a..."); commands leave it empty.
+    Column("target", String(100), nullable=True),
     Index("ix_audit_log_station", "station_id", "id"),
     Index("ix_audit_log_at", "at"),
 )

@@ -47,6 +47,7 @@ cdrs = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_cdrs_station_stopped", "station_id", "stopped_at"),
+    Index("ix_cdrs_stopped", "stopped_at"),  # the console's daily revenue
 )
 
 # Transactions whose end is committed and whose CDR is not made yet: a row is written in the

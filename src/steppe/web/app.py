@@ -1,0 +1,30 @@
+"""The pages in the HTTP application: static files under /static, the console under /console.
+
+The console is its own ASGI application mounted beside the API, so its errors are pages and its
+routes stay out of the API's OpenAPI document. Pages call the domain services, never storage.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+from steppe.web import assets
+from steppe.web.console.app import create_console
+from steppe.web.context import WebContext
+from steppe.web.templating import static_dir
+
+log = logging.getLogger("steppe.web")
+
+
+def install(app: FastAPI, context: WebContext) -> None:
+    """Mount the static files and the console on `app`."""
+    if not assets.installed():
+        log.warning(
+            "front-end libraries missing: run `steppe assets` (the map, charts and live updates "
+            "need them; the pages work without)"
+        )
+    app.mount("/static", StaticFiles(directory=static_dir(), check_dir=False), name="static")
+    app.mount("/console", create_console(context), name="console")

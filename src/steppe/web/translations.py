@@ -1,0 +1,78 @@
+"""Keeping the catalogues in step with the pages: `steppe i18n extract | update | check`.
+
+`extract` collects every message of the templates (`_("...")`) and of the web code (`_`,
+`gettext`, `N_`) into `web/locale/messages.pot`; `update` merges it into each language's `.po`
+(new messages untranslated, vanished ones dropped); `check` lists the messages a language has not
+translated yet (English needs none: its messages are the keys).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+from steppe.web.i18n import LANGUAGES, locale_dir, po_path
+
+METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+OPTIONS = {"**/templates/**.html": {"extensions": "", "trimmed": "true"}}
+
+
+def web_dir() -> Path:
+    return locale_dir().parent
+
+
+def extract() -> Catalog:
+    """Every message of the templates and the web code, in a new template catalogue."""
+    catalog = Catalog(project="Steppe", msgid_bugs_address="", charset="utf-8")
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(web_dir()),
+        method_map=METHODS,
+        options_map=OPTIONS,
+        keywords=KEYWORDS,
+        comment_tags=("Translators:",),
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    with (locale_dir() / "messages.pot").open("wb") as out:
+        write_po(out, catalog, omit_header=False, sort_output=True, width=100)
+    return catalog
+
+
+def update(template: Catalog | None = None) -> dict[str, int]:
+    """Merge the template into each `.po`; how many messages each still lacks."""
+    template = template or extract()
+    missing: dict[str, int] = {}
+    for language in LANGUAGES:
+        path = po_path(language)
+        if path.exists():
+            with path.open("rb") as source:
+                catalog = read_po(source, locale=language)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            catalog = Catalog(locale=language, project="Steppe", charset="utf-8")
+        catalog.update(template, update_header_comment=False)
+        catalog.obsolete.clear()
+        catalog.fuzzy = False
+        with path.open("wb") as out:
+            write_po(out, catalog, sort_output=True, width=100, ignore_obsolete=True)
+        missing[language] = len(untranslated(language))
+    return missing
+
+
+def untranslated(language: str) -> list[str]:
+    """The messages of a language's catalogue that have no translation (none for English)."""
+    if language == "en":
+        return []
+    with po_path(language).open("rb") as source:
+        catalog = read_po(source, locale=language)
+    out = []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            out.append(message.id if isinstance(message.id, str) else message.id[0])
+    return out
