@@ -13,6 +13,7 @@ from steppe.api.routers import health, id_tokens, stations, transactions
 from steppe.api.routers import operator as operator_routes
 from steppe.api.routers import security as security_routes
 from steppe.api.routers import tariffs as tariff_routes
+from steppe.api.routers import vehicles as vehicle_routes
 from steppe.web import app as pages
 from steppe.web.context import WebContext
 
@@ -34,5 +35,6 @@ def create_api(context: ApiContext, web: WebContext) -> FastAPI:
     for operator_router in operator_routes.ROUTERS:
         app.include_router(operator_router)
     app.include_router(device_model_routes.router)
+    app.include_router(vehicle_routes.router)
     pages.install(app, web)
     return app

@@ -33,6 +33,8 @@ from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
 from steppe.domain.users.service import SignInRules, UserService
+from steppe.domain.vehicles.models import Catalogue
+from steppe.domain.vehicles.service import VehicleGuide
 from steppe.domain.webhooks.sender import WebhookSender
 from steppe.domain.webhooks.service import WebhookService
 from steppe.gateway.metrics import GatewayMetrics
@@ -190,6 +192,7 @@ def build_services(
         users=UserService(db, clock, sign_in_rules(settings)),
         audit=AuditTrail(db, clock),
         reports=NetworkReport(db, clock),
+        vehicles=VehicleGuide(Catalogue.load(), stations, tariffs, clock),
     )
 
 

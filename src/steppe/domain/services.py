@@ -25,6 +25,7 @@ from steppe.domain.tokens.service import TokenService
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
 from steppe.domain.users.service import UserService
+from steppe.domain.vehicles.service import VehicleGuide
 from steppe.domain.webhooks.service import WebhookService
 
 
@@ -48,3 +49,4 @@ class Services:
     users: UserService  # staff accounts of the console and their sessions
     audit: AuditTrail  # changes people make, beside the commands' own audit
     reports: NetworkReport  # network-wide figures and searches for the console
+    vehicles: VehicleGuide  # the vehicle catalogue and which connectors fit a car
