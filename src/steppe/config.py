@@ -84,6 +84,22 @@ class Settings(BaseSettings):
     )
     console_tile_attribution: str = "© OpenStreetMap contributors"
 
+    # Drivers: accounts, their mail, links in mails and QR codes; see docs/drivers.md.
+    public_url: str | None = Field(
+        None, description="address drivers reach Steppe at (links in mails, QR codes)"
+    )
+    smtp_host: str | None = Field(None, description="mail server; unset: mails go to the log")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout: float = Field(30.0, gt=0, description="seconds for one mail's delivery")
+    mail_from: str = Field("Steppe <noreply@localhost>", description="From: of drivers' mail")
+    driver_password_hash_cost: int = Field(
+        15, ge=10, le=16, description="scrypt N as a power of two for drivers' passwords"
+    )
+    driver_session_days: float = Field(30.0, gt=0, description="days signed in without a visit")
+
     # Operations.
     log_level: LogLevel = "INFO"
     log_frames: bool = False

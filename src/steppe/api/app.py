@@ -9,6 +9,7 @@ from steppe.api import errors
 from steppe.api.context import ApiContext
 from steppe.api.routers import cdrs as cdr_routes
 from steppe.api.routers import device_model as device_model_routes
+from steppe.api.routers import drivers as driver_routes
 from steppe.api.routers import health, id_tokens, stations, transactions
 from steppe.api.routers import operator as operator_routes
 from steppe.api.routers import security as security_routes
@@ -36,5 +37,6 @@ def create_api(context: ApiContext, web: WebContext) -> FastAPI:
         app.include_router(operator_router)
     app.include_router(device_model_routes.router)
     app.include_router(vehicle_routes.router)
+    app.include_router(driver_routes.router)
     pages.install(app, web)
     return app

@@ -67,6 +67,9 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
         webhook_task = group.create_task(steppe.webhook_sender.run(), name="webhooks")
         stale_task = group.create_task(close_stale_transactions(steppe), name="stale-transactions")
         pricing_task = group.create_task(steppe.services.pricing.run(), name="pricing")
+        drivers = steppe.services.drivers
+        mail_task = group.create_task(drivers.mail.run(), name="driver-mail")
+        receipts_task = group.create_task(drivers.receipts.run(), name="driver-receipts")
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
@@ -92,6 +95,8 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             webhook_task.cancel()
             stale_task.cancel()
             pricing_task.cancel()  # what it has not priced stays queued for the next start
+            mail_task.cancel()  # unsent mail stays queued, receipts not queued yet stay due
+            receipts_task.cancel()
             committer_task.cancel()  # it commits what is still queued before it ends
     await steppe.db.close()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from steppe.api.context import ApiContext
+from steppe.app.drivers import build_drivers
 from steppe.app.metrics import MetricsEndpoint
 from steppe.app.presence import RegistryPresence
 from steppe.config import Settings
@@ -152,6 +153,10 @@ def build_services(
     cdrs = CdrService(db, committer, clock, tariffs)
     pricing = PricingQueue(db, committer, clock, cdrs)
     transactions = TransactionService(db, committer, bus, clock, tokens, ended=pricing, costs=cdrs)
+    commands = CommandService(
+        db, connections, command_encoders(schemas), stations, tokens, bus, clock
+    )
+    vehicles = VehicleGuide(Catalogue.load(), stations, tariffs, clock)
     authority = None
     if settings.tls_ca_file is not None and settings.tls_ca_key_file is not None:
         authority = load_authority(settings.tls_ca_file, settings.tls_ca_key_file)
@@ -179,9 +184,7 @@ def build_services(
             authority=authority,
             organization=settings.operator_name,
         ),
-        commands=CommandService(
-            db, connections, command_encoders(schemas), stations, tokens, bus, clock
-        ),
+        commands=commands,
         keys=KeyService(db, clock),
         webhooks=WebhookService(
             db,
@@ -192,7 +195,8 @@ def build_services(
         users=UserService(db, clock, sign_in_rules(settings)),
         audit=AuditTrail(db, clock),
         reports=NetworkReport(db, clock),
-        vehicles=VehicleGuide(Catalogue.load(), stations, tariffs, clock),
+        vehicles=vehicles,
+        drivers=build_drivers(settings, db, clock, bus, connections, commands, vehicles),
     )
 
 

@@ -13,6 +13,7 @@ from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
 from steppe.domain.commands.service import CommandService
 from steppe.domain.device_model.service import DeviceModelService
+from steppe.domain.drivers.service import DriverServices
 from steppe.domain.events import EventBus
 from steppe.domain.keys.service import KeyService
 from steppe.domain.ports import Clock
@@ -50,3 +51,4 @@ class Services:
     audit: AuditTrail  # changes people make, beside the commands' own audit
     reports: NetworkReport  # network-wide figures and searches for the console
     vehicles: VehicleGuide  # the vehicle catalogue and which connectors fit a car
+    drivers: DriverServices  # drivers' accounts, charging from the phone, their mail

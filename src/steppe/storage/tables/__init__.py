@@ -4,7 +4,24 @@ The migrations in `storage/migrations/versions/` create these tables; a test che
 migrated database and this metadata agree.
 """
 
-from steppe.storage.tables import core, device_model, operator, security, tariffs, users
+from steppe.storage.tables import (
+    core,
+    device_model,
+    drivers,
+    operator,
+    security,
+    tariffs,
+    users,
+)
 from steppe.storage.tables.base import metadata
 
-__all__ = ["core", "device_model", "metadata", "operator", "security", "tariffs", "users"]
+__all__ = [
+    "core",
+    "device_model",
+    "drivers",
+    "metadata",
+    "operator",
+    "security",
+    "tariffs",
+    "users",
+]
