@@ -235,6 +235,7 @@ async def _stream(
 
     async with here.services.bus.subscribe(mine, wants=lambda kind: kind in wanted) as feed:
         yield b"retry: 3000\n\n"
+        tx = await charging.session(account, tx.pk)  # as it is now that nothing can be missed
         power = await charging.power_w(tx.pk)
         now = here.services.clock.now()
         yield _frame("update", snapshot(tx, t, tariff, zone, country, now=now, power_w=power))
@@ -246,6 +247,7 @@ async def _stream(
             except TimeoutError:
                 if time.monotonic() - quiet_since > HEARTBEAT_S:
                     quiet_since = time.monotonic()
+                    tx = await charging.session(account, tx.pk)  # closed by the server, say
                     yield b": keepalive\n\n"
                 continue
             quiet_since = time.monotonic()
