@@ -101,7 +101,7 @@ def kinds(
         ]
         best = min(fitted, key=lambda a: a.charge.duration) if fitted else None
         out.append(Kind(label, kw, free, len(members), best))
-    return sorted(out, key=lambda k: (-(k.kw or 0), k.standard))
+    return out  # in the order of the station's EVSEs
 
 
 def car_choices(here: DriverSite) -> list[tuple[str, list[tuple[str, str]]]]:
