@@ -28,7 +28,8 @@ PAGE_BUDGET = 200 * 1024
 WEIGHT = """() => {
   const entries = [...performance.getEntriesByType("navigation"),
                    ...performance.getEntriesByType("resource")];
-  return entries.reduce((sum, e) => sum + (e.decodedBodySize || 0), 0);
+  return [entries.reduce((sum, e) => sum + (e.encodedBodySize || 0), 0),
+          entries.reduce((sum, e) => sum + (e.decodedBodySize || 0), 0)];
 }"""
 
 
@@ -58,13 +59,14 @@ class Journey:
     def __init__(self, page: Page, folder: Path) -> None:
         self.page = page
         self.folder = folder
-        self.weights: dict[str, int] = {}
+        self.weights: dict[str, list[int]] = {}
 
     async def seen(self, name: str) -> None:
+        """Weigh the page as sent (gzipped) and as unpacked, then photograph it."""
         await self.page.wait_for_load_state("load")
-        weight = int(await self.page.evaluate(WEIGHT))
-        self.weights[name] = weight
-        assert weight < PAGE_BUDGET, (name, weight)
+        sent, unpacked = await self.page.evaluate(WEIGHT)
+        self.weights[name] = [int(sent), int(unpacked)]
+        assert sent < PAGE_BUDGET, (name, sent)
         await self.page.screenshot(path=str(self.folder / f"{name}.png"), full_page=True)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
 from steppe.web import assets
@@ -34,7 +35,9 @@ def install(app: FastAPI, context: WebContext) -> None:
             "front-end libraries missing: run `steppe assets` (the map, charts and live updates "
             "need them; the pages work without)"
         )
-    app.mount("/static", StaticFiles(directory=static_dir(), check_dir=False), name="static")
+    static = StaticFiles(directory=static_dir(), check_dir=False)
+    # gzipped for browsers that take it: the map library is 150 KB as it is, 45 KB packed
+    app.mount("/static", GZipMiddleware(static, minimum_size=1024), name="static")
     app.mount("/console", create_console(context), name="console")
     app.state.driver = DriverSite(context, Pages(Catalogues("driver")))
     for module in (driver_pages, driver_account, driver_charging):

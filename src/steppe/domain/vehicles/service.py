@@ -10,7 +10,7 @@ in the tariff's currency and with the VAT in force there today.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -59,6 +59,65 @@ class StationAdvice:
 TariffOf = Callable[[int], Tariff | None]
 
 
+class Adviser:
+    """Advice for one car on many stations at one moment. Connectors of the same kind (standard,
+    power type, rating) under the same tariff get the same estimate and price, worked out once:
+    a network of hundreds of stations has only a few kinds."""
+
+    def __init__(
+        self,
+        vehicle: Vehicle,
+        *,
+        now: datetime,
+        start_soc: Decimal | int = DEFAULT_START_SOC,
+        end_soc: Decimal | int = DEFAULT_END_SOC,
+    ) -> None:
+        self.vehicle = vehicle
+        self._now = now
+        self._socs = (start_soc, end_soc)
+        self._charges: dict[tuple[str | None, ...], ChargeEstimate] = {}
+        self._costs: dict[tuple[object, ...], Cost | None] = {}
+
+    def station(self, station: Station, tariff_of: TariffOf) -> StationAdvice:
+        usable: list[ConnectorAdvice] = []
+        unusable: list[Connector] = []
+        for connector in station.connectors:
+            found = fit(self.vehicle, connector)
+            if found is None:
+                unusable.append(connector)
+                continue
+            kind = (connector.standard, connector.power_type, connector.max_power_kw)
+            charge = self._charges.get(kind)
+            if charge is None:
+                charge = estimate(self.vehicle, connector, *self._socs)
+                self._charges[kind] = charge
+            tariff = tariff_of(connector.evse_id)
+            cost = None if tariff is None else self._cost(tariff, charge, station)
+            usable.append(
+                ConnectorAdvice(
+                    found, replace(charge, fit=found), None if tariff is None else tariff.id, cost
+                )
+            )
+        return StationAdvice(station, self.vehicle, tuple(usable), tuple(unusable))
+
+    def _cost(self, tariff: Tariff, charge: ChargeEstimate, station: Station) -> Cost | None:
+        zone = station.time_zone or "UTC"
+        key = (id(tariff), charge.energy_kwh, charge.duration, zone, station.country)
+        if key not in self._costs:
+            costing = price(
+                tariff,
+                Session.even(
+                    self._now,
+                    charging_seconds=Decimal(str(charge.duration.total_seconds())),
+                    energy_wh=charge.energy_kwh * 1000,
+                    time_zone=zone,
+                    country=station.country,
+                ),
+            )
+            self._costs[key] = Cost(costing.currency, costing.excl_vat, costing.incl_vat)
+        return self._costs[key]
+
+
 def advise(
     vehicle: Vehicle,
     station: Station,
@@ -69,31 +128,9 @@ def advise(
     end_soc: Decimal | int = DEFAULT_END_SOC,
 ) -> StationAdvice:
     """The advice for `vehicle` at `station`, `tariff_of(evse_id)` giving each EVSE's tariff."""
-    usable: list[ConnectorAdvice] = []
-    unusable: list[Connector] = []
-    zone = station.time_zone or "UTC"
-    for connector in station.connectors:
-        found = fit(vehicle, connector)
-        if found is None:
-            unusable.append(connector)
-            continue
-        charge = estimate(vehicle, connector, start_soc, end_soc)
-        tariff = tariff_of(connector.evse_id)
-        cost = None
-        if tariff is not None:
-            costing = price(
-                tariff,
-                Session.even(
-                    now,
-                    charging_seconds=Decimal(str(charge.duration.total_seconds())),
-                    energy_wh=charge.energy_kwh * 1000,
-                    time_zone=zone,
-                    country=station.country,
-                ),
-            )
-            cost = Cost(costing.currency, costing.excl_vat, costing.incl_vat)
-        usable.append(ConnectorAdvice(found, charge, None if tariff is None else tariff.id, cost))
-    return StationAdvice(station, vehicle, tuple(usable), tuple(unusable))
+    return Adviser(vehicle, now=now, start_soc=start_soc, end_soc=end_soc).station(
+        station, tariff_of
+    )
 
 
 def tariff_chooser(

@@ -13,13 +13,13 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import segno
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from starlette.responses import Response
 
 from steppe.domain.stations.models import Connector, Station
 from steppe.domain.tariffs.models import Tariff
 from steppe.domain.vehicles.models import Vehicle
-from steppe.domain.vehicles.service import ConnectorAdvice, TariffOf, advise
+from steppe.domain.vehicles.service import Adviser, ConnectorAdvice, TariffOf, advise
 from steppe.web.driver.errors import driver_router
 from steppe.web.driver.site import DriverSite, site
 from steppe.web.driver.tariff_words import describe
@@ -30,6 +30,7 @@ router = driver_router()
 Who = Annotated[DriverVisitor, Depends(visitor)]
 StationPath = Annotated[str, Path(max_length=48)]
 EvsePath = Annotated[int, Path(ge=1, le=10_000)]
+PAGE = 25  # stations listed on one page of `/` (the map shows them all)
 
 STANDARDS = {
     "GBT_AC": "GB/T AC",
@@ -149,42 +150,45 @@ def tariff_lines(
 
 
 @router.get("/")
-async def home(request: Request, who: Who) -> Response:
+async def home(
+    request: Request, who: Who, page: Annotated[int, Query(ge=1, le=1000)] = 1
+) -> Response:
+    """The map of every station (or every one the car can use) and a page of the list."""
     here = site(request)
     remember_car(request, who)
     now = here.services.clock.now()
+    adviser = None if who.car is None else Adviser(who.car, now=now)
     rows: list[dict[str, Any]] = []
     hidden = 0
     for entry in await here.services.drivers.directory.stations(now):
         station = entry.station
         advice = None
-        if who.car is not None:
-            advice = advise(who.car, station, entry.tariff_of, now=now)
+        if adviser is not None:
+            advice = adviser.station(station, entry.tariff_of)
             if not advice.usable:
                 hidden += 1
                 continue
             shown: list[Connector] = [a.connector for a in advice.usable]
         else:
             shown = list(station.connectors)
-        groups = kinds(shown, entry.online, advice.usable if advice else ())
-        rows.append(
-            {
-                "station": station,
-                "online": entry.online,
-                "kinds": groups,
-                "free": sum(k.free for k in groups),
-            }
-        )
+        rows.append({"entry": entry, "shown": shown, "advice": advice})
+    pages = max((len(rows) + PAGE - 1) // PAGE, 1)
+    page = min(page, pages)
+    listed = []
+    for row in rows[(page - 1) * PAGE : page * PAGE]:
+        entry, advice = row["entry"], row["advice"]
+        groups = kinds(row["shown"], entry.online, advice.usable if advice else ())
+        listed.append({"station": entry.station, "online": entry.online, "kinds": groups})
     points = [
-        {
-            "id": r["station"].id,
-            "name": r["station"].name or r["station"].id,
-            "lat": float(r["station"].latitude),
-            "lon": float(r["station"].longitude),
-            "free": r["free"],
-        }
-        for r in rows
-        if r["station"].latitude and r["station"].longitude
+        [
+            row["entry"].station.id,
+            row["entry"].station.name or row["entry"].station.id,
+            float(row["entry"].station.latitude),
+            float(row["entry"].station.longitude),
+            sum(1 for c in row["shown"] if state_of(c, row["entry"].online)[0] == "free"),
+        ]
+        for row in rows
+        if row["entry"].station.latitude and row["entry"].station.longitude
     ]
     settings = here.settings
     return render(
@@ -192,9 +196,14 @@ async def home(request: Request, who: Who) -> Response:
         who,
         "driver/home.html",
         title=who._("Charging stations"),
-        rows=rows,
+        rows=listed,
+        page=page,
+        pages=pages,
         hidden=hidden,
-        points=json.dumps(points, separators=(",", ":")),
+        # inside <script>: no "<" may end it early, whatever a station is called
+        points=json.dumps(points, separators=(",", ":"), ensure_ascii=False).replace(
+            "<", "\\u003c"
+        ),
         cars=car_choices(here),
         car_label=car_label(who.car),
         tile_url=settings.console_tile_url,

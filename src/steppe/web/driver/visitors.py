@@ -10,6 +10,7 @@ form token is an HMAC of the session (or pre-session) value, as on the console.
 
 from __future__ import annotations
 
+import gzip
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ PRE_COOKIE = "steppe_driver_pre"
 LANGUAGE_COOKIE = "steppe_lang"
 CAR_COOKIE = "steppe_car"
 YEAR = 365 * 86400
+GZIP_FROM = 1024  # bytes: smaller pages go as they are
 
 
 class DriverSignInNeeded(SteppeError):
@@ -198,4 +200,17 @@ def render(
         status=status,
         headers={"Cache-Control": "no-store"} if who.account is not None else None,
     )
-    return respond(who, html)
+    return respond(who, compressed(request, html))
+
+
+def compressed(request: Request, response: Response) -> Response:
+    """The page gzipped when the browser takes it (a slow phone line is the case to serve)."""
+    body = bytes(response.body)
+    if len(body) < GZIP_FROM or "gzip" not in request.headers.get("accept-encoding", ""):
+        return response
+    packed = gzip.compress(body, compresslevel=6)
+    response.body = packed
+    response.headers["content-length"] = str(len(packed))
+    response.headers["content-encoding"] = "gzip"
+    response.headers["vary"] = "Accept-Encoding"
+    return response

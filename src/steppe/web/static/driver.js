@@ -11,15 +11,15 @@
       L.tileLayer(element.dataset.tiles, { maxZoom: 18, attribution: element.dataset.attribution || "" }).addTo(view);
     }
     var bounds = [];
-    points.forEach(function (p) {
-      var marker = L.circleMarker([p.lat, p.lon], {
-        radius: 9, weight: 2, color: "#fff", fillColor: p.free ? "#1c9a48" : "#8a94a3", fillOpacity: 0.95
+    points.forEach(function (p) {  /* [id, name, lat, lon, free connectors] */
+      var marker = L.circleMarker([p[2], p[3]], {
+        radius: 9, weight: 2, color: "#fff", fillColor: p[4] ? "#1c9a48" : "#8a94a3", fillOpacity: 0.95
       }).addTo(view);
       var link = document.createElement("a");
-      link.href = "/stations/" + encodeURIComponent(p.id);
-      link.textContent = p.name;
+      link.href = "/stations/" + encodeURIComponent(p[0]);
+      link.textContent = p[1];
       marker.bindPopup(link);
-      bounds.push([p.lat, p.lon]);
+      bounds.push([p[2], p[3]]);
     });
     if (bounds.length) { view.fitBounds(bounds, { maxZoom: 13, padding: [24, 24] }); }
     element.dataset.markers = String(points.length);
