@@ -215,3 +215,19 @@ async def test_a_driver_downloads_their_data_and_deletes_the_account_leaving_ano
         assert mail_rows == []
         assert (await app.services.tokens.authorize(app_token)).status is TokenStatus.INVALID
         assert await app.services.drivers.accounts.list() == []
+
+
+async def test_the_forms_cannot_flood_someones_mailbox(make_steppe: Callable[..., Steppe]) -> None:
+    """Seven sign-ups and resets for one address within the hour: five mails, and the same
+    answer each time."""
+    async with driver_steppe(make_steppe) as (app, box), phone(app) as client:
+        for attempt in range(7):
+            path = "/account/sign-up" if attempt % 2 == 0 else "/account/reset"
+            data = {"email": "target@example.kz", "password": PASSWORD, "repeat": PASSWORD}
+            answer = await post_form(client, path, path, data)
+            assert answer.status_code == 200 and 'id="check-mail"' in answer.text
+        await box.wait_for("target@example.kz")
+        await app.services.drivers.mail.drain()
+        async with app.db.connect() as conn:
+            queued = (await conn.execute(select(driver_mail.c.kind))).scalars().all()
+        assert len(queued) == 5

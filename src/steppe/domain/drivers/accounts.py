@@ -149,6 +149,8 @@ class DriverAccounts:
         now = self._clock.now()
         async with self._db.begin() as conn:
             existing = await repo.by_email(conn, email)
+            if not await self._mail.may_send_link(conn, email):
+                return  # the answer is the same; the address gets no more mail this hour
             if existing is not None:
                 letter = self._letters.already_registered(
                     existing["language"] or language,
@@ -200,6 +202,8 @@ class DriverAccounts:
             if row is None:
                 raise NotFound("no such account")
             if row["status"] != AccountStatus.UNCONFIRMED.value:
+                return
+            if not await self._mail.may_send_link(conn, row["email"]):
                 return
             await repo.update(
                 conn, account_id, {"confirm_hash": hashed_link, "confirm_expires_at": expires}
@@ -361,7 +365,7 @@ class DriverAccounts:
         token, hashed_link, expires = self._link()
         async with self._db.begin() as conn:
             row = await repo.by_email(conn, email)
-            if row is None:
+            if row is None or not await self._mail.may_send_link(conn, email):
                 return
             await repo.update(
                 conn, row["id"], {"reset_hash": hashed_link, "reset_expires_at": expires}

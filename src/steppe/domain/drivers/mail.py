@@ -28,6 +28,9 @@ PAGE = 50
 POLL_S = 60.0
 RETRY_AFTER_S = (60.0, 300.0, 1800.0, 7200.0)
 MAX_ATTEMPTS = 8
+# Links asked for by anyone (sign-up, reset) reach one address at most this often an hour, so the
+# forms cannot be used to flood someone's mailbox; receipts are not counted against it.
+MAX_LINKS_PER_HOUR = 5
 
 
 class Mailer(Protocol):
@@ -70,6 +73,11 @@ class MailOutbox:
                 "attempts": 0,
             },
         )
+
+    async def may_send_link(self, conn: AsyncConnection, to_address: str) -> bool:
+        """Whether another link may be mailed to this address now (see MAX_LINKS_PER_HOUR)."""
+        since = self._clock.now() - timedelta(hours=1)
+        return await repo.count_to(conn, to_address, since=since) < MAX_LINKS_PER_HOUR
 
     def wake(self) -> None:
         """Tell the worker there is mail (where no worker runs, `drain` sends it)."""

@@ -98,3 +98,11 @@ async def add_receipt(conn: AsyncConnection, values: Mapping[str, Any]) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+async def count_to(conn: AsyncConnection, to_address: str, *, since: datetime) -> int:
+    """How many mails were queued for an address since a moment."""
+    query = select(func.count()).where(
+        (driver_mail.c.to_address == to_address) & (driver_mail.c.created_at >= since)
+    )
+    return int((await conn.execute(query)).scalar_one())
