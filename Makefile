@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench soak fuzz migrate demo clean assets i18n
+.PHONY: run test lint typecheck pytest bench soak fuzz migrate demo clean assets i18n screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test: lint typecheck pytest
+
+# The browser tests, writing their screenshots into docs/console/ (shown by docs/console.md).
+screenshots: $(STAMP)
+	STEPPE_SCREENSHOTS=docs/console $(BIN)/pytest -q -p no:cacheprovider tests/browser
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

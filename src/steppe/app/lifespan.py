@@ -55,6 +55,10 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     plain_port = settings.ocpp_plain_port if steppe.ocpp.wants_plain_port else None
     plain_sock = bind(settings.host, plain_port) if plain_port is not None else None
     http_sock = bind(settings.host, settings.http_port)
+    # Uvicorn writes a response's head and body separately; without this, Nagle's algorithm
+    # holds a small body back until the client's delayed ACK (~40 ms on every page and answer).
+    # Accepted connections inherit the option from the listening socket.
+    http_sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     steppe.ports.ocpp = ocpp_sock.getsockname()[1]
     steppe.ports.http = http_sock.getsockname()[1]
     api = create_api(steppe.api_context, steppe.web_context)

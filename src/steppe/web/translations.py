@@ -69,7 +69,7 @@ def update(template: Catalog | None = None, domain: str = "messages") -> dict[st
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=language, project="Steppe", charset="utf-8")
-        catalog.update(template, update_header_comment=False)
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
         catalog.obsolete.clear()
         catalog.fuzzy = False
         with path.open("wb") as out:

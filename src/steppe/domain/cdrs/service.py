@@ -177,6 +177,12 @@ class CdrService:
             raise NotFound(f"CDR {cdr_id!r} does not exist")
         return Cdr.from_row(row)
 
+    async def of_transaction(self, transaction_pk: int) -> Cdr | None:
+        """The CDR of a transaction if it has one (nothing is made)."""
+        async with self._db.connect() as conn:
+            row = await repo.of_transaction(conn, transaction_pk)
+        return None if row is None else Cdr.from_row(row)
+
     async def costs(self, transaction_pks: Sequence[int]) -> dict[int, Cost]:
         """The billed cost of each of these transactions that has a CDR."""
         async with self._db.connect() as conn:

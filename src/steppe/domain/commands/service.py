@@ -77,6 +77,7 @@ class AuditEntry:
     status: str | None
     error: str | None
     finished_at: datetime | None
+    target: str | None = None  # what a change in the console touched (commands: none)
 
     @classmethod
     def from_row(cls, row: Any) -> AuditEntry:
@@ -92,6 +93,7 @@ class AuditEntry:
             status=row["status"],
             error=row["error"],
             finished_at=row["finished_at"],
+            target=row["target"],
         )
 
 

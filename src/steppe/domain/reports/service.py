@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from steppe.domain.ports import Clock
@@ -23,6 +25,15 @@ from steppe.storage.repositories import transactions as transactions_repo
 
 POWER = "Power.Active.Import"
 STATION_STATES = ("online", "offline", "faulted", "pending")
+# Figures of past days change only when a late transaction or CDR lands; they are read again
+# after this many seconds. Today's are read on every request.
+PAST_DAYS_FOR = 300.0
+# The stations' positions and faults for the map are read again after this many seconds (who is
+# online is applied on every request).
+MAP_FOR = 30.0
+# Up to this many connected stations, the online and offline filters go to the database as a
+# list of ids; beyond it (a statement takes at most 32,766 values) they are applied here.
+MOST_LISTED = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +71,16 @@ class Overview:
         return sorted({c for day in self.days for c in day.revenue})
 
 
-@dataclass(frozen=True, slots=True)
-class MapPoint:
+class MapPoint(NamedTuple):
     station_id: str
     name: str | None
     city: str | None
     latitude: float
     longitude: float
     state: str  # online, offline, faulted or pending
+
+    def with_state(self, state: str) -> MapPoint:
+        return self._replace(state=state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,21 +117,20 @@ class NetworkReport:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        # (zone, first day, today) -> (read at, figures of the days before today)
+        self._past: dict[tuple[str, date, date], tuple[float, list[DayFigures]]] = {}
+        self._map: tuple[float, list[MapPoint]] = (-MAP_FOR, [])  # state "" until applied
 
-    async def overview(self, connected: frozenset[str], time_zone: str, days: int = 30) -> Overview:
-        """The dashboard's figures; days are calendar days in `time_zone` (whole-hour offsets)."""
-        zone = ZoneInfo(time_zone)
-        today = self._clock.now().astimezone(zone).date()
-        first = today - timedelta(days=days - 1)
+    async def _days(self, zone: ZoneInfo, first: date, last: date) -> list[DayFigures]:
+        """Energy and revenue of each day from `first` to `last` inclusive, in `zone`."""
         since = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
+        until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
         async with self._db.connect() as conn:
-            counts = await repo.station_counts(conn)
-            statuses = await repo.connector_statuses(conn)
-            live = await transactions_repo.count_active(conn)
-            energy = await repo.hourly_energy(conn, since)
-            revenue = await repo.hourly_revenue(conn, since)
+            energy = await repo.hourly_energy(conn, since, until)
+            revenue = await repo.hourly_revenue(conn, since, until)
+        count = (last - first).days + 1
         figures = {
-            first + timedelta(days=n): DayFigures(first + timedelta(days=n)) for n in range(days)
+            first + timedelta(days=n): DayFigures(first + timedelta(days=n)) for n in range(count)
         }
         for hour, wh in energy:
             day = figures.get(_utc_hour(hour).astimezone(zone).date())
@@ -129,6 +141,32 @@ class NetworkReport:
             if day is not None:
                 amount = Decimal(milli) / repo.MILLI
                 day.revenue[currency] = day.revenue.get(currency, Decimal(0)) + amount
+        return [figures[day] for day in sorted(figures)]
+
+    async def _past_days(
+        self, zone: ZoneInfo, time_zone: str, first: date, today: date
+    ) -> list[DayFigures]:
+        key = (time_zone, first, today)
+        cached = self._past.get(key)
+        now = monotonic()
+        if cached is not None and now - cached[0] < PAST_DAYS_FOR:
+            return cached[1]
+        days = await self._days(zone, first, today - timedelta(days=1))
+        self._past = {key: (now, days)}  # only the current window is worth keeping
+        return days
+
+    async def overview(self, connected: frozenset[str], time_zone: str, days: int = 30) -> Overview:
+        """The dashboard's figures; days are calendar days in `time_zone` (whole-hour offsets).
+        Past days are read at most every `PAST_DAYS_FOR` seconds, today on every call."""
+        zone = ZoneInfo(time_zone)
+        today = self._clock.now().astimezone(zone).date()
+        first = today - timedelta(days=days - 1)
+        async with self._db.connect() as conn:
+            counts = await repo.station_counts(conn)
+            statuses = await repo.connector_statuses(conn)
+            live = await transactions_repo.count_active(conn)
+        past = await self._past_days(zone, time_zone, first, today) if days > 1 else []
+        current = await self._days(zone, today, today)
         return Overview(
             stations=StationCounts(
                 total=counts["total"],
@@ -138,26 +176,30 @@ class NetworkReport:
             ),
             connectors={(status or "Unknown"): n for status, n in statuses.items()},
             live_sessions=live,
-            days=[figures[day] for day in sorted(figures)],
+            days=[*past, *current],
         )
 
     async def map_points(self, connected: frozenset[str]) -> list[MapPoint]:
-        async with self._db.connect() as conn:
-            rows = await repo.map_points(conn)
-        points = []
-        for row in rows:
-            try:
-                latitude, longitude = float(row["latitude"]), float(row["longitude"])
-            except ValueError:
-                continue
-            if row["registration"] == "pending":
-                state = "pending"
-            elif row["faulted"]:
-                state = "faulted"
-            else:
-                state = "online" if row["id"] in connected else "offline"
-            points.append(MapPoint(row["id"], row["name"], row["city"], latitude, longitude, state))
-        return points
+        """Every located station and its state; positions and faults are at most `MAP_FOR`
+        seconds old, who is online is current."""
+        now = monotonic()
+        if now - self._map[0] >= MAP_FOR:
+            async with self._db.connect() as conn:
+                rows, faulted = await repo.map_points(conn)
+            located = []
+            for station_id, name, city, lat, lon, registration, status in rows:
+                try:
+                    latitude, longitude = float(lat), float(lon)
+                except ValueError:
+                    continue
+                broken = status == repo.FAULTED or station_id in faulted
+                fixed = "pending" if registration == "pending" else ("faulted" if broken else "")
+                located.append(MapPoint(station_id, name, city, latitude, longitude, fixed))
+            self._map = (now, located)
+        return [
+            p if p.state else p.with_state("online" if p.station_id in connected else "offline")
+            for p in self._map[1]
+        ]
 
     async def cities(self) -> list[str]:
         async with self._db.connect() as conn:
@@ -167,7 +209,7 @@ class NetworkReport:
         self, where: StationFilter, connected: frozenset[str], *, offset: int, limit: int
     ) -> StationPage:
         """One page of the stations matching `where`, with their connectors."""
-        filters = {
+        filters: dict[str, object] = {
             "text": where.text,
             "city": where.city,
             "standard": where.standard,
@@ -175,8 +217,12 @@ class NetworkReport:
             "faulted": where.state == "faulted",
             "pending": where.state == "pending",
         }
+        if where.state == "online" and len(connected) <= MOST_LISTED:
+            filters["among"] = sorted(connected)
+        elif where.state == "offline" and len(connected) <= MOST_LISTED:
+            filters["besides"] = sorted(connected)
         async with self._db.connect() as conn:
-            if where.state in ("online", "offline"):
+            if where.state in ("online", "offline") and len(connected) > MOST_LISTED:
                 # The database does not know who is online: filter the matching ids here.
                 ids = await repo.search_ids(conn, **filters)
                 online = where.state == "online"
@@ -197,6 +243,15 @@ class NetworkReport:
             for row in rows
         ]
         return StationPage(stations, total, offset, limit)
+
+    async def time_zones(self, station_ids: Sequence[str]) -> dict[str, str | None]:
+        """Each station's IANA time zone (None when it has none or no longer exists)."""
+        wanted = sorted(set(station_ids))
+        if not wanted:
+            return {}
+        async with self._db.connect() as conn:
+            rows = await stations_repo.by_ids(conn, wanted)
+        return {sid: (rows[sid]["time_zone"] if sid in rows else None) for sid in wanted}
 
     async def live_readings(self, transaction_pks: Sequence[int]) -> dict[int, LiveReading]:
         """The newest energy and power reading of each of these transactions."""

@@ -158,7 +158,28 @@ class TariffService:
         time_zone: str = "UTC",
     ) -> Costing:
         """What a session would cost: energy spread evenly over the charging time."""
-        tariff = await self.get(tariff_id)
+        return self.preview(
+            await self.get(tariff_id),
+            energy_kwh=energy_kwh,
+            duration_minutes=duration_minutes,
+            parking_minutes=parking_minutes,
+            start=start,
+            country=country,
+            time_zone=time_zone,
+        )
+
+    def preview(
+        self,
+        tariff: Tariff,
+        *,
+        energy_kwh: Decimal,
+        duration_minutes: Decimal,
+        parking_minutes: Decimal = Decimal(0),
+        start: datetime | None = None,
+        country: str | None = None,
+        time_zone: str = "UTC",
+    ) -> Costing:
+        """What a session would cost under `tariff`, stored or not (a tariff being edited)."""
         session = Session.even(
             start or self._clock.now(),
             charging_seconds=duration_minutes * 60,

@@ -58,41 +58,49 @@ async def connector_statuses(conn: AsyncConnection) -> dict[str | None, int]:
     return {row[0]: int(row[1]) for row in (await conn.execute(query)).all()}
 
 
-async def hourly_energy(conn: AsyncConnection, since: datetime) -> list[tuple[str, int]]:
-    """Energy of the transactions that ended since `since`, per UTC hour they ended in."""
+async def hourly_energy(
+    conn: AsyncConnection, since: datetime, until: datetime
+) -> list[tuple[str, int]]:
+    """Energy of the transactions that ended in [since, until), per UTC hour they ended in."""
     hour = _hour(conn, transactions.c.stopped_at).label("hour")
     query = (
         select(hour, func.coalesce(func.sum(transactions.c.energy_wh), 0))
-        .where(transactions.c.stopped_at >= since)
+        .where((transactions.c.stopped_at >= since) & (transactions.c.stopped_at < until))
         .group_by(hour)
     )
     return [(row[0], int(row[1])) for row in (await conn.execute(query)).all()]
 
 
-async def hourly_revenue(conn: AsyncConnection, since: datetime) -> list[tuple[str, str, int]]:
-    """(hour, currency, thousandths incl. VAT) of the CDRs of sessions that ended since `since`."""
+async def hourly_revenue(
+    conn: AsyncConnection, since: datetime, until: datetime
+) -> list[tuple[str, str, int]]:
+    """(hour, currency, thousandths incl. VAT) of the CDRs of sessions ended in [since, until)."""
     hour = _hour(conn, cdrs.c.stopped_at).label("hour")
     milli = cast(func.round(cast(cdrs.c.total_incl_vat, Float) * MILLI), BigInteger)
     query = (
         select(hour, cdrs.c.currency, func.sum(milli))
-        .where(cdrs.c.stopped_at >= since)
+        .where((cdrs.c.stopped_at >= since) & (cdrs.c.stopped_at < until))
         .group_by(hour, cdrs.c.currency)
     )
     return [(row[0], row[1], int(row[2] or 0)) for row in (await conn.execute(query)).all()]
 
 
-async def map_points(conn: AsyncConnection) -> Sequence[RowMapping]:
-    """Every station that has a position: id, name, position, registration, faulted."""
-    query = select(
+async def map_points(conn: AsyncConnection) -> tuple[Sequence[Any], set[str]]:
+    """Every station that has a position, as (id, name, city, latitude, longitude,
+    registration, status) tuples, and the ids of stations with a faulted connector (two plain
+    queries: for 10,000 stations cheaper than asking each row about its connectors)."""
+    located = select(
         stations.c.id,
         stations.c.name,
+        stations.c.city,
         stations.c.latitude,
         stations.c.longitude,
-        stations.c.city,
         stations.c.registration,
-        _faulted_condition().label("faulted"),
+        stations.c.status,
     ).where(stations.c.latitude.is_not(None) & stations.c.longitude.is_not(None))
-    return (await conn.execute(query)).mappings().all()
+    faulted = select(connectors.c.station_id).where(connectors.c.status == FAULTED).distinct()
+    rows = (await conn.execute(located)).all()
+    return rows, set((await conn.execute(faulted)).scalars().all())
 
 
 async def cities(conn: AsyncConnection) -> list[str]:
@@ -114,6 +122,8 @@ def _search(
     ocpp_version: str | None,
     faulted: bool,
     pending: bool,
+    among: Sequence[str] | None = None,
+    besides: Sequence[str] | None = None,
 ) -> Select[Any]:
     if text:
         pattern = f"%{text.replace('%', '').replace('_', '')}%"
@@ -138,6 +148,10 @@ def _search(
         query = query.where(_faulted_condition())
     if pending:
         query = query.where(stations.c.registration == "pending")
+    if among is not None:
+        query = query.where(stations.c.id.in_(list(among)))
+    if besides:
+        query = query.where(stations.c.id.not_in(list(besides)))
     return query
 
 

@@ -115,6 +115,7 @@ transactions = Table(
     Index("ix_transactions_status", "status"),
     Index("ix_transactions_id_token", "id_token"),
     Index("ix_transactions_stopped", "stopped_at", "energy_wh"),  # the console's daily figures
+    Index("ix_transactions_station_id", "station_id", "id"),  # a station's newest, by id
 )
 
 meter_values = Table(

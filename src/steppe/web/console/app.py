@@ -16,7 +16,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from steppe.errors import Forbidden, InvalidInput, NotFound, SteppeError, StorageUnavailable
-from steppe.web.console import account, dashboard, live, sign_in
+from steppe.web.console import (
+    account,
+    admin,
+    dashboard,
+    live,
+    records,
+    sessions,
+    sign_in,
+    station_actions,
+    stations,
+    tariffs,
+    tokens,
+)
 from steppe.web.console.visitors import (
     FormRefused,
     NotAllowed,
@@ -45,7 +57,19 @@ def create_console(context: WebContext) -> FastAPI:
     console = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     console.state.web = context
     console.state.pages = Pages(Catalogues())
-    for module in (sign_in, account, dashboard, live):
+    for module in (
+        sign_in,
+        account,
+        dashboard,
+        stations,
+        station_actions,
+        sessions,
+        tariffs,
+        tokens,
+        records,
+        admin,
+        live,
+    ):
         console.include_router(module.router)
     _install_errors(console)
     return console

@@ -53,7 +53,8 @@
           }
         }) : L.layerGroup();
         var bounds = [];
-        points.forEach(function (p) {
+        points.forEach(function (row) {
+          var p = { id: row[0], name: row[1] || row[0], city: row[2], lat: row[3], lon: row[4], state: row[5] };
           var marker = L.circleMarker([p.lat, p.lon], {
             radius: 8, weight: 2, color: "#fff", fillColor: COLORS[p.state] || "#555",
             fillOpacity: 0.95, state: p.state

@@ -5,7 +5,8 @@ People sign in to the console with an email and a password (a scrypt hash is kep
 signed-in browser holds a session known here only by its token's hash. The audit log, until now
 the log of commands, also records every change a person makes in the console, naming what was
 changed in `target`. The dashboard adds up energy and revenue per day, which needs the
-transactions and CDRs in the order they ended.
+transactions and CDRs in the order they ended, and a station's page lists its newest
+transactions, which needs them by station and id.
 
 Revision ID: 0009
 Revises: 0007
@@ -55,9 +56,11 @@ def upgrade() -> None:
     op.add_column("audit_log", sa.Column("target", sa.String(100), nullable=True))
     op.create_index("ix_transactions_stopped", "transactions", ["stopped_at", "energy_wh"])
     op.create_index("ix_cdrs_stopped", "cdrs", ["stopped_at"])
+    op.create_index("ix_transactions_station_id", "transactions", ["station_id", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_transactions_station_id", table_name="transactions")
     op.drop_index("ix_cdrs_stopped", table_name="cdrs")
     op.drop_index("ix_transactions_stopped", table_name="transactions")
     with op.batch_alter_table("audit_log") as batch:
