@@ -78,7 +78,8 @@ class Journey:
 async def test_a_new_driver_charges_a_chinese_c10_in_almaty_from_a_phone(
     make_steppe: Callable[..., Steppe], chromium: Browser, shots: Path
 ) -> None:
-    folder = shots
+    folder = shots / "drivers"
+    folder.mkdir(exist_ok=True)
     async with driver_steppe(make_steppe, console_tile_url="") as (app, box):
         await almaty_station(app)
         await astana_ccs2_station(app)
