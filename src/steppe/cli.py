@@ -158,17 +158,23 @@ def cmd_i18n(args: argparse.Namespace) -> int:
     from steppe.web import translations
 
     if args.i18n_command == "extract":
-        catalog = translations.extract()
-        print(f"{len(catalog)} messages in the template")
+        for domain in translations.DOMAINS:
+            catalog = translations.extract(domain)
+            print(f"{domain}: {len(catalog)} messages in the template")
         return 0
     if args.i18n_command == "update":
-        for language, missing in translations.update().items():
-            print(f"{language}: {missing} untranslated")
+        for domain in translations.DOMAINS:
+            for language, missing in translations.update(domain=domain).items():
+                print(f"{domain} {language}: {missing} untranslated")
         return 0
-    gaps = {lang: translations.untranslated(lang) for lang in ("kk", "ru")}
-    for language, messages in gaps.items():
+    gaps = {
+        (domain, lang): translations.untranslated(lang, domain)
+        for domain in translations.DOMAINS
+        for lang in ("kk", "ru")
+    }
+    for (domain, language), messages in gaps.items():
         for message in messages:
-            print(f"{language}: {message}")
+            print(f"{domain} {language}: {message}")
     return 1 if any(gaps.values()) else 0
 
 

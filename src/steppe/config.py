@@ -146,11 +146,27 @@ class Settings(BaseSettings):
     ocpi_country_code: str = Field("KZ", pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2")
     ocpi_party_id: str = Field("STP", pattern=r"^[A-Z0-9]{3}$", description="OCPI party id")
     public_url: str | None = Field(
-        None, description="base URL partners reach Steppe's HTTP port at; http://HOST:PORT if unset"
+        None,
+        description="base URL the world reaches the HTTP port at (roaming partners, links in "
+        "drivers' mails, QR codes); http://HOST:PORT if unset",
     )
     ocpi_authorize_timeout: float = Field(
         3.0, gt=0, le=30, description="seconds to wait for a partner's real-time authorization"
     )
+
+    # Drivers: accounts, their mail, links in mails and QR codes; see docs/drivers.md.
+    # (public_url, above, is the address in their links and QR codes)
+    smtp_host: str | None = Field(None, description="mail server; unset: mails go to the log")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout: float = Field(30.0, gt=0, description="seconds for one mail's delivery")
+    mail_from: str = Field("Steppe <noreply@localhost>", description="From: of drivers' mail")
+    driver_password_hash_cost: int = Field(
+        15, ge=10, le=16, description="scrypt N as a power of two for drivers' passwords"
+    )
+    driver_session_days: float = Field(30.0, gt=0, description="days signed in without a visit")
 
     # Operations.
     log_level: LogLevel = "INFO"

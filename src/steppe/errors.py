@@ -12,18 +12,26 @@ module are drawn with the module that holds them::
     ├── Conflict                  the request cannot be met in the current state          409
     │   ├── StationNotConnected   a command for a station that is not online              409
     │   │   └── gateway.websocket.SocketClosed        the station's socket closed under a call
-    │   └── StationNotAccepted    a command its registration forbids (pending, rejected)  409
+    │   ├── StationNotAccepted    a command its registration forbids (pending, rejected)  409
+    │   ├── domain.drivers.charging.ConnectorUnavailable  a driver's start: offline, occupied...
+    │   └── domain.drivers.charging.StartRefused          the charger refused a driver's start
     ├── InvalidInput              a value the domain refuses                              422
     │   ├── CommandUnavailable    the station's OCPP version has no such command          422
     │   ├── Unpriceable           a session its tariff cannot price (range, time budget)  422
     │   ├── pki.authority.CsrRefused                  a CSR Steppe will not sign
-    │   └── domain.webhooks.destinations.DestinationRefused   a webhook to a non-public address
+    │   ├── domain.webhooks.destinations.DestinationRefused   a webhook to a non-public address
+    │   ├── domain.drivers.accounts.LinkExpired       a confirmation or reset link used or old
+    │   └── domain.drivers.charging.VehicleMismatch   the car does not fit, not confirmed
     ├── Forbidden                 authenticated but not allowed                           403
     │   ├── domain.security.service.SigningUnavailable    no CA key to sign with
     │   ├── domain.users.service.SignInRefused            wrong email or password, disabled user
     │   │   └── domain.users.service.SignInThrottled      too many failures: wait and retry
     │   ├── web.console.visitors.NotAllowed               the user's role does not allow it
-    │   └── web.console.visitors.FormRefused              a form without its (right) CSRF token
+    │   ├── web.console.visitors.FormRefused              a form without its (right) CSRF token
+    │   ├── domain.drivers.accounts.DriverSignInRefused   a driver's wrong email or password
+    │   │   └── domain.drivers.accounts.DriverSignInThrottled   too many: wait and retry
+    │   ├── domain.drivers.charging.AccountNotReady       unconfirmed or blocked: may not charge
+    │   └── web.driver.visitors.DriverFormRefused         a driver form without its token
     ├── CommandTimeout            a charger did not answer in time                        504
     ├── StationRejectedCall       a charger answered Steppe's call with a CALLERROR       502
     ├── StorageUnavailable        the database cannot be reached; nothing acknowledged    503
@@ -38,6 +46,7 @@ module are drawn with the module that holds them::
     │                                                 batch runs the usual way (stays inside)
     ├── api.errors.ApiError       an HTTP answer the API decides itself (status, code)
     ├── web.console.visitors.SignInNeeded             a console page without a session: sign in
+    ├── web.driver.visitors.DriverSignInNeeded        a driver page without a session: sign in
     ├── web.assets.AssetError                         a front-end library missing or not as pinned
     ├── simulator.link.CallRefused                    a simulated charger's call was refused
     ├── simulator.charger.ChargerStopped              a simulated charger was told to stop

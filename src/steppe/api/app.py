@@ -10,6 +10,7 @@ from steppe.api.context import ApiContext
 from steppe.api.guard import RequestGuard
 from steppe.api.routers import cdrs as cdr_routes
 from steppe.api.routers import device_model as device_model_routes
+from steppe.api.routers import drivers as driver_routes
 from steppe.api.routers import firmware as firmware_routes
 from steppe.api.routers import health, id_tokens, stations, transactions
 from steppe.api.routers import local_lists as local_list_routes
@@ -19,6 +20,7 @@ from steppe.api.routers import roaming as roaming_routes
 from steppe.api.routers import security as security_routes
 from steppe.api.routers import station_reports as station_report_routes
 from steppe.api.routers import tariffs as tariff_routes
+from steppe.api.routers import vehicles as vehicle_routes
 from steppe.web import app as pages
 from steppe.web.context import WebContext
 
@@ -46,5 +48,7 @@ def create_api(context: ApiContext, web: WebContext) -> FastAPI:
     app.include_router(firmware_routes.router)
     app.include_router(station_report_routes.router)
     app.include_router(roaming_routes.router)
+    app.include_router(vehicle_routes.router)
+    app.include_router(driver_routes.router)
     pages.install(app, web)
     return app

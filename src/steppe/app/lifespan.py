@@ -102,6 +102,9 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             group.create_task(steppe.ocpi.worker.run(), name="ocpi-pushes"),
             group.create_task(steppe.ocpi.relay.run(), name="ocpi-commands"),
         ]
+        drivers = steppe.services.drivers
+        mail_task = group.create_task(drivers.mail.run(), name="driver-mail")
+        receipts_task = group.create_task(drivers.receipts.run(), name="driver-receipts")
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
@@ -136,6 +139,8 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
                 worker.cancel()
             for task in ocpi_tasks:
                 task.cancel()  # what is not pushed stays in the outbox for the next start
+            mail_task.cancel()  # unsent mail stays queued, receipts not queued yet stay due
+            receipts_task.cancel()
             committer_task.cancel()  # it commits what is still queued before it ends
     await steppe.ocpi.link.close()
     await steppe.db.close()

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from steppe.api.auth import Authenticator, FailedAttempts
 from steppe.api.context import ApiContext
+from steppe.app.drivers import build_drivers
 from steppe.app.metrics import MetricsEndpoint
 from steppe.app.presence import RegistryPresence
 from steppe.config import Settings
@@ -37,7 +38,7 @@ from steppe.domain.plug_and_charge.local import LocalContractCertificates
 from steppe.domain.ports import Clock, CommandSender, SystemClock
 from steppe.domain.reports.service import NetworkReport
 from steppe.domain.reservations.service import ReservationService
-from steppe.domain.roaming.catalogue import Catalogue
+from steppe.domain.roaming.catalogue import Catalogue as RoamingCatalogue
 from steppe.domain.roaming.models import Identity, PartnerLink
 from steppe.domain.roaming.outbox import Outbox
 from steppe.domain.roaming.partners import PartnerService
@@ -54,6 +55,8 @@ from steppe.domain.transactions.reconcile import OpenTransactionCheck
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
 from steppe.domain.users.service import SignInRules, UserService
+from steppe.domain.vehicles.models import Catalogue
+from steppe.domain.vehicles.service import VehicleGuide
 from steppe.domain.webhooks.destinations import DestinationPolicy
 from steppe.domain.webhooks.sender import WebhookSender
 from steppe.domain.webhooks.service import WebhookService
@@ -222,7 +225,7 @@ def build_services(
     roaming_tokens = RoamingTokens(
         db, clock, link, partners, timeout=settings.ocpi_authorize_timeout
     )
-    roaming = RoamingService(partners, roaming_tokens, outbox, Catalogue(db))
+    roaming = RoamingService(partners, roaming_tokens, outbox, RoamingCatalogue(db))
     tokens = TokenService(db, clock, foreign=roaming_tokens)
     stations = StationService(
         db,
@@ -274,6 +277,7 @@ def build_services(
         recorders=recorders,
         costs=transactions,
     )
+    vehicles = VehicleGuide(Catalogue.load(), stations, tariffs, clock)
     v2g = None
     if settings.v2g_root_file and settings.v2g_ca_file and settings.v2g_ca_key_file:
         v2g = load_v2g_chain(settings.v2g_root_file, settings.v2g_ca_file, settings.v2g_ca_key_file)
@@ -338,6 +342,8 @@ def build_services(
         audit=AuditTrail(db, clock),
         reports=NetworkReport(db, clock),
         roaming=roaming,
+        vehicles=vehicles,
+        drivers=build_drivers(settings, db, clock, bus, connections, commands, vehicles),
     )
 
 

@@ -17,6 +17,7 @@ from steppe.domain.customer_information.service import CustomerInformationServic
 from steppe.domain.data_transfer.service import DataTransferService
 from steppe.domain.device_model.service import DeviceModelService
 from steppe.domain.display_messages.service import DisplayMessageService
+from steppe.domain.drivers.service import DriverServices
 from steppe.domain.events import EventBus
 from steppe.domain.firmware.rollouts import RolloutService
 from steppe.domain.firmware.service import FirmwareJobs
@@ -38,6 +39,7 @@ from steppe.domain.transactions.reconcile import OpenTransactionCheck
 from steppe.domain.transactions.sequenced import TransactionEvents
 from steppe.domain.transactions.service import TransactionService
 from steppe.domain.users.service import UserService
+from steppe.domain.vehicles.service import VehicleGuide
 from steppe.domain.webhooks.service import WebhookService
 
 
@@ -74,3 +76,5 @@ class Services:
     audit: AuditTrail  # changes people make, beside the commands' own audit
     reports: NetworkReport  # network-wide figures and searches for the console
     roaming: RoamingService
+    vehicles: VehicleGuide  # the vehicle catalogue and which connectors fit a car
+    drivers: DriverServices  # drivers' accounts, charging from the phone, their mail

@@ -17,8 +17,6 @@ _ACCEPTED = frozenset(
         "SendLocalList",
         "ReserveNow",
         "CancelReservation",
-        "SetChargingProfile",
-        "ClearChargingProfile",
         "UpdateFirmware",
     }
 )
@@ -89,6 +87,15 @@ def answer(charger: Charger, action: str, payload: dict[str, Any]) -> dict[str, 
         return {"fileName": f"{station_id}-diagnostics.log"}
     if action == "GetLog":
         return {"status": "Accepted", "filename": f"{station_id}.log"}
+    if action == "SetChargingProfile":
+        return _set_limit(charger, payload)
+    if action == "ClearChargingProfile":
+        target = payload.get("connectorId")
+        if target is None:
+            target = (payload.get("chargingProfileCriteria") or {}).get("evseId")
+        for key in [k for k in charger.limits_w if target is None or k == target]:
+            del charger.limits_w[key]
+        return {"status": "Accepted"}
     if action in _ACCEPTED:
         return {"status": "Accepted"}
     raise NotImplementedError(action)
@@ -107,5 +114,42 @@ def _remote_start(charger: Charger, action: str, payload: dict[str, Any]) -> dic
         return {"status": "Rejected"}
     if len(charger.sessions) >= charger.profile.connectors:
         return {"status": "Rejected"}
+    profile = payload.get("chargingProfile")
+    if connector is not None and isinstance(profile, dict):
+        limit = _limit_w(profile.get("chargingSchedule"))
+        if limit is not None:
+            charger.limits_w[connector] = limit
     charger.remote_starts.put_nowait((token, connector, remote_id))
+    return {"status": "Accepted"}
+
+
+VOLTS = 230.0
+
+
+def _limit_w(schedule: Any) -> float | None:
+    """The limit in W of a charging schedule's first period (1.6: one schedule, 2.0.1: a list);
+    amperes count per phase at 230 V, on three phases unless the period says otherwise."""
+    if isinstance(schedule, list):
+        schedule = schedule[0] if schedule else None
+    if not isinstance(schedule, dict):
+        return None
+    periods = schedule.get("chargingSchedulePeriod") or []
+    if not periods:
+        return None
+    first = min(periods, key=lambda period: period.get("startPeriod", 0))
+    limit = float(first["limit"])
+    if str(schedule.get("chargingRateUnit", "W")).upper() == "A":
+        limit *= VOLTS * int(first.get("numberPhases") or 3)
+    return limit
+
+
+def _set_limit(charger: Charger, payload: dict[str, Any]) -> dict[str, Any]:
+    """Keep the limit of a SetChargingProfile for its connector (0: the whole station)."""
+    if "csChargingProfiles" in payload:
+        target, profile = payload.get("connectorId", 0), payload["csChargingProfiles"]
+    else:
+        target, profile = payload.get("evseId", 0), payload.get("chargingProfile", {})
+    limit = _limit_w(profile.get("chargingSchedule"))
+    if limit is not None:
+        charger.limits_w[int(target)] = limit
     return {"status": "Accepted"}

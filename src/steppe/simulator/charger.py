@@ -19,7 +19,7 @@ import logging
 import random
 import ssl
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from steppe.errors import SteppeError
 from steppe.simulator import answers
@@ -30,6 +30,9 @@ from steppe.simulator.ledger import Ledger
 from steppe.simulator.link import CallRefused, Link, Transport
 from steppe.simulator.profile import ChargerProfile
 from steppe.simulator.stats import ChargerStats
+
+if TYPE_CHECKING:
+    from steppe.simulator.car import CarSession
 
 log = logging.getLogger("steppe.simulator")
 
@@ -62,6 +65,9 @@ class Charger:
         self.sessions: dict[int, SessionState] = {}
         self.stop_requests: dict[int, asyncio.Event] = {}
         self.remote_starts: asyncio.Queue[tuple[str, int | None, int | None]] = asyncio.Queue()
+        # Charging limits the server sent, in W: per connector, and 0 for the whole station.
+        self.limits_w: dict[int, float] = {}
+        self.cars: dict[int, CarSession] = {}  # the car on each connector, with `vehicles`
         self.configuration: dict[str, str] = {
             "HeartbeatInterval": "300",
             "MeterValueSampleInterval": "10",
@@ -338,7 +344,10 @@ class Charger:
             if remote_start_id is None and not await self.authorize(id_token):
                 await self.status(connector, "Available")
                 return
+            car = self._plug_in(connector) if p.vehicles else None
             tx = await self.start_transaction(connector, id_token, remote_start_id=remote_start_id)
+            if car is not None:
+                tx.power_w = car.draw(self.limit_w(connector))
             await self.status(connector, self.dialect.charging_status)
             length = self.rng.uniform(*p.session_seconds)
             elapsed = 0.0
@@ -352,16 +361,41 @@ class Charger:
                     pass
                 self._check_stop()
                 elapsed += step
-                tx.meter_wh += round(tx.power_w * step * p.time_scale / 3600)
+                if car is None:
+                    tx.meter_wh += round(tx.power_w * step * p.time_scale / 3600)
+                else:
+                    tx.meter_wh += car.charge(step * p.time_scale, self.limit_w(connector))
+                    tx.power_w = car.power_w
                 if reason == "Remote":
                     break
                 await self.meter(tx)
+                if car is not None and car.full:
+                    break  # the car stopped drawing; its driver unplugs
             await self.stop_transaction(tx, reason)
             await self.status(connector, "Finishing")
             await self.status(connector, "Available")
         finally:
             self.sessions.pop(connector, None)
             self.stop_requests.pop(connector, None)
+            self.cars.pop(connector, None)
+
+    def limit_w(self, connector: int) -> float | None:
+        """The lowest charging limit that holds for `connector` (its own or the station's)."""
+        held = [w for key, w in self.limits_w.items() if key in (0, connector)]
+        return min(held) if held else None
+
+    def _plug_in(self, connector: int) -> CarSession | None:
+        """A catalogue car that fits the connector (None: none does, the session is flat)."""
+        from steppe.simulator.car import outlet, plug_in
+
+        p = self.profile
+        standard, kw = p.outlet_of(connector)
+        car = plug_in(
+            p.vehicles, outlet(connector, standard, kw), self.rng, p.arrival_soc, p.target_soc
+        )
+        if car is not None:
+            self.cars[connector] = car
+        return car
 
 
 __all__ = ["Charger", "ChargerProfile", "ChargerStats", "ChargerStopped"]

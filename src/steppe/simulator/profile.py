@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from steppe.domain.vehicles.models import Vehicle
 
 # "websockets": the `websockets` client (TLS, a reader task, the server's calls served at any
 # time). "lean": the lean RFC 6455 client, one call at a time read in the caller's task, for load
@@ -46,3 +49,18 @@ class ChargerProfile:
     durable: bool = False
     message_attempts: int = 10
     retry_seconds: tuple[float, float] = (0.05, 0.2)  # pause before a message is sent again
+    # Cars that come to charge (catalogue rows, `steppe.simulator.car`): a session then draws
+    # power along one of them that fits the connector, from a state of charge in `arrival_soc`
+    # up to `target_soc`, under any charging limit the server sent; it ends when the car is
+    # full. `outlets` gives each connector's (standard, kW); without them every connector is
+    # Type 2 at `power_kw` (CCS2 above 22 kW). No vehicles: the flat `power_kw` sessions above.
+    vehicles: tuple[Vehicle, ...] = ()
+    outlets: tuple[tuple[str, float], ...] = ()
+    arrival_soc: tuple[float, float] = (10.0, 40.0)
+    target_soc: float = 90.0
+
+    def outlet_of(self, connector: int) -> tuple[str, float]:
+        """The (standard, kW) of a connector (numbered from 1)."""
+        if 0 < connector <= len(self.outlets):
+            return self.outlets[connector - 1]
+        return ("IEC_62196_T2_COMBO" if self.power_kw > 22 else "IEC_62196_T2", self.power_kw)

@@ -45,13 +45,15 @@ def locale_dir() -> Path:
     return Path(str(files("steppe.web"))) / "locale"
 
 
-def po_path(language: str) -> Path:
-    return locale_dir() / language / "LC_MESSAGES" / "messages.po"
+def po_path(language: str, domain: str = "messages") -> Path:
+    """A language's catalogue of one domain: `messages` (the console), `driver` (drivers' pages
+    and mails)."""
+    return locale_dir() / language / "LC_MESSAGES" / f"{domain}.po"
 
 
-def compile_catalogue(language: str) -> Translations:
+def compile_catalogue(language: str, domain: str = "messages") -> Translations:
     """The language's `.po` file compiled in memory."""
-    with po_path(language).open("rb") as source:
+    with po_path(language, domain).open("rb") as source:
         catalogue = read_po(source, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, catalogue, use_fuzzy=False)
@@ -156,12 +158,12 @@ class Translator:
 
 
 class Catalogues:
-    """Every language's translator, made once when the server starts."""
+    """Every language's translator of one domain, made once when the server starts."""
 
-    def __init__(self) -> None:
+    def __init__(self, domain: str = "messages") -> None:
         self._translators: dict[str, Translator] = {}
         for language in LANGUAGES:
-            self._translators[language] = Translator(language, compile_catalogue(language))
+            self._translators[language] = Translator(language, compile_catalogue(language, domain))
 
     def __getitem__(self, language: str) -> Translator:
         return self._translators.get(language) or self._translators[DEFAULT_LANGUAGE]

@@ -1,9 +1,12 @@
 """Keeping the catalogues in step with the pages: `steppe i18n extract | update | check`.
 
 `extract` collects every message of the templates (`_("...")`) and of the web code (`_`,
-`gettext`, `N_`) into `web/locale/messages.pot`; `update` merges it into each language's `.po`
+`gettext`, `N_`) into `web/locale/<domain>.pot`; `update` merges it into each language's `.po`
 (new messages untranslated, vanished ones dropped); `check` lists the messages a language has not
 translated yet (English needs none: its messages are the keys).
+
+Two domains: `messages` for the console, `driver` for the drivers' pages and mails
+(`web/driver/`, `templates/driver/`), each with its own files so either can change alone.
 """
 
 from __future__ import annotations
@@ -16,37 +19,50 @@ from babel.messages.pofile import read_po, write_po
 
 from steppe.web.i18n import LANGUAGES, locale_dir, po_path
 
-METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+DRIVER_PATHS = [
+    ("driver/**.py", "python"),
+    ("**/templates/driver/**.html", "jinja2"),
+    ("**/templates/driver/**.txt", "jinja2"),
+]
+METHODS = {
+    "messages": [(path, "ignore") for path, _ in DRIVER_PATHS]
+    + [("**/templates/**.html", "jinja2"), ("**.py", "python")],
+    "driver": DRIVER_PATHS,
+}
+DOMAINS = tuple(METHODS)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-OPTIONS = {"**/templates/**.html": {"extensions": "", "trimmed": "true"}}
+OPTIONS = {
+    "**/templates/**.html": {"extensions": "", "trimmed": "true"},
+    "**/templates/driver/**.txt": {"extensions": "", "trimmed": "true"},
+}
 
 
 def web_dir() -> Path:
     return locale_dir().parent
 
 
-def extract() -> Catalog:
-    """Every message of the templates and the web code, in a new template catalogue."""
+def extract(domain: str = "messages") -> Catalog:
+    """Every message of the domain's templates and web code, in a new template catalogue."""
     catalog = Catalog(project="Steppe", msgid_bugs_address="", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
         str(web_dir()),
-        method_map=METHODS,
+        method_map=METHODS[domain],
         options_map=OPTIONS,
         keywords=KEYWORDS,
         comment_tags=("Translators:",),
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
-    with (locale_dir() / "messages.pot").open("wb") as out:
+    with (locale_dir() / f"{domain}.pot").open("wb") as out:
         write_po(out, catalog, omit_header=False, sort_output=True, width=100)
     return catalog
 
 
-def update(template: Catalog | None = None) -> dict[str, int]:
+def update(template: Catalog | None = None, domain: str = "messages") -> dict[str, int]:
     """Merge the template into each `.po`; how many messages each still lacks."""
-    template = template or extract()
+    template = template or extract(domain)
     missing: dict[str, int] = {}
     for language in LANGUAGES:
-        path = po_path(language)
+        path = po_path(language, domain)
         if path.exists():
             with path.open("rb") as source:
                 catalog = read_po(source, locale=language)
@@ -58,15 +74,15 @@ def update(template: Catalog | None = None) -> dict[str, int]:
         catalog.fuzzy = False
         with path.open("wb") as out:
             write_po(out, catalog, sort_output=True, width=100, ignore_obsolete=True)
-        missing[language] = len(untranslated(language))
+        missing[language] = len(untranslated(language, domain))
     return missing
 
 
-def untranslated(language: str) -> list[str]:
+def untranslated(language: str, domain: str = "messages") -> list[str]:
     """The messages of a language's catalogue that have no translation (none for English)."""
     if language == "en":
         return []
-    with po_path(language).open("rb") as source:
+    with po_path(language, domain).open("rb") as source:
         catalog = read_po(source, locale=language)
     out = []
     for message in catalog:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -64,3 +65,21 @@ async def list_page(
     if before_pk is not None:
         query = query.where(cdrs.c.transaction_pk < before_pk)
     return (await conn.execute(query)).mappings().all()
+
+
+async def replace_token(conn: AsyncConnection, transaction_pks: Sequence[int], new: str) -> int:
+    """Put `new` as the id token in the bodies of these transactions' CDRs; how many changed."""
+    changed = 0
+    for start in range(0, len(transaction_pks), 500):
+        chunk = list(transaction_pks[start : start + 500])
+        query = select(cdrs.c.id, cdrs.c.body).where(cdrs.c.transaction_pk.in_(chunk))
+        for cdr_id, body in (await conn.execute(query)).all():
+            data = json.loads(body)
+            data["id_token"] = new
+            await conn.execute(
+                cdrs.update()
+                .where(cdrs.c.id == cdr_id)
+                .values(body=json.dumps(data, separators=(",", ":")))
+            )
+            changed += 1
+    return changed

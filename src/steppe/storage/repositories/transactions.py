@@ -153,3 +153,23 @@ async def stale_active(conn: AsyncConnection, *, seen_before: datetime) -> Seque
         )
     )
     return result.mappings().all()
+
+
+async def replace_tokens(conn: AsyncConnection, id_tokens: Sequence[str], new: str) -> list[int]:
+    """Put `new` in place of any of `id_tokens` (start and stop token); the pks changed."""
+    if not id_tokens:
+        return []
+    chosen = list(id_tokens)
+    query = select(transactions.c.id).where(
+        transactions.c.id_token.in_(chosen) | transactions.c.stop_id_token.in_(chosen)
+    )
+    pks = [int(pk) for pk in (await conn.execute(query)).scalars().all()]
+    await conn.execute(
+        transactions.update().where(transactions.c.id_token.in_(chosen)).values(id_token=new)
+    )
+    await conn.execute(
+        transactions.update()
+        .where(transactions.c.stop_id_token.in_(chosen))
+        .values(stop_id_token=new)
+    )
+    return pks

@@ -7,6 +7,7 @@ migrated database and this metadata agree.
 from steppe.storage.tables import (
     core,
     device_model,
+    drivers,
     operator,
     roaming,
     security,
@@ -19,6 +20,7 @@ from steppe.storage.tables.base import metadata
 __all__ = [
     "core",
     "device_model",
+    "drivers",
     "metadata",
     "operator",
     "roaming",
