@@ -11,13 +11,11 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from collections.abc import Mapping
-from typing import Any
 
 import httpx
 import orjson
 
-from steppe.domain.roaming.models import Answer, Identity, LinkFailed
+from steppe.domain.roaming.models import Answer, Identity, LinkFailed, OcpiRequest
 
 NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 DEFAULT_TIMEOUT = 10.0
@@ -50,29 +48,25 @@ class HttpPartnerLink:
             await self._client.aclose()
             self._client = None
 
-    async def call(
-        self,
-        method: str,
-        url: str,
-        token: str,
-        *,
-        raw_token: bool = False,
-        body: Any = None,
-        params: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        to_party: tuple[str, str] | None = None,
-    ) -> Answer:
+    async def call(self, request: OcpiRequest) -> Answer:
+        method, url, body, params, timeout = (
+            request.method,
+            request.url,
+            request.body,
+            request.params,
+            request.timeout,
+        )
         request_id = uuid.uuid4().hex
         headers = {
-            "Authorization": authorization(token, raw=raw_token),
+            "Authorization": authorization(request.token, raw=request.raw_token),
             "X-Request-ID": request_id,
             "X-Correlation-ID": request_id,
             "OCPI-from-country-code": self._identity.country_code,
             "OCPI-from-party-id": self._identity.party_id,
             "Accept": "application/json",
         }
-        if to_party is not None:
-            headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = to_party
+        if request.to_party is not None:
+            headers["OCPI-to-country-code"], headers["OCPI-to-party-id"] = request.to_party
         content = None
         if body is not None:
             content = orjson.dumps(body)

@@ -23,7 +23,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from steppe.domain.roaming.catalogue import Site
-from steppe.domain.roaming.models import LinkFailed, Module, OutboxItem, Partner, PartnerLink
+from steppe.domain.roaming.models import (
+    LinkFailed,
+    Module,
+    OcpiRequest,
+    OutboxItem,
+    Partner,
+    PartnerLink,
+)
 from steppe.domain.services import Services
 from steppe.ocpi.objects import ObjectSource
 
@@ -151,12 +158,14 @@ class PushWorker:
             return "no token to call the partner with"
         try:
             answer = await self._link.call(
-                push.method,
-                push.url,
-                partner.token_out,
-                raw_token=partner.raw_token,
-                body=push.body,
-                to_party=_party(partner),
+                OcpiRequest(
+                    push.method,
+                    push.url,
+                    partner.token_out,
+                    raw_token=partner.raw_token,
+                    body=push.body,
+                    to_party=_party(partner),
+                )
             )
         except LinkFailed as exc:
             return f"unreachable: {exc}"[:300]

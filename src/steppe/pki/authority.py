@@ -92,6 +92,21 @@ def certificate_summary(certificate: x509.Certificate) -> dict[str, str]:
     }
 
 
+def read_csr(csr_pem: str | bytes) -> tuple[x509.CertificateSigningRequest, str | None]:
+    """A PEM CSR, checked (size, form, its own signature), and its common name; CsrRefused
+    when it is not one Steppe will look at."""
+    raw = csr_pem.encode() if isinstance(csr_pem, str) else csr_pem
+    if len(raw) > MAX_CSR_BYTES:
+        raise CsrRefused("the CSR is too large")
+    try:
+        csr = x509.load_pem_x509_csr(raw)
+    except ValueError:
+        raise CsrRefused("the CSR is not a PEM certificate signing request") from None
+    if not csr.is_signature_valid:
+        raise CsrRefused("the CSR signature does not verify")
+    return csr, common_name(csr.subject)
+
+
 class CertificateAuthority:
     """A CA certificate with its private key; issues server and station certificates."""
 
@@ -276,16 +291,7 @@ class CertificateAuthority:
         now: datetime | None = None,
     ) -> IssuedCertificate:
         """Sign a station's PEM CSR; its CN must be the station id, else CsrRefused."""
-        raw = csr_pem.encode() if isinstance(csr_pem, str) else csr_pem
-        if len(raw) > MAX_CSR_BYTES:
-            raise CsrRefused("the CSR is too large")
-        try:
-            csr = x509.load_pem_x509_csr(raw)
-        except ValueError:
-            raise CsrRefused("the CSR is not a PEM certificate signing request") from None
-        if not csr.is_signature_valid:
-            raise CsrRefused("the CSR signature does not verify")
-        cn = common_name(csr.subject)
+        csr, cn = read_csr(csr_pem)
         if cn != station_id:
             raise CsrRefused(f"the CSR's common name {cn!r} is not the station id {station_id!r}")
         org = organization

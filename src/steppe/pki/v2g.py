@@ -17,7 +17,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from steppe.pki.authority import CertificateAuthority, CsrRefused, IssuedCertificate, common_name
+from steppe.pki.authority import (
+    CertificateAuthority,
+    CsrRefused,
+    IssuedCertificate,
+    read_csr,
+)
 
 ROOT_DAYS = 40 * 365
 SUB_CA_DAYS = 4 * 365
@@ -110,16 +115,7 @@ def sign_secc_csr(
 ) -> IssuedCertificate:
     """An SECC certificate for a station's CSR: its CN as asked (the charging station's SECC
     id), O = the operator, for signatures and key agreement (the TLS of ISO 15118)."""
-    raw = csr_pem.encode() if isinstance(csr_pem, str) else csr_pem
-    if len(raw) > MAX_CSR_BYTES:
-        raise CsrRefused("the CSR is too large")
-    try:
-        csr = x509.load_pem_x509_csr(raw)
-    except ValueError:
-        raise CsrRefused("the CSR is not a PEM certificate signing request") from None
-    if not csr.is_signature_valid:
-        raise CsrRefused("the CSR signature does not verify")
-    cn = common_name(csr.subject)
+    csr, cn = read_csr(csr_pem)
     if not cn:
         raise CsrRefused("the CSR has no common name")
     now = now or datetime.now(UTC)

@@ -17,9 +17,9 @@ from enum import StrEnum
 from typing import Any
 
 from steppe.domain.commands.models import ClearChargingProfile, CommandParams, SetChargingProfile
+from steppe.domain.commands.recorder import AnswerRecorder
 from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock
-from steppe.errors import SteppeError
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import station_reports as repo
@@ -83,7 +83,7 @@ def _profile_row(
     }
 
 
-class ChargingProfileService:
+class ChargingProfileService(AnswerRecorder):
     commands = frozenset({"set-charging-profile", "clear-charging-profile"})
 
     def __init__(
@@ -94,16 +94,8 @@ class ChargingProfileService:
         self._bus = bus
         self._clock = clock
 
-    async def sending(self, station_id: str, command: str, params: CommandParams) -> None:
-        return None
-
-    async def answered(
-        self,
-        station_id: str,
-        command: str,
-        params: CommandParams,
-        status: str,
-        response: dict[str, Any],
+    async def record(
+        self, station_id: str, params: CommandParams, status: str, response: dict[str, Any]
     ) -> None:
         if status != "Accepted":
             return
@@ -125,11 +117,6 @@ class ChargingProfileService:
                 if params.evse_id is not None or params.connector_id is not None:
                     where["evse_id"] = evse
                 await repo.remove(conn, "charging_profiles", where)
-
-    async def failed(
-        self, station_id: str, command: str, params: CommandParams, error: SteppeError
-    ) -> None:
-        return None
 
     async def reported(
         self, station_id: str, evse_id: int, source: str, profiles: list[dict[str, Any]]

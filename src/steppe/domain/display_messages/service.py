@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from steppe.domain.commands.models import ClearDisplayMessage, CommandParams, SetDisplayMessage
+from steppe.domain.commands.recorder import AnswerRecorder
 from steppe.domain.ports import Clock
-from steppe.errors import SteppeError
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import station_reports as repo
@@ -37,7 +37,7 @@ class StoredMessage:
         return cls(**{name: row[name] for name in cls.__dataclass_fields__})
 
 
-class DisplayMessageService:
+class DisplayMessageService(AnswerRecorder):
     commands = frozenset({"set-display-message", "clear-display-message"})
 
     def __init__(self, db: Database, committer: GroupCommitter, clock: Clock) -> None:
@@ -45,16 +45,8 @@ class DisplayMessageService:
         self._committer = committer
         self._clock = clock
 
-    async def sending(self, station_id: str, command: str, params: CommandParams) -> None:
-        return None
-
-    async def answered(
-        self,
-        station_id: str,
-        command: str,
-        params: CommandParams,
-        status: str,
-        response: dict[str, Any],
+    async def record(
+        self, station_id: str, params: CommandParams, status: str, response: dict[str, Any]
     ) -> None:
         if status != "Accepted":
             return
@@ -82,11 +74,6 @@ class DisplayMessageService:
                 )
             elif isinstance(params, ClearDisplayMessage):
                 await repo.remove(conn, KIND, {"station_id": station_id, "message_id": params.id})
-
-    async def failed(
-        self, station_id: str, command: str, params: CommandParams, error: SteppeError
-    ) -> None:
-        return None
 
     async def reported(self, station_id: str, messages: list[dict[str, Any]]) -> None:
         """NotifyDisplayMessages: the messages the station shows, each with `message_id`,

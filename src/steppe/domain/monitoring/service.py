@@ -15,8 +15,8 @@ from steppe.domain.commands.models import (
     SetMonitoringLevel,
     SetVariableMonitoring,
 )
+from steppe.domain.commands.recorder import AnswerRecorder
 from steppe.domain.ports import Clock
-from steppe.errors import SteppeError
 from steppe.storage.db import Database
 from steppe.storage.group_commit import Batch, GroupCommitter
 from steppe.storage.repositories import station_reports as repo
@@ -94,7 +94,7 @@ def monitor_row(
     }
 
 
-class MonitoringService:
+class MonitoringService(AnswerRecorder):
     commands = frozenset(
         {
             "set-variable-monitoring",
@@ -109,16 +109,8 @@ class MonitoringService:
         self._committer = committer
         self._clock = clock
 
-    async def sending(self, station_id: str, command: str, params: CommandParams) -> None:
-        return None
-
-    async def answered(
-        self,
-        station_id: str,
-        command: str,
-        params: CommandParams,
-        status: str,
-        response: dict[str, Any],
+    async def record(
+        self, station_id: str, params: CommandParams, status: str, response: dict[str, Any]
     ) -> None:
         now = self._clock.now()
         async with self._db.begin() as conn:
@@ -155,11 +147,6 @@ class MonitoringService:
                 else:
                     setting["level"] = params.severity
                 await repo.upsert(conn, "monitoring_settings", setting)
-
-    async def failed(
-        self, station_id: str, command: str, params: CommandParams, error: SteppeError
-    ) -> None:
-        return None
 
     async def reported(self, station_id: str, monitors: list[dict[str, Any]]) -> int:
         """NotifyMonitoringReport: the monitors the station holds (MonitoringDataType objects)."""

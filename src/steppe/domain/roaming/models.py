@@ -262,19 +262,23 @@ class LinkFailed(SteppeError):
     """The partner could not be reached, timed out or answered something that is not OCPI."""
 
 
+@dataclass(frozen=True, slots=True)
+class OcpiRequest:
+    """One request to a partner: `token` goes in `Authorization: Token`, base64-encoded unless
+    `raw_token` (for peers that want it as it is); `to_party` fills the OCPI-to-* headers."""
+
+    method: str
+    url: str
+    token: str
+    raw_token: bool = False
+    body: Any = None
+    params: Mapping[str, str] | None = None
+    timeout: float | None = None
+    to_party: tuple[str, str] | None = None
+
+
 class PartnerLink(Protocol):
     """Sends one OCPI request to a partner (the composition root fills it with the HTTP client).
     Raises LinkFailed when nothing usable came back."""
 
-    async def call(
-        self,
-        method: str,
-        url: str,
-        token: str,
-        *,
-        raw_token: bool = False,
-        body: Any = None,
-        params: Mapping[str, str] | None = None,
-        timeout: float | None = None,
-        to_party: tuple[str, str] | None = None,
-    ) -> Answer: ...
+    async def call(self, request: OcpiRequest) -> Answer: ...

@@ -27,6 +27,7 @@ from steppe.domain.roaming.models import (
     InterfaceRole,
     LinkFailed,
     Module,
+    OcpiRequest,
     Partner,
     PartnerLink,
     PartnerState,
@@ -214,7 +215,9 @@ class PartnerService:
         )
         if partner.state is PartnerState.REGISTERED and url and partner.token_out:
             try:
-                await self._link.call("DELETE", url, partner.token_out, raw_token=partner.raw_token)
+                await self._link.call(
+                    OcpiRequest("DELETE", url, partner.token_out, raw_token=partner.raw_token)
+                )
             except LinkFailed as exc:
                 log.warning("partner %s was not told of its unregistration: %s", partner_id, exc)
         await self.unregister(partner)
@@ -235,11 +238,13 @@ class PartnerService:
             raise InvalidInput("the partner offers no credentials endpoint")
         token_b = new_token()
         answer = await self._link.call(
-            "POST",
-            url,
-            token_a,
-            raw_token=partner.raw_token,
-            body=self.identity.credentials(token_b),
+            OcpiRequest(
+                "POST",
+                url,
+                token_a,
+                raw_token=partner.raw_token,
+                body=self.identity.credentials(token_b),
+            )
         )
         _require_ok(answer, "credentials")
         token_c, _, roles = _parse_credentials(answer.data)
@@ -257,7 +262,7 @@ class PartnerService:
     async def _discover(
         self, versions_url: str, token: str, raw: bool
     ) -> tuple[str, builtins.list[JsonObject]]:
-        versions = await self._link.call("GET", versions_url, token, raw_token=raw)
+        versions = await self._link.call(OcpiRequest("GET", versions_url, token, raw_token=raw))
         _require_ok(versions, "versions")
         if not isinstance(versions.data, list):
             raise LinkFailed("versions: data is not a list")
@@ -271,7 +276,7 @@ class PartnerService:
         )
         if url is None:
             raise LinkFailed(f"the partner does not offer OCPI {OCPI_VERSION}")
-        details = await self._link.call("GET", url, token, raw_token=raw)
+        details = await self._link.call(OcpiRequest("GET", url, token, raw_token=raw))
         _require_ok(details, "version details")
         endpoints = details.data.get("endpoints") if isinstance(details.data, dict) else None
         if not isinstance(endpoints, list):

@@ -23,6 +23,7 @@ from steppe.domain.roaming.models import (
     InterfaceRole,
     LinkFailed,
     Module,
+    OcpiRequest,
     Partner,
     PartnerLink,
     RoamingToken,
@@ -169,7 +170,9 @@ class RoamingTokens:
             if next_url is None:
                 break
             answer = await self._link.call(
-                "GET", next_url, partner.token_out, raw_token=partner.raw_token, params=params
+                OcpiRequest(
+                    "GET", next_url, partner.token_out, raw_token=partner.raw_token, params=params
+                )
             )
             if not answer.ok or not isinstance(answer.data, list):
                 raise LinkFailed(f"tokens: HTTP {answer.http_status}, OCPI {answer.status_code}")
@@ -232,13 +235,15 @@ class RoamingTokens:
             raise NotFound("the token's owner offers no real-time authorization")
         self.asked += 1
         answer = await self._link.call(
-            "POST",
-            f"{url.rstrip('/')}/{token.uid}/authorize",
-            partner.token_out,
-            raw_token=partner.raw_token,
-            params={"type": token.type},
-            timeout=self._timeout,
-            to_party=(token.country_code, token.party_id),
+            OcpiRequest(
+                "POST",
+                f"{url.rstrip('/')}/{token.uid}/authorize",
+                partner.token_out,
+                raw_token=partner.raw_token,
+                params={"type": token.type},
+                timeout=self._timeout,
+                to_party=(token.country_code, token.party_id),
+            )
         )
         data = answer.data if isinstance(answer.data, dict) else {}
         allowed = data.get("allowed")

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from steppe.web.console.visitors import (
     SESSION_COOKIE,
+    Staff,
     Visitor,
     checked_form,
     console_router,
     redirect,
     render,
-    staff,
     web,
 )
 
 router = console_router()
-Staff = Annotated[Visitor, Depends(staff)]
 
 
 async def _page(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from starlette.responses import Response
 
 from steppe.api.deps import Role
@@ -13,19 +13,18 @@ from steppe.domain.keys.service import ROLES
 from steppe.errors import AlreadyExists, InvalidInput
 from steppe.web.console.forms import FormCheck, values_of
 from steppe.web.console.visitors import (
+    Staff,
     Visitor,
     checked_form,
     console_router,
     redirect,
     render,
     require,
-    staff,
     web,
 )
 from steppe.web.i18n import LANGUAGES
 
 router = console_router()
-Staff = Annotated[Visitor, Depends(staff)]
 EVENT_TYPES = tuple(str(t) for t in EventType if t is not EventType.STREAM_LAGGED)
 
 

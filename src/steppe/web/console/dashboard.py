@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import orjson
-from fastapi import Depends, Request
+from fastapi import Request
 from starlette.responses import Response
 
-from steppe.web.console.visitors import Visitor, console_router, render, staff, web
+from steppe.web.console.visitors import Staff, console_router, render, web
 
 router = console_router()
-Staff = Annotated[Visitor, Depends(staff)]
 CONNECTOR_ORDER = (
     "Available",
     "Preparing",

@@ -12,15 +12,14 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from steppe.domain.events import Event, EventType
-from steppe.web.console.visitors import Visitor, console_router, staff, web
+from steppe.web.console.visitors import Staff, console_router, web
 from steppe.web.context import WebContext
 
 router = console_router()
-Staff = Annotated[Visitor, Depends(staff)]
 TICK = 0.5
 KNOWN = frozenset(str(t) for t in EventType)
 

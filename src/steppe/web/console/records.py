@@ -9,17 +9,16 @@ from datetime import datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from steppe.api.deps import Role
 from steppe.domain.cdrs.models import Cdr
 from steppe.types import CommandOutcome
-from steppe.web.console.visitors import Visitor, console_router, render, require, staff, web
+from steppe.web.console.visitors import Staff, console_router, render, require, web
 from steppe.web.i18n import N_
 
 router = console_router()
-Staff = Annotated[Visitor, Depends(staff)]
 PAGE = 50
 EXPORT_PAGE = 1000
 EXPORT_MOST = 200_000

@@ -11,15 +11,14 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response
 
 from steppe.domain.transactions.models import ENERGY_REGISTER, Sample, Transaction
 from steppe.types import TransactionStatus
-from steppe.web.console.visitors import Visitor, console_router, render, staff, web
+from steppe.web.console.visitors import Staff, console_router, render, web
 
 router = console_router()
-Staff = Annotated[Visitor, Depends(staff)]
 POWER = "Power.Active.Import"
 LIVE_LIMIT = 200
 PAGE = 50

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
@@ -30,18 +30,17 @@ from steppe.errors import (
 from steppe.types import TransactionStatus
 from steppe.web.console.forms import FormCheck
 from steppe.web.console.visitors import (
+    Staff,
     Visitor,
     checked_form,
     console_router,
     render,
     require,
-    staff,
     web,
 )
 from steppe.web.i18n import N_
 
 router = console_router()
-Staff = Annotated[Visitor, Depends(staff)]
 TRIGGERS = (
     "BootNotification",
     "Heartbeat",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response
 
 from steppe.api.deps import Role
@@ -19,20 +19,19 @@ from steppe.errors import AlreadyExists, InvalidInput
 from steppe.types import TransactionStatus
 from steppe.web.console.forms import COUNTRY, STATION_ID, TIME_ZONES, FormCheck, values_of
 from steppe.web.console.visitors import (
+    Staff,
     Visitor,
     checked_form,
     console_router,
     redirect,
     render,
     require,
-    staff,
     web,
 )
 from steppe.web.context import WebContext
 from steppe.web.i18n import N_
 
 router = console_router()
-Staff = Annotated[Visitor, Depends(staff)]
 PAGE = 50
 LOCATION_FIELDS = ("name", "address", "city", "country", "time_zone", "latitude", "longitude")
 STATE_LABELS = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Request
+from fastapi import Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -27,18 +27,17 @@ from steppe.web.console.tariff_form import (
     read,
 )
 from steppe.web.console.visitors import (
+    Staff,
     Visitor,
     checked_form,
     console_router,
     redirect,
     render,
     require,
-    staff,
     web,
 )
 
 router = console_router()
-Staff = Annotated[Visitor, Depends(staff)]
 CURRENCIES = ("KZT", "RUB", "KGS", "UZS", *sorted(set(MINOR_UNITS) - {"KZT", "RUB", "KGS", "UZS"}))
 
 

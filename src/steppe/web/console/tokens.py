@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, Query, Request
+from fastapi import Query, Request
 from starlette.responses import Response
 
 from steppe.api.deps import Role
@@ -13,19 +13,18 @@ from steppe.domain.tokens.models import IdToken, TokenStatus
 from steppe.errors import AlreadyExists
 from steppe.web.console.forms import FormCheck, values_of
 from steppe.web.console.visitors import (
+    Staff,
     Visitor,
     checked_form,
     console_router,
     redirect,
     render,
     require,
-    staff,
     web,
 )
 from steppe.web.i18n import N_
 
 router = console_router()
-Staff = Annotated[Visitor, Depends(staff)]
 PAGE = 100
 STATUSES = tuple(s.value for s in TokenStatus if s is not TokenStatus.CONCURRENT_TX)
 TYPES = (

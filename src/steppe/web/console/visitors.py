@@ -16,10 +16,10 @@ import logging
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
@@ -262,6 +262,10 @@ class ConsoleRoute(APIRoute):
                 return render(request, who, "console/error.html", status=500, title=title)
 
         return guarded
+
+
+# A route parameter: the signed-in person (else the browser is sent to sign in).
+Staff = Annotated[Visitor, Depends(staff)]
 
 
 def console_router() -> APIRouter:
