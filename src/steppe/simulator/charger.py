@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from steppe.errors import SteppeError
-from steppe.simulator.answers import answer as answer_server_call
+from steppe.simulator.answers import answer as answer_as_charger
 from steppe.simulator.clock import WallClock
 from steppe.simulator.dialects import DIALECTS, SessionState
 from steppe.simulator.lean import LeanLink
@@ -206,7 +206,7 @@ class Charger:
 
     async def _on_server_call(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         self.stats.server_calls += 1
-        return answer_server_call(self, action, payload)
+        return answer_as_charger(self, action, payload)
 
     # -- the charger's steps ----------------------------------------------------------------------
 
