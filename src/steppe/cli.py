@@ -251,6 +251,9 @@ def _add_plan(sub: Any) -> None:
     plan.add_argument("--database-url", help='for network = "current" (STEPPE_DATABASE_URL)')
     plan.add_argument("--no-recommend", action="store_true", help="skip the optimiser")
     plan.add_argument("--quiet", action="store_true", help="no progress bar")
+    plan.add_argument(
+        "--lang", choices=["en", "ru", "kk"], default="en", help="the report's language"
+    )
     plan.set_defaults(func=cmd_plan)
 
 
@@ -278,6 +281,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         recommend=not args.no_recommend,
         progress=not args.quiet,
         database_url=args.database_url,
+        language=args.lang,
     )
     return run(options)
 

@@ -14,6 +14,7 @@ from steppe.planning import extras
 from steppe.planning.builder import build
 from steppe.planning.fleet import ProfileTable
 from steppe.planning.model import Model
+from steppe.planning.report_language import ReportLanguage
 from steppe.planning.runner import Replication, default_workers, run_replications
 from steppe.planning.scenario import load
 from steppe.planning.specs import Scenario
@@ -30,6 +31,7 @@ class Options:
     recommend: bool = True
     progress: bool = True
     database_url: str | None = None
+    language: ReportLanguage = "en"
 
 
 class ProgressBar:
@@ -154,7 +156,7 @@ def run(options: Options, out: TextIO | None = None, err: TextIO | None = None) 
         ),
         "arrivals": sum(run.arrivals for run in runs),
     }
-    write_report(options.out, model, summary, recommendations, timing)
+    write_report(options.out, model, summary, recommendations, timing, options.language)
     print(f"simulated {len(runs)} replication(s) in {elapsed:.1f} s", file=out)
     for name in ("summary.json", "recommendations.json", "report.html"):
         if (options.out / name).exists():

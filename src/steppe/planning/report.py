@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +21,18 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from steppe.planning.model import Model
+from steppe.planning.report_language import N_, ReportLanguage, ReportText
 
 MAX_LINES = 10
 MAX_PANELS = 6
 
 
-def _png(figure: Figure) -> str:
+def _png(figure: Figure, alt: str) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(figure)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="" src="data:image/png;base64,{data}">'
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
 def _busiest(summary: dict[str, Any], key: str) -> list[str]:
@@ -41,7 +43,9 @@ def _busiest(summary: dict[str, Any], key: str) -> list[str]:
     return sorted(summary["sites"], key=score, reverse=True)[:MAX_LINES]
 
 
-def _over_time(summary: dict[str, Any], key: str, title: str, target: float | None) -> str:
+def _over_time(
+    _: ReportText, summary: dict[str, Any], key: str, title: str, target: float | None
+) -> str:
     months = summary["months"]
     figure, axes = plt.subplots(figsize=(9, 3.6))
     for site_id in _busiest(summary, key):
@@ -51,12 +55,12 @@ def _over_time(summary: dict[str, Any], key: str, title: str, target: float | No
         ]
         axes.plot(range(len(months)), values, label=site_id, linewidth=1.4)
     if target is not None:
-        axes.axhline(target, color="red", linestyle="--", linewidth=1, label="target")
+        axes.axhline(target, color="red", linestyle="--", linewidth=1, label=_("target"))
     _month_axis(axes, months)
     axes.set_title(title)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=7, ncol=2, loc="upper left")
-    return _png(figure)
+    return _png(figure, title)
 
 
 def _month_axis(axes: Any, months: list[str]) -> None:
@@ -66,7 +70,7 @@ def _month_axis(axes: Any, months: list[str]) -> None:
     axes.set_xticklabels([months[i] for i in ticks], rotation=45, fontsize=7)
 
 
-def _load(summary: dict[str, Any]) -> str:
+def _load(_: ReportText, summary: dict[str, Any]) -> str:
     limited = [s for s in summary["sites"] if summary["sites"][s]["grid_limit_kw"] is not None]
     chosen = sorted(
         limited or list(summary["sites"]),
@@ -82,14 +86,14 @@ def _load(summary: dict[str, Any]) -> str:
     for panel, site_id in enumerate(chosen):
         axes = grid[panel // columns][panel % columns]
         site = summary["sites"][site_id]
-        axes.plot([row["peak_kw"] or 0 for row in site["months"]], label="peak kW")
+        axes.plot([row["peak_kw"] or 0 for row in site["months"]], label=_("peak kW"))
         limits = [row["grid_limit_kw"] for row in site["months"]]
         if any(limit is not None for limit in limits):
             axes.plot(
                 [float("nan") if v is None else v for v in limits],
                 color="red",
                 linestyle="--",
-                label="grid limit",
+                label=_("grid limit"),
             )
         axes.set_title(site_id, fontsize=8)
         axes.set_ylim(bottom=0)
@@ -98,12 +102,13 @@ def _load(summary: dict[str, Any]) -> str:
         axes.legend(fontsize=6)
     for panel in range(len(chosen), rows * columns):
         grid[panel // columns][panel % columns].axis("off")
-    figure.suptitle("Monthly peak load against the grid limit", fontsize=10)
+    peaks = _("Monthly peak load against the grid limit")
+    figure.suptitle(peaks, fontsize=10)
     figure.tight_layout()
-    return _png(figure)
+    return _png(figure, peaks)
 
 
-def _map(model: Model, summary: dict[str, Any]) -> str:
+def _map(_: ReportText, model: Model, summary: dict[str, Any]) -> str:
     figure, axes = plt.subplots(figsize=(8, 5))
     lats, lons, sizes, colours = [], [], [], []
     for site in model.sites:
@@ -129,47 +134,70 @@ def _map(model: Model, summary: dict[str, Any]) -> str:
             axes.annotate(
                 site.id, (lon, lat), fontsize=7, xytext=(4, 4), textcoords="offset points"
             )
-    figure.colorbar(points, ax=axes, label="highest monthly p_wait")
-    axes.set_xlabel("longitude")
-    axes.set_ylabel("latitude")
-    axes.set_title("Sites (size: chargers at the end; colour: worst month's waiting)")
+    figure.colorbar(points, ax=axes, label=_("highest monthly p_wait"))
+    axes.set_xlabel(_("longitude"))
+    axes.set_ylabel(_("latitude"))
+    title = _("Sites (size: chargers at the end; colour: worst month's waiting)")
+    axes.set_title(title)
     axes.grid(alpha=0.3)
-    return _png(figure)
+    return _png(figure, title)
 
 
-def _network(summary: dict[str, Any]) -> str:
+def _network(_: ReportText, summary: dict[str, Any]) -> str:
     rows = summary["network"]
     months = summary["months"]
     figure, axes = plt.subplots(figsize=(9, 3.2))
     axes.bar(range(len(rows)), [row["energy_kwh"] / 1000 for row in rows], color="#4a7")
-    axes.set_ylabel("MWh")
+    axes.set_ylabel(_("MWh"))
     twin = axes.twinx()
-    twin.plot([row["lost_sessions"] for row in rows], color="#c33", label="lost sessions")
-    twin.set_ylabel("lost sessions")
+    twin.plot([row["lost_sessions"] for row in rows], color="#c33", label=_("lost sessions"))
+    twin.set_ylabel(_("lost sessions"))
     _month_axis(axes, months)
-    axes.set_title("Network: energy per month (bars) and lost sessions (line)")
-    return _png(figure)
+    title = _("Network: energy per month (bars) and lost sessions (line)")
+    axes.set_title(title)
+    return _png(figure, title)
 
 
-def _cell(value: Any) -> str:
+def _cell(_: ReportText, value: Any) -> str:
     if value is None:
         return "-"
-    if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.0f}"
+    if isinstance(value, bool):
+        return html.escape(str(value))
+    if isinstance(value, (int, float)):
+        return _.number(value)
     if isinstance(value, dict):
-        return ", ".join(f"{amount} {currency}" for currency, amount in value.items()) or "-"
+        amounts = (
+            f"{_.number(Decimal(amount))} {html.escape(currency)}"
+            for currency, amount in value.items()
+        )
+        return ", ".join(amounts) or "-"
     return html.escape(str(value))
 
 
-def _site_table(summary: dict[str, Any]) -> str:
-    head = (
-        "<tr><th>site</th><th>p_wait over the span</th><th>chargers</th><th>grid limit kW</th>"
-        "<th>queueing from</th>"
-        "<th>over target from</th><th>at grid limit from</th><th>last month: utilisation</th>"
-        "<th>p_wait</th><th>mean wait min</th><th>lost</th><th>energy kWh</th><th>revenue</th>"
-        "<th>peak kW</th></tr>"
-    )
-    lines = [head]
+def _head(_: ReportText, *labels: str) -> str:
+    return "<tr>" + "".join(f"<th>{html.escape(_(label))}</th>" for label in labels) + "</tr>"
+
+
+SITE_COLUMNS = (
+    N_("site"),
+    N_("p_wait over the span"),
+    N_("chargers"),
+    N_("grid limit kW"),
+    N_("queueing from"),
+    N_("over target from"),
+    N_("at grid limit from"),
+    N_("last month: utilisation"),
+    N_("p_wait"),
+    N_("mean wait min"),
+    N_("lost"),
+    N_("energy kWh"),
+    N_("revenue"),
+    N_("peak kW"),
+)
+
+
+def _site_table(_: ReportText, summary: dict[str, Any]) -> str:
+    lines = [_head(_, *SITE_COLUMNS)]
     for site_id, site in summary["sites"].items():
         last = site["months"][-1] if site["months"] else {}
         cells = [
@@ -188,29 +216,53 @@ def _site_table(summary: dict[str, Any]) -> str:
             last.get("revenue"),
             last.get("peak_kw"),
         ]
-        lines.append("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in cells) + "</tr>")
+        lines.append("<tr>" + "".join(f"<td>{_cell(_, c)}</td>" for c in cells) + "</tr>")
     return "<table>" + "".join(lines) + "</table>"
 
 
-def _recommendations(recommendations: dict[str, Any] | None) -> str:
+def _verdict(_: ReportText, recommendations: dict[str, Any]) -> str:
+    added = sum(int(item["count"]) for item in recommendations["additions"])
+    money = {
+        "spent": _.number(Decimal(recommendations["spent"])),
+        "budget": _.number(Decimal(recommendations["budget"])),
+        "currency": recommendations["currency"],
+    }
+    first = _("%(added)s chargers for %(spent)s %(currency)s of %(budget)s", added=added, **money)
+    unmet = len(recommendations["unmet"])
+    if not unmet:
+        return first + "; " + _("every site stays under the target in every month of the re-run")
+    rest = _(
+        "%(unmet)s site-years stay over the target in the re-run "
+        "(budget, max_per_site or the grid limit)",
+        unmet=unmet,
+    )
+    return first + "; " + rest
+
+
+def _recommendations(_: ReportText, recommendations: dict[str, Any] | None) -> str:
     if recommendations is None:
         return ""
-    parts = ["<h2>Recommendations</h2>", f"<p>{html.escape(recommendations['verdict'])}</p>"]
-    rows = ["<tr><th>plan year</th><th>site</th><th>add</th><th>kind</th><th>cost</th></tr>"]
+    parts = [
+        "<h2>" + html.escape(_("Recommendations")) + "</h2>",
+        f"<p>{html.escape(_verdict(_, recommendations))}</p>",
+    ]
+    rows = [_head(_, N_("plan year"), N_("site"), N_("add"), N_("kind"), N_("cost"))]
     for item in recommendations["additions"]:
+        cost = f"{_.number(Decimal(item['cost']))} {html.escape(recommendations['currency'])}"
         rows.append(
             f"<tr><td>{item['year']}</td><td>{html.escape(item['site'])}</td>"
-            f"<td>{item['count']}</td><td>{html.escape(item['kind'])}</td>"
-            f"<td>{item['cost']} {html.escape(recommendations['currency'])}</td></tr>"
+            f"<td>{item['count']}</td><td>{html.escape(item['kind'])}</td><td>{cost}</td></tr>"
         )
     parts.append("<table>" + "".join(rows) + "</table>")
-    checks = ["<tr><th>site</th><th>plan year</th><th>worst p_wait before</th><th>after</th></tr>"]
+    checks = [_head(_, N_("site"), N_("plan year"), N_("worst p_wait before"), N_("after"))]
     for item in recommendations["check"]:
         checks.append(
             f"<tr><td>{html.escape(item['site'])}</td><td>{item['year']}</td>"
-            f"<td>{_cell(item['p_wait_before'])}</td><td>{_cell(item['p_wait_after'])}</td></tr>"
+            f"<td>{_cell(_, item['p_wait_before'])}</td>"
+            f"<td>{_cell(_, item['p_wait_after'])}</td></tr>"
         )
-    parts.append("<h3>Checked by simulation</h3><table>" + "".join(checks) + "</table>")
+    parts.append("<h3>" + html.escape(_("Checked by simulation")) + "</h3>")
+    parts.append("<table>" + "".join(checks) + "</table>")
     return "".join(parts)
 
 
@@ -228,32 +280,64 @@ def write_report(
     summary: dict[str, Any],
     recommendations: dict[str, Any] | None,
     timing: dict[str, Any],
+    language: ReportLanguage = "en",
 ) -> Path:
-    title = html.escape(summary["scenario"])
+    _ = ReportText.of(language)
+    name = html.escape(summary["scenario"])
     target = summary["target_p_wait"]
     notes = "".join(f"<li>{html.escape(note)}</li>" for note in summary["notes"])
+    intro = _(
+        "%(start)s, %(days)s days, %(sites)s sites, %(chargers)s chargers, "
+        "%(replications)s replication(s) (seed %(seed)s); simulated in %(seconds)s s on "
+        "%(workers)s process(es), %(arrivals)s arrivals.",
+        start=summary["start"],
+        days=_.number(summary["days"]),
+        sites=len(model.sites),
+        chargers=len(model.chargers),
+        replications=summary["replications"],
+        seed=summary["seed"],
+        seconds=_.number(timing["seconds"]),
+        workers=timing["workers"],
+        arrivals=_.number(timing["arrivals"]),
+    )
+
+    def heading(text: str) -> str:
+        return f"<h2>{html.escape(text)}</h2>"
+
+    title = _("%(name)s: planning report", name=summary["scenario"])
+    headings = {
+        key: heading(text)
+        for key, text in (
+            ("waiting", _("Waiting")),
+            ("utilisation", _("Utilisation")),
+            ("load", _("Load")),
+            ("map", _("Map")),
+            ("network", _("Network")),
+            ("sites", _("Sites")),
+        )
+    }
+    waiting = _("Share of drivers who had to wait (p_wait)")
+    plugged = _("Charger time with a car plugged in")
     page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}: planning report</title>
+<html lang="{language}"><head><meta charset="utf-8">
+<title>{html.escape(title)}</title>
 <style>{STYLE}</style></head><body>
-<h1>{title}</h1>
-<p>{summary["start"]}, {summary["days"]:g} days, {len(model.sites)} sites,
-{len(model.chargers)} chargers, {summary["replications"]} replication(s) (seed {summary["seed"]});
-simulated in {timing["seconds"]} s on {timing["workers"]} process(es), {timing["arrivals"]:,}
-arrivals.</p>
+<h1>{name}</h1>
+<p>{html.escape(intro)}</p>
 {f"<ul>{notes}</ul>" if notes else ""}
-<h2>Waiting</h2>
-{_over_time(summary, "p_wait", "Share of drivers who had to wait (p_wait)", target)}
-<h2>Utilisation</h2>
-{_over_time(summary, "utilisation", "Charger time with a car plugged in", None)}
-<h2>Load</h2>
-{_load(summary)}
-<h2>Map</h2>
-{_map(model, summary)}
-<h2>Network</h2>
-{_network(summary)}
-<h2>Sites</h2>
-{_site_table(summary)}
-{_recommendations(recommendations)}
+{headings["waiting"]}
+{_over_time(_, summary, "p_wait", waiting, target)}
+{headings["utilisation"]}
+{_over_time(_, summary, "utilisation", plugged, None)}
+{headings["load"]}
+{_load(_, summary)}
+{headings["map"]}
+{_map(_, model, summary)}
+{headings["network"]}
+{_network(_, summary)}
+{headings["sites"]}
+{_site_table(_, summary)}
+{_recommendations(_, recommendations)}
 </body></html>
 """
     path = out / "report.html"

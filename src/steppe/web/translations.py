@@ -5,19 +5,22 @@
 (new messages untranslated, vanished ones dropped); `check` lists the messages a language has not
 translated yet (English needs none: its messages are the keys).
 
-Two domains: `messages` for the console, `driver` for the drivers' pages and mails
-(`web/driver/`, `templates/driver/`), each with its own files so either can change alone.
+Three domains: `messages` for the console, `driver` for the drivers' pages and mails
+(`web/driver/`, `templates/driver/`), each with its own files so either can change alone, and
+`planning` for the planning report (`planning/report.py`; its catalogues live in
+`planning/locale/`, beside the code that reads them, so the report needs nothing of the web layer).
 """
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from steppe.web.i18n import LANGUAGES, locale_dir, po_path
+from steppe.web.i18n import LANGUAGES, locale_dir
 
 DRIVER_PATHS = [
     ("driver/**.py", "python"),
@@ -28,6 +31,7 @@ METHODS = {
     "messages": [(path, "ignore") for path, _ in DRIVER_PATHS]
     + [("**/templates/**.html", "jinja2"), ("**.py", "python")],
     "driver": DRIVER_PATHS,
+    "planning": [("report.py", "python")],
 }
 DOMAINS = tuple(METHODS)
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
@@ -41,18 +45,36 @@ def web_dir() -> Path:
     return locale_dir().parent
 
 
+def planning_dir() -> Path:
+    return Path(str(files("steppe.planning")))
+
+
+def source_dir(domain: str) -> Path:
+    """Where a domain's messages are extracted from."""
+    return planning_dir() if domain == "planning" else web_dir()
+
+
+def catalogue_dir(domain: str) -> Path:
+    """Where a domain's `.pot` and `<lang>/LC_MESSAGES/<domain>.po` files are."""
+    return planning_dir() / "locale" if domain == "planning" else locale_dir()
+
+
+def catalogue(language: str, domain: str) -> Path:
+    return catalogue_dir(domain) / language / "LC_MESSAGES" / f"{domain}.po"
+
+
 def extract(domain: str = "messages") -> Catalog:
     """Every message of the domain's templates and web code, in a new template catalogue."""
     catalog = Catalog(project="Steppe", msgid_bugs_address="", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(web_dir()),
+        str(source_dir(domain)),
         method_map=METHODS[domain],
         options_map=OPTIONS,
         keywords=KEYWORDS,
         comment_tags=("Translators:",),
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
-    with (locale_dir() / f"{domain}.pot").open("wb") as out:
+    with (catalogue_dir(domain) / f"{domain}.pot").open("wb") as out:
         write_po(out, catalog, omit_header=False, sort_output=True, width=100)
     return catalog
 
@@ -62,7 +84,7 @@ def update(template: Catalog | None = None, domain: str = "messages") -> dict[st
     template = template or extract(domain)
     missing: dict[str, int] = {}
     for language in LANGUAGES:
-        path = po_path(language, domain)
+        path = catalogue(language, domain)
         if path.exists():
             with path.open("rb") as source:
                 catalog = read_po(source, locale=language)
@@ -82,7 +104,7 @@ def untranslated(language: str, domain: str = "messages") -> list[str]:
     """The messages of a language's catalogue that have no translation (none for English)."""
     if language == "en":
         return []
-    with po_path(language, domain).open("rb") as source:
+    with catalogue(language, domain).open("rb") as source:
         catalog = read_po(source, locale=language)
     out = []
     for message in catalog:
