@@ -58,6 +58,9 @@ class StrictEmsp:
         self.party_id = party_id
         self.token_b = secrets.token_urlsafe(24)  # what the CPO calls us with
         self.token_c: str | None = None  # what we call the CPO with
+        # a token A we hand the CPO for it to register with us (POST /2.2.1/credentials)
+        self.token_a: str | None = None
+        self.credential_calls: Counter[str] = Counter()
         self.checker = Checker()
         self.mode = "ok"
         self.locations: dict[str, dict[str, Any]] = {}
@@ -88,9 +91,15 @@ class StrictEmsp:
 
     # --- server side --------------------------------------------------------------------------
 
+    @staticmethod
+    def _authorization(token: str) -> str:
+        return "Token " + base64.b64encode(token.encode()).decode()
+
     def _check_headers(self, request: Request) -> bool:
-        expected = "Token " + base64.b64encode(self.token_b.encode()).decode()
-        if request.headers.get("Authorization") != expected:
+        allowed = {self._authorization(self.token_b)}
+        if self.token_a is not None:
+            allowed.add(self._authorization(self.token_a))
+        if request.headers.get("Authorization") not in allowed:
             self.checker.fail(f"{request.method} {request.url.path}", "wrong Authorization")
             return False
         for name in ("X-Request-ID", "X-Correlation-ID"):
@@ -101,8 +110,11 @@ class StrictEmsp:
             self.checker.fail(request.url.path, "OCPI-from-country-code missing")
         if request.headers.get("OCPI-from-party-id") != CPO_PARTY:
             self.checker.fail(request.url.path, "OCPI-from-party-id missing")
-        if request.method in ("PUT", "PATCH", "POST") and (
-            request.headers.get("OCPI-to-party-id") != self.party_id
+        registering = request.method == "POST" and request.url.path.endswith("/credentials")
+        if (
+            request.method in ("PUT", "PATCH", "POST")
+            and not registering  # the CPO knows nothing of our parties before the handshake
+            and request.headers.get("OCPI-to-party-id") != self.party_id
         ):
             self.checker.fail(request.url.path, "OCPI-to-party-id missing")
         return True
@@ -217,6 +229,38 @@ class StrictEmsp:
         self.unregistered = True
         return JSONResponse(envelope())
 
+    async def exchange_credentials(self, request: Request) -> JSONResponse:
+        """POST: the CPO registers with the token A we gave it; PUT: it renews, calling with the
+        token it has. Either way we keep its new token and answer with a new one of ours."""
+        misbehaving = await self._misbehave()
+        if misbehaving is not None:
+            return misbehaving
+        expected = self.token_a if request.method == "POST" else self.token_b
+        if expected is None or request.headers.get("Authorization") != self._authorization(
+            expected
+        ):
+            return JSONResponse(envelope(None, 2000, "unknown token"), 401)
+        self._check_headers(request)
+        body = await request.json()
+        self.credential_calls[request.method] += 1
+        self.token_c = body["token"]
+        if request.method == "POST":
+            self.token_a = None  # used once
+        self.token_b = secrets.token_urlsafe(24)
+        ours = {
+            "token": self.token_b,
+            "url": f"{self.url}/versions",
+            "roles": [
+                {
+                    "role": self.role,
+                    "party_id": self.party_id,
+                    "country_code": COUNTRY,
+                    "business_details": {"name": "Test eMSP"},
+                }
+            ],
+        }
+        return JSONResponse(envelope(ours))
+
     async def authorize(self, request: Request) -> JSONResponse:
         self._check_headers(request)
         uid = request.path_params["uid"]
@@ -248,6 +292,7 @@ class StrictEmsp:
                 Route("/2.2.1", self.details),
                 Route("/2.2.1/tokens", self.token_list),
                 Route("/2.2.1/credentials", self.credentials, methods=["DELETE"]),
+                Route("/2.2.1/credentials", self.exchange_credentials, methods=["POST", "PUT"]),
                 Route("/2.2.1/tokens/{uid}/authorize", self.authorize, methods=["POST"]),
                 Route(
                     "/2.2.1/{module}/{rest:path}",

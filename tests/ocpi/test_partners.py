@@ -316,3 +316,69 @@ def test_token_header_forms() -> None:
     assert presented_tokens(f"Token {encoded}")[0] == token
     assert token in presented_tokens(f"Token {token}")
     assert presented_tokens("Bearer x") == []
+
+
+async def test_we_register_with_a_partner_and_renew_our_tokens(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """The eMSP hands us its token A; we register (POST of our credentials), then renew (PUT):
+    after each step the tokens in use both ways are the new ones and the old ones are refused."""
+    emsp = StrictEmsp()
+    emsp.token_a = "emsp-token-a-for-steppe"
+    async with emsp.serving():
+        partner = (await api.post("/api/v1/ocpi/partners", json={"name": "ours"})).json()
+        connected = await api.post(
+            f"/api/v1/ocpi/partners/{partner['id']}/connect",
+            json={"versions_url": f"{emsp.url}/versions", "token": emsp.token_a},
+        )
+        assert connected.status_code == 200, connected.text
+        assert connected.json()["state"] == "registered" and emsp.token_a is None
+        assert emsp.credential_calls == {"POST": 1}
+        locations = partner["versions_url"].replace("/versions", "/2.2.1/locations")
+        async with httpx.AsyncClient(timeout=10) as http:
+            assert (await http.get(locations, headers=emsp.headers())).status_code == 200
+            first_ours, first_theirs = emsp.token_c, emsp.token_b
+
+            renewed = await api.post(f"/api/v1/ocpi/partners/{partner['id']}/renew")
+            assert renewed.status_code == 200, renewed.text
+            assert emsp.credential_calls == {"POST": 1, "PUT": 1}
+            assert emsp.token_c != first_ours and emsp.token_b != first_theirs
+            # our new token lets the partner in, the old one no longer does
+            assert (await http.get(locations, headers=emsp.headers())).status_code == 200
+            old = await http.get(locations, headers=emsp.headers(first_ours))
+            assert old.status_code == 401 and old.json()["status_code"] == 2000
+            # and we call the partner with the token it answered with: a push reaches it
+            await station_with_tariff(api)
+            async with connect_v16(steppe.ocpp_url, STATION, PASSWORD) as cp:
+                await cp.call(
+                    call.StatusNotification(connector_id=1, error_code="NoError", status="Faulted")
+                )
+                await eventually(lambda: emsp.location_calls.total() > 0)
+        detail = (await api.get(f"/api/v1/ocpi/partners/{partner['id']}")).json()
+        assert detail["last_error"] is None, detail
+    assert emsp.problems == []
+
+
+async def test_renewing_with_a_partner_that_is_not_registered_or_down(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """409 before registration; 502 when the partner refuses, and the old tokens stay in use."""
+    emsp = StrictEmsp()
+    async with emsp.serving():
+        partner_id, _ = await registered(api, emsp, "down")
+        pending = (await api.post("/api/v1/ocpi/partners", json={"name": "pending"})).json()
+        refused = await api.post(f"/api/v1/ocpi/partners/{pending['id']}/renew")
+        assert refused.status_code == 409
+        assert "not registered" in refused.json()["error"]["message"]
+        before = emsp.token_c
+        emsp.mode = "down"
+        failed = await api.post(f"/api/v1/ocpi/partners/{partner_id}/renew")
+        assert failed.status_code == 502, failed.text
+        assert failed.json()["error"]["code"] == "partner_unreachable"
+        emsp.mode = "ok"
+        async with httpx.AsyncClient(timeout=10) as http:
+            still = await http.get(
+                pending["versions_url"].replace("/versions", "/2.2.1/locations"),
+                headers=emsp.headers(before),
+            )
+            assert still.status_code == 200

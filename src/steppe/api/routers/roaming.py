@@ -61,3 +61,13 @@ async def connect_partner(
         partner_id, body.versions_url, body.token
     )
     return PartnerOut.of(partner)
+
+
+@router.post(
+    "/{partner_id}/renew", response_model=PartnerOut, summary="Renew the tokens with a partner"
+)
+async def renew_partner(partner_id: PartnerId, context: Context, _: Admin) -> PartnerOut:
+    """Send a registered partner a new token to call us with (a PUT of our credentials) and
+    take the token it answers with; the old tokens stop working both ways. 409 when the partner
+    is not registered, 502 `partner_unreachable` when it cannot be reached or refuses."""
+    return PartnerOut.of(await context.services.roaming.partners.renew(partner_id))

@@ -4,7 +4,9 @@ A partner registers with us: an operator creates it and hands over its token A; 
 POSTs its credentials (its token B and versions URL) with token A; we read its versions and
 endpoints with token B and answer with token C, which it calls us with from then on. Or we
 register with a partner that gave us its token A: we read its versions and endpoints, POST our
-credentials (token B, ours to check) and keep the token C it answers with.
+credentials (token B, ours to check) and keep the token C it answers with. Either side may later
+renew: the partner with a PUT to us, we with a PUT to it (`renew`), each giving the other a new
+token and taking the one it answers with.
 
 Tokens we check are stored as SHA-256 digests; the token we call a partner with is kept as is.
 """
@@ -259,6 +261,61 @@ class PartnerService:
         )
         return await self.get(partner.id)
 
+    async def renew(self, partner_id: str) -> Partner:
+        """Give a registered partner a new token to call us with: PUT our credentials with it
+        (OCPI's update of the credentials, from our side) and take the token it answers with.
+
+        The new tokens are stored as soon as the partner has accepted them, before its endpoints
+        are read again: a partner that already calls with our new token is let in, and a
+        failure to read its endpoints afterwards keeps the old ones (recorded as its last error).
+        """
+        partner = await self.get(partner_id)
+        if partner.state is not PartnerState.REGISTERED or not partner.token_out:
+            raise Conflict(f"partner {partner_id!r} is not registered")
+        url = partner.endpoint(Module.CREDENTIALS, InterfaceRole.RECEIVER) or partner.endpoint(
+            Module.CREDENTIALS, InterfaceRole.SENDER
+        )
+        if url is None:
+            raise InvalidInput("the partner offers no credentials endpoint")
+        token_b = new_token()
+        answer = await self._link.call(
+            OcpiRequest(
+                "PUT",
+                url,
+                partner.token_out,
+                raw_token=partner.raw_token,
+                body=self.identity.credentials(token_b),
+                to_party=_party_of(partner),
+            )
+        )
+        _require_ok(answer, "credentials")
+        token_c, versions_url, roles = _parse_credentials(answer.data)
+        await self._store(
+            partner.id,
+            token_in=token_b,
+            token_out=token_c,
+            url=versions_url,
+            version=partner.version or OCPI_VERSION,
+            endpoints=list(partner.endpoints),
+            roles=roles,
+        )
+        try:
+            version, endpoints = await self._discover(versions_url, token_c, partner.raw_token)
+        except LinkFailed as exc:
+            log.warning("partner %s: endpoints not read again after renewal: %s", partner_id, exc)
+            await self.record_health(partner.id, error=f"after renewal: {exc}")
+            return await self.get(partner.id)
+        await self._store(
+            partner.id,
+            token_in=token_b,
+            token_out=token_c,
+            url=versions_url,
+            version=version,
+            endpoints=endpoints,
+            roles=roles,
+        )
+        return await self.get(partner.id)
+
     async def _discover(
         self, versions_url: str, token: str, raw: bool
     ) -> tuple[str, builtins.list[JsonObject]]:
@@ -313,6 +370,16 @@ class PartnerService:
                 },
             )
         await self.refresh()
+
+
+def _party_of(partner: Partner) -> tuple[str, str] | None:
+    """The partner's first party (country code, party id), for the OCPI-to-* headers; unknown
+    before registration, where the headers are left out."""
+    for role in partner.roles:
+        country, party = role.get("country_code"), role.get("party_id")
+        if isinstance(country, str) and isinstance(party, str):
+            return country, party
+    return None
 
 
 def _require_ok(answer: Answer, what: str) -> None:
