@@ -9,8 +9,8 @@ import pytest
 from playwright.async_api import Browser
 
 from steppe import cli
+from tests.planning.demo import short_demo
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "planning"
 # What a reader of each language sees first: the page's headings and the sites table's first column.
 EXPECTED = {
     "en": ("Waiting", "Utilisation", "Sites", "site", "planning report"),
@@ -19,21 +19,12 @@ EXPECTED = {
 }
 
 
-def _short_demo(tmp_path: Path) -> Path:
-    """The shipped demo network, cut to 40 days and one replication."""
-    text = (EXAMPLES / "demo-network-plant.toml").read_text()
-    text = text.replace("years = 5", "days = 40").replace("replications = 2", "replications = 1")
-    path = tmp_path / "demo.toml"
-    path.write_text(text)
-    return path
-
-
 @pytest.mark.parametrize("language", ["kk", "ru", "en"])
 async def test_the_report_opens_in_a_browser_in_each_language(
     chromium: Browser, tmp_path: Path, shots: Path, language: str
 ) -> None:
     out = tmp_path / language
-    scenario = _short_demo(tmp_path)
+    scenario = short_demo(tmp_path)
     args = ["plan", str(scenario), "--out", str(out), "--lang", language, "--quiet"]
     assert cli.main(args) == 0
     page = await chromium.new_page(viewport={"width": 1280, "height": 900})

@@ -247,19 +247,7 @@ class StrictEmsp:
         if request.method == "POST":
             self.token_a = None  # used once
         self.token_b = secrets.token_urlsafe(24)
-        ours = {
-            "token": self.token_b,
-            "url": f"{self.url}/versions",
-            "roles": [
-                {
-                    "role": self.role,
-                    "party_id": self.party_id,
-                    "country_code": COUNTRY,
-                    "business_details": {"name": "Test eMSP"},
-                }
-            ],
-        }
-        return JSONResponse(envelope(ours))
+        return JSONResponse(envelope(self.credentials_object()))
 
     async def authorize(self, request: Request) -> JSONResponse:
         self._check_headers(request)
@@ -318,6 +306,16 @@ class StrictEmsp:
             server.should_exit = True
             await task
 
+    def credentials_object(self) -> dict[str, Any]:
+        """Our credentials: the token the CPO calls us with, our versions URL, our role."""
+        role = {
+            "role": self.role,
+            "party_id": self.party_id,
+            "country_code": COUNTRY,
+            "business_details": {"name": "Test eMSP"},
+        }
+        return {"token": self.token_b, "url": f"{self.url}/versions", "roles": [role]}
+
     # --- client side --------------------------------------------------------------------------
 
     def headers(self, token: str | None = None) -> dict[str, str]:
@@ -344,21 +342,9 @@ class StrictEmsp:
             endpoints = {
                 (e["identifier"], e["role"]): e["url"] for e in details["data"]["endpoints"]
             }
-            credentials = {
-                "token": self.token_b,
-                "url": f"{self.url}/versions",
-                "roles": [
-                    {
-                        "role": self.role,
-                        "party_id": self.party_id,
-                        "country_code": COUNTRY,
-                        "business_details": {"name": "Test eMSP"},
-                    }
-                ],
-            }
             answer = await http.post(
                 endpoints[("credentials", "SENDER")],
-                json=credentials,
+                json=self.credentials_object(),
                 headers=self.headers(token_a),
             )
             body = answer.json()

@@ -13,8 +13,8 @@ from steppe.domain.vehicles.models import Catalogue
 from steppe.planning import extras
 from steppe.planning.builder import build_model
 from steppe.planning.scenario import load
+from tests.planning.demo import EXAMPLES, short_demo
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "planning"
 METRICS = (
     "utilisation",
     "p_wait",
@@ -26,21 +26,12 @@ METRICS = (
 )
 
 
-def _short_demo(tmp_path: Path) -> Path:
-    """The shipped demo network scenario, cut to 40 days and one replication."""
-    text = (EXAMPLES / "demo-network-plant.toml").read_text()
-    text = text.replace("years = 5", "days = 40").replace("replications = 2", "replications = 1")
-    path = tmp_path / "demo.toml"
-    path.write_text(text)
-    return path
-
-
 def test_plan_writes_a_summary_recommendations_and_a_self_contained_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The demo network for 40 days: every site has every metric per month, and a report."""
     out = tmp_path / "out"
-    assert cli.main(["plan", str(_short_demo(tmp_path)), "--out", str(out)]) == 0
+    assert cli.main(["plan", str(short_demo(tmp_path)), "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["months"] == ["2026-01", "2026-02"]
     assert set(summary["sites"]) == {f"DEMO-00{n}" for n in range(1, 6)} | {"DEMO-004-B"}

@@ -19,6 +19,7 @@ import json
 import logging
 import secrets
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from steppe.domain.ports import Clock
@@ -212,9 +213,7 @@ class PartnerService:
         """End the registration from our side: tell the partner (DELETE of its credentials,
         best effort) and stop using and accepting its tokens."""
         partner = await self.get(partner_id)
-        url = partner.endpoint(Module.CREDENTIALS, InterfaceRole.RECEIVER) or partner.endpoint(
-            Module.CREDENTIALS, InterfaceRole.SENDER
-        )
+        url = _credentials_url(partner.endpoints)
         if partner.state is PartnerState.REGISTERED and url and partner.token_out:
             try:
                 await self._link.call(
@@ -233,21 +232,8 @@ class PartnerService:
         if partner.state is PartnerState.REGISTERED:
             raise Conflict(f"partner {partner_id!r} is already registered")
         version, endpoints = await self._discover(versions_url, token_a, partner.raw_token)
-        url = find_endpoint(endpoints, Module.CREDENTIALS, InterfaceRole.RECEIVER) or (
-            find_endpoint(endpoints, Module.CREDENTIALS, InterfaceRole.SENDER)
-        )
-        if url is None:
-            raise InvalidInput("the partner offers no credentials endpoint")
         token_b = new_token()
-        answer = await self._link.call(
-            OcpiRequest(
-                "POST",
-                url,
-                token_a,
-                raw_token=partner.raw_token,
-                body=self.identity.credentials(token_b),
-            )
-        )
+        answer = await self._send_ours("POST", partner, endpoints, token_a, token_b)
         _require_ok(answer, "credentials")
         token_c, _, roles = _parse_credentials(answer.data)
         await self._store(
@@ -272,21 +258,9 @@ class PartnerService:
         partner = await self.get(partner_id)
         if partner.state is not PartnerState.REGISTERED or not partner.token_out:
             raise Conflict(f"partner {partner_id!r} is not registered")
-        url = partner.endpoint(Module.CREDENTIALS, InterfaceRole.RECEIVER) or partner.endpoint(
-            Module.CREDENTIALS, InterfaceRole.SENDER
-        )
-        if url is None:
-            raise InvalidInput("the partner offers no credentials endpoint")
         token_b = new_token()
-        answer = await self._link.call(
-            OcpiRequest(
-                "PUT",
-                url,
-                partner.token_out,
-                raw_token=partner.raw_token,
-                body=self.identity.credentials(token_b),
-                to_party=_party_of(partner),
-            )
+        answer = await self._send_ours(
+            "PUT", partner, partner.endpoints, partner.token_out, token_b, _party_of(partner)
         )
         _require_ok(answer, "credentials")
         token_c, versions_url, roles = _parse_credentials(answer.data)
@@ -305,16 +279,31 @@ class PartnerService:
             log.warning("partner %s: endpoints not read again after renewal: %s", partner_id, exc)
             await self.record_health(partner.id, error=f"after renewal: {exc}")
             return await self.get(partner.id)
-        await self._store(
-            partner.id,
-            token_in=token_b,
-            token_out=token_c,
-            url=versions_url,
-            version=version,
-            endpoints=endpoints,
-            roles=roles,
-        )
+        async with self._db.begin() as conn:
+            values = {"version": version, "endpoints": json.dumps(endpoints)}
+            await repo.update(conn, partner.id, values)
+        await self.refresh()
         return await self.get(partner.id)
+
+    async def _send_ours(
+        self,
+        method: str,
+        partner: Partner,
+        endpoints: Sequence[JsonObject],
+        token: str,
+        token_b: str,
+        to_party: tuple[str, str] | None = None,
+    ) -> Answer:
+        """POST (registration) or PUT (renewal) of our credentials, with `token_b` for the
+        partner to call us with, to its credentials endpoint."""
+        url = _credentials_url(endpoints)
+        if url is None:
+            raise InvalidInput("the partner offers no credentials endpoint")
+        body = self.identity.credentials(token_b)
+        request = OcpiRequest(
+            method, url, token, raw_token=partner.raw_token, body=body, to_party=to_party
+        )
+        return await self._link.call(request)
 
     async def _discover(
         self, versions_url: str, token: str, raw: bool
@@ -370,6 +359,12 @@ class PartnerService:
                 },
             )
         await self.refresh()
+
+
+def _credentials_url(endpoints: Sequence[JsonObject]) -> str | None:
+    return find_endpoint(endpoints, Module.CREDENTIALS, InterfaceRole.RECEIVER) or (
+        find_endpoint(endpoints, Module.CREDENTIALS, InterfaceRole.SENDER)
+    )
 
 
 def _party_of(partner: Partner) -> tuple[str, str] | None:
