@@ -140,3 +140,20 @@ def test_lockout_expires_and_a_success_clears_the_station() -> None:
     assert lockout.retry_after(["station:B", "ip:1"]) is None  # ip:1 has 2 failures only
     clock.now += 61
     assert lockout.retry_after(["station:A"]) is None
+
+
+def test_attempts_under_way_count_towards_the_lockout() -> None:
+    """Three attempts begun and not ended fill a limit of 3: a fourth waits; a failure among
+    them counts once, a success clears the key."""
+    clock = FakeClock()
+    lockout = Lockout(3, 60.0, clock=clock)
+    for _ in range(3):
+        assert lockout.retry_after(["pair"]) is None
+        lockout.begin(["pair"])
+    assert lockout.retry_after(["pair"]) == pytest.approx(1.0)
+    lockout.end(["pair"])
+    lockout.failed(["pair"])
+    assert lockout.retry_after(["pair"]) == pytest.approx(1.0)  # 1 failed + 2 under way
+    lockout.end(["pair"])
+    lockout.succeeded(["pair"])
+    assert lockout.retry_after(["pair"]) is None
