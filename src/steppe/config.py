@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     )
     auth_queued_checks: int = Field(1000, ge=1, description="password checks waiting in all")
     registrations_per_minute: int = Field(
-        10, ge=1, description="unknown stations one address may register a minute"
+        10, ge=1, description="tries one address may make a minute to register unknown stations"
     )
     max_pending_stations: int = Field(1000, ge=1, description="unknown stations pending at once")
     max_messages_per_second: float = Field(50.0, gt=0, description="per station, sustained")

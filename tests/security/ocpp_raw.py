@@ -45,9 +45,11 @@ async def handshake_status(
     return int(lines[0].split()[1]), headers
 
 
-def masked_frame(opcode: int, payload: bytes) -> bytes:
-    """One whole client frame (FIN set, masked) of at most 125 bytes."""
+def masked_frame(opcode: int, payload: bytes, *, fin: bool = True) -> bytes:
+    """One masked client frame of at most 125 bytes (the first of a fragmented message if not
+    `fin`)."""
     assert len(payload) <= 125
     mask = os.urandom(4)
     body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return struct.pack("!BB", 0x80 | opcode, 0x80 | len(payload)) + mask + body
+    first = (0x80 if fin else 0) | opcode
+    return struct.pack("!BB", first, 0x80 | len(payload)) + mask + body

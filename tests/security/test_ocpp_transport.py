@@ -14,7 +14,7 @@ from steppe.app import Steppe, running
 from tests.gateway.rawclient import exchange, heartbeat_works, raw_handshake, raw_station, register
 from tests.security.ocpp_raw import masked_frame
 
-PING, CLOSE = 0x9, 0x8
+TEXT, CLOSE, PING = 0x1, 0x8, 0x9
 
 
 async def slow_client(port: int, trickle_for: float) -> bytes:
@@ -62,16 +62,25 @@ async def test_half_open_handshakes_are_capped_per_address_and_cut_short(
             assert await heartbeat_works(ws)
 
 
+@pytest.mark.parametrize(
+    "first",
+    [b"", masked_frame(TEXT, b"[2,", fin=False)],
+    ids=["whole-frames", "inside-a-fragmented-message"],
+)
 async def test_a_ping_flood_from_a_station_that_never_reads_is_closed(
-    make_steppe: Callable[..., Steppe], api_for: Callable[[Steppe], httpx.AsyncClient]
+    make_steppe: Callable[..., Steppe],
+    api_for: Callable[[Steppe], httpx.AsyncClient],
+    first: bytes,
 ) -> None:
-    """An authenticated station writes 2,000 pings without reading: past the control-frame rate
-    the server stops answering and closes with 1008, so it never buffers 2,000 pongs."""
+    """An authenticated station writes 2,000 pings without reading (also between the fragments
+    of a message, where the protocol reads every frame): past the control-frame rate the server
+    stops answering and closes with 1008, so it never buffers 2,000 pongs."""
     async with running(make_steppe()) as app:
         async with api_for(app) as api:
             await register(api, "CP-PINGS")
         reader, writer = await raw_handshake("127.0.0.1", app.ocpp_port, "CP-PINGS")
         try:
+            writer.write(first)
             writer.write(b"".join(masked_frame(PING, b"p" * 125) for _ in range(2000)))
             await writer.drain()
             async with asyncio.timeout(10):

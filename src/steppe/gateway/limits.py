@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -104,15 +104,19 @@ class Lockout:
     def _recent(self, entry: _Failures, now: float) -> int:
         return entry.count if now - entry.first <= self.seconds else 0
 
-    def begin(self, keys: Iterable[str]) -> None:
-        """An attempt on `keys` is being checked; `end` it whatever the outcome."""
-        now = self.clock()
+    def _entries(self, keys: Iterable[str], now: float) -> Iterator[_Failures]:
+        """The entries of `keys`, made where missing (after a sweep when the table is full)."""
         if len(self._keys) >= MAX_TRACKED:
             self._sweep(now)
         for key in keys:
             entry = self._keys.get(key)
             if entry is None:
                 entry = self._keys[key] = _Failures(first=now)
+            yield entry
+
+    def begin(self, keys: Iterable[str]) -> None:
+        """An attempt on `keys` is being checked; `end` it whatever the outcome."""
+        for entry in self._entries(keys, self.clock()):
             entry.pending += 1
 
     def end(self, keys: Iterable[str]) -> None:
@@ -123,13 +127,8 @@ class Lockout:
 
     def failed(self, keys: Iterable[str]) -> None:
         now = self.clock()
-        if len(self._keys) >= MAX_TRACKED:
-            self._sweep(now)
-        for key in keys:
-            entry = self._keys.get(key)
-            if entry is None:
-                entry = self._keys[key] = _Failures(first=now)
-            elif now - entry.first > self.seconds:
+        for entry in self._entries(keys, now):
+            if now - entry.first > self.seconds:
                 entry.count, entry.first = 0, now
             entry.count += 1
             if entry.count >= self.failures:

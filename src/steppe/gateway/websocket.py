@@ -53,6 +53,7 @@ log = logging.getLogger("steppe.gateway")
 _WHOLE_TEXT, _WHOLE_BINARY, _MASKED = 0x81, 0x82, 0x80
 _CONTROL = 0x08  # opcodes 8-15 (close, ping, pong and reserved)
 _PING = 0x09
+_CONTROL_OPCODES = frozenset({Opcode.CLOSE, Opcode.PING, Opcode.PONG})
 _U16, _U64 = struct.Struct("!H"), struct.Struct("!Q")
 _END_OF_HEAD = b"\r\n\r\n"
 
@@ -359,8 +360,10 @@ class StationSocket(asyncio.Protocol):
         log.warning("closed a connection that sends control frames past their rate limit")
         self._mode = _DEAF
         self._buffer = b""
-        self.protocol.fail(CloseCode.POLICY_VIOLATION, "control frame rate limit exceeded")
-        self._flush()
+        if self.protocol.state is State.OPEN:
+            self.protocol.data_to_send()  # pongs the protocol owes the flood: never sent
+            self.protocol.fail(CloseCode.POLICY_VIOLATION, "control frame rate limit exceeded")
+            self._flush()
 
     def _hand_over(self, rest: bytes) -> None:
         """Everything from `rest` on goes to the protocol."""
@@ -383,6 +386,13 @@ class StationSocket(asyncio.Protocol):
     def _frame(self, frame: Frame) -> None:
         """A frame the protocol has read: data to assemble, or the pong to a keepalive ping."""
         opcode = frame.opcode
+        if self._mode == _PROTOCOL and opcode in _CONTROL_OPCODES:
+            # The lane admits the control frames it reads; after a hand-over they are counted
+            # here, once the protocol has read a whole chunk (its pongs are not yet sent).
+            verdict = self._controls.admit(ping=opcode is Opcode.PING, writing_paused=False)
+            if verdict is ControlVerdict.FAIL:
+                self._too_many_controls()
+                return
         if opcode is Opcode.PONG:
             if self._ping is not None and frame.data == self._ping:
                 self._ping = None

@@ -18,7 +18,7 @@ MAX_TRACKED = 100_000  # addresses remembered before the stale ones are swept
 
 @dataclass(frozen=True, slots=True)
 class RegistrationLimits:
-    per_minute: int = 10  # new pending stations one client address may create a minute
+    per_minute: int = 10  # tries to register a newcomer one client address may make a minute
     max_pending: int = 1000  # pending stations in all
 
 

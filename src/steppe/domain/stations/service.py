@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -20,7 +21,7 @@ from steppe.domain.stations.models import (
     StationContext,
     Verdict,
 )
-from steppe.domain.stations.passwords import PasswordVerifier
+from steppe.domain.stations.passwords import PasswordVerifier, hash_password
 from steppe.domain.stations.presence import SOLICITED_FOR, Presence, Solicitations
 from steppe.domain.stations.registrations import RegistrationLimits, RegistrationRate
 from steppe.errors import AlreadyExists, InvalidInput, NotFound
@@ -97,7 +98,8 @@ class StationService:
     async def _hash(self, password: str | None) -> str | None:
         if password is None:
             return None
-        return await self.verifier.hash(password, cost=self._hash_cost)
+        # The operator's side: not through the handshake's queue, which a flood may fill.
+        return await asyncio.to_thread(hash_password, password, cost=self._hash_cost)
 
     async def create(self, station_id: str, password: str | None, **fields: Any) -> Station:
         unknown = set(fields) - EDITABLE_FIELDS
@@ -255,7 +257,7 @@ class StationService:
             if not self._accept_unknown:
                 await self.verifier.waste(password, cost=self._hash_cost, client=client)
                 return Verdict.UNKNOWN
-            return await self._admit_unknown(station_id, password, client)
+            return await self._admit_unknown(station_id, password, encrypted, client_cn, client)
         return await self._check_row(row, password, encrypted, client_cn, client)
 
     async def _check_row(
@@ -298,7 +300,14 @@ class StationService:
             self._admitted.pop(next(iter(self._admitted)))
         self._admitted[row["id"]] = (row["registration"], row["ocpp_version"])
 
-    async def _admit_unknown(self, station_id: str, password: str | None, client: str) -> Verdict:
+    async def _admit_unknown(
+        self,
+        station_id: str,
+        password: str | None,
+        encrypted: bool,
+        client_cn: str | None,
+        client: str,
+    ) -> Verdict:
         """Record a newcomer as pending; the password it presented becomes its password, so it
         keeps working once an operator accepts the station (trust on first use). Newcomers are
         limited per client address and in all (`RegistrationLimits`). Of two first connections
@@ -306,12 +315,12 @@ class StationService:
         it like any later login."""
         if self._registration_rate.retry_after(client) is not None:
             return Verdict.REGISTRATION_LIMITED
+        self._registration_rate.registered(client)  # an attempt: also bounds the count below
         async with self._db.connect() as conn:
             pending = await repo.count_pending(conn)
         if pending >= self._registrations.max_pending:
             log.warning("[%s] not registered: %d stations are pending already", station_id, pending)
             return Verdict.REGISTRATION_LIMITED
-        self._registration_rate.registered(client)
         now = self._clock.now()
         hashed = (
             None
@@ -335,7 +344,7 @@ class StationService:
                 row = await repo.get(conn, station_id)
             if row is None:  # pragma: no cover - deleted in between
                 return Verdict.UNKNOWN
-            return await self._check_row(row, password, False, None, client)
+            return await self._check_row(row, password, encrypted, client_cn, client)
         return Verdict.ADMITTED_PENDING
 
     async def open_context(self, station_id: str, ocpp_version: str) -> StationContext:
