@@ -34,8 +34,10 @@ async def slow_client(port: int, trickle_for: float) -> bytes:
                 if not chunk:
                     return received
                 received += chunk
-    except (TimeoutError, ConnectionError):
-        return received + b"<still open>" if not reader.at_eof() else received
+    except ConnectionError:  # the server dropped it with unread bytes in its buffer: a reset
+        return received
+    except TimeoutError:
+        return received + b"<still open>"
     finally:
         writer.close()
 
@@ -54,7 +56,9 @@ async def test_half_open_handshakes_are_capped_per_address_and_cut_short(
         held = await asyncio.gather(*(slow_client(app.ocpp_port, 5.0) for _ in range(60)))
         refused = [r for r in held if r.startswith(b"HTTP/1.1 429")]
         dropped = [r for r in held if r == b""]
-        assert len(refused) == 40 and len(dropped) == 20, [r[:20] for r in held]
+        assert len(refused) + len(dropped) == 60, [r[:20] for r in held]  # none still open
+        # 40 exactly, unless a reset overtook an answer (then it counts as dropped)
+        assert 30 <= len(refused) <= 40
         async with asyncio.timeout(5):
             while app.ocpp.connections.count("127.0.0.1"):
                 await asyncio.sleep(0.02)
