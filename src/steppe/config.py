@@ -87,9 +87,25 @@ class Settings(BaseSettings):
     v2g_ca_file: Path | None = Field(None, description="the CPO sub-CA that signs SECC certs")
     v2g_ca_key_file: Path | None = Field(None, description="the CPO sub-CA's key")
     handshake_timeout: float = Field(30.0, gt=0, description="seconds to finish the handshake")
-    max_connections_per_ip: int = Field(1000, ge=1)
-    auth_lockout_failures: int = Field(10, ge=1, description="failed logins before a lockout")
+    opening_request_timeout: float = Field(
+        10.0, gt=0, description="seconds from accept to the whole opening request (and TLS)"
+    )
+    max_connections_per_ip: int = Field(1000, ge=1, description="counted from accept")
+    auth_lockout_failures: int = Field(
+        10, ge=1, description="failed logins of one station id from one address before a lockout"
+    )
     auth_lockout_seconds: float = Field(60.0, ge=0)
+    auth_unknown_ids_per_ip: int = Field(
+        20, ge=1, description="failed logins with unregistered ids from one address per window"
+    )
+    auth_queued_checks_per_ip: int = Field(
+        100, ge=1, description="password checks one address may have waiting"
+    )
+    auth_queued_checks: int = Field(1000, ge=1, description="password checks waiting in all")
+    registrations_per_minute: int = Field(
+        10, ge=1, description="tries one address may make a minute to register unknown stations"
+    )
+    max_pending_stations: int = Field(1000, ge=1, description="unknown stations pending at once")
     max_messages_per_second: float = Field(50.0, gt=0, description="per station, sustained")
     message_burst: int = Field(100, ge=1, description="per station, token bucket size")
 

@@ -4,6 +4,7 @@ handshake timeout; and the limit objects themselves on a fake clock."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 import httpx
@@ -11,7 +12,15 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from steppe.app import Steppe, running
-from steppe.gateway.limits import Admission, Lockout, MessageThrottle, TokenBucket
+from steppe.gateway.limits import (
+    Admission,
+    ControlFrames,
+    ControlVerdict,
+    Lockout,
+    MessageThrottle,
+    RepeatedLog,
+    TokenBucket,
+)
 from tests.e2e.charger import basic_auth
 from tests.gateway.rawclient import exchange, heartbeat_works, raw_station, register
 from tests.gateway.test_handshake import refused_status
@@ -140,3 +149,49 @@ def test_lockout_expires_and_a_success_clears_the_station() -> None:
     assert lockout.retry_after(["station:B", "ip:1"]) is None  # ip:1 has 2 failures only
     clock.now += 61
     assert lockout.retry_after(["station:A"]) is None
+
+
+def test_attempts_under_way_count_towards_the_lockout() -> None:
+    """Three attempts begun and not ended fill a limit of 3: a fourth waits; a failure among
+    them counts once, a success clears the key."""
+    clock = FakeClock()
+    lockout = Lockout(3, 60.0, clock=clock)
+    for _ in range(3):
+        assert lockout.retry_after(["pair"]) is None
+        lockout.begin(["pair"])
+    assert lockout.retry_after(["pair"]) == pytest.approx(1.0)
+    lockout.end(["pair"])
+    lockout.failed(["pair"])
+    assert lockout.retry_after(["pair"]) == pytest.approx(1.0)  # 1 failed + 2 under way
+    lockout.end(["pair"])
+    lockout.succeeded(["pair"])
+    assert lockout.retry_after(["pair"]) is None
+
+
+def test_control_frames_past_their_rate_fail_and_pings_to_a_deaf_client_are_dropped() -> None:
+    """A ping while the write buffer is full gets no pong; past the burst the connection fails."""
+    clock = FakeClock()
+    controls = ControlFrames(1.0, 3, clock=clock)
+    assert controls.admit(ping=True, writing_paused=False) is ControlVerdict.ANSWER
+    assert controls.admit(ping=True, writing_paused=True) is ControlVerdict.DROP
+    assert controls.admit(ping=False, writing_paused=True) is ControlVerdict.ANSWER  # a pong
+    assert controls.admit(ping=True, writing_paused=False) is ControlVerdict.FAIL
+    clock.now += 1.0
+    assert controls.admit(ping=True, writing_paused=False) is ControlVerdict.ANSWER
+
+
+def test_a_repeated_line_is_written_once_per_interval_with_the_count_left_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeClock()
+    logger = logging.getLogger("steppe.test.repeated")
+    repeated = RepeatedLog(logger, logging.WARNING, every=60.0, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="steppe.test.repeated"):
+        for n in range(100):
+            repeated("frame %d ignored", n)
+        clock.now += 60.0
+        repeated("frame %d ignored", 100)
+    assert [r.getMessage() for r in caplog.records] == [
+        "frame 0 ignored",
+        "frame 100 ignored (99 more like it in the last 60 s not logged)",
+    ]

@@ -47,6 +47,8 @@ from steppe.domain.roaming.tokens import RoamingTokens
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
 from steppe.domain.stations.connectors import ConnectorLayout
+from steppe.domain.stations.hash_queue import QueueLimits
+from steppe.domain.stations.registrations import RegistrationLimits
 from steppe.domain.stations.service import StationService
 from steppe.domain.tariffs.pricer import Pricer
 from steppe.domain.tariffs.service import TariffService
@@ -235,6 +237,13 @@ def build_services(
         accept_unknown=settings.accept_unknown_stations,
         heartbeat_interval=settings.heartbeat_interval,
         hash_cost=settings.password_hash_cost,
+        hash_queue=QueueLimits(
+            per_client=settings.auth_queued_checks_per_ip, total=settings.auth_queued_checks
+        ),
+        registrations=RegistrationLimits(
+            per_minute=settings.registrations_per_minute,
+            max_pending=settings.max_pending_stations,
+        ),
         changes=outbox,
     )
     # Pricing runs on worker threads in two lanes, so that viewers' estimates never delay billing.

@@ -2,8 +2,8 @@
 
 Security profiles (OCPP 1.6 security whitepaper, 2.0.1 part 2 A00): 1 = Basic auth on plain or
 TLS connections, 2 = Basic auth over TLS only, 3 = a TLS client certificate whose common name is
-the station id (Basic auth optional). Failed logins count towards a lockout per station id and
-per client address; open connections per address are capped.
+the station id (Basic auth optional). Failed logins count towards a lockout per (station id,
+client address) and, for ids nobody registered, per address (`logins.py`, ADR 0024).
 """
 
 from __future__ import annotations
@@ -11,16 +11,19 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from steppe.domain.stations.hash_queue import ChecksBusy
 from steppe.domain.stations.models import Verdict
+from steppe.domain.stations.registrations import WINDOW as REGISTRATION_RETRY
 from steppe.domain.stations.service import StationService
 from steppe.gateway.identity import station_id_from_path
-from steppe.gateway.limits import ConnectionCounter, Lockout
+from steppe.gateway.limits import RepeatedLog
+from steppe.gateway.logins import LoginGuard
 from steppe.gateway.tls import PeerTls
 from steppe.gateway.websocket import StationSocket
 
@@ -80,21 +83,17 @@ FAILED_LOGIN = frozenset(
 
 
 class Handshake:
-    """The checks on an opening request before it is answered: endpoint, subprotocol, limits,
-    profiles 1-3. None lets the request through; a Response refuses it."""
+    """The checks on an opening request before it is answered: endpoint, subprotocol, lockouts,
+    profiles 1-3. None lets the request through; a Response refuses it. (Connections per address
+    are counted from accept, before any request: `limits.AddressGate`.)"""
 
-    def __init__(
-        self,
-        stations: StationService,
-        subprotocols: Sequence[str],
-        *,
-        lockout: Lockout | None = None,
-        connections: ConnectionCounter | None = None,
-    ) -> None:
+    def __init__(self, stations: StationService, subprotocols: Sequence[str], guard: LoginGuard):
         self._stations = stations
         self._subprotocols = tuple(subprotocols)
-        self._lockout = lockout
-        self._connections = connections
+        self._guard = guard
+        # A burst is refused many times a second; one line every few seconds says so.
+        self._locked_log = RepeatedLog(log, logging.WARNING, every=10.0)
+        self._busy_log = RepeatedLog(log, logging.WARNING, every=10.0)
 
     async def __call__(
         self, connection: StationSocket, request: Request, peer: str, tls: PeerTls
@@ -102,11 +101,6 @@ class Handshake:
         """Check `request`, which came from address `peer` over a connection whose TLS layer
         says `tls`."""
         station_id = station_id_from_path(request.path)
-        if self._connections is not None and self._connections.full(peer):
-            log.warning("refused %s: %d connections open from it", peer, self._connections.limit)
-            return _refuse(
-                connection, HTTPStatus.TOO_MANY_REQUESTS, "too many connections from this address"
-            )
         if station_id is None:
             log.info("refused %s: bad endpoint %.80r", peer, request.path)
             return _refuse(
@@ -124,71 +118,86 @@ class Handshake:
                 f"no supported OCPP subprotocol offered ({', '.join(offered) or 'none'}); "
                 f"this server speaks {', '.join(self._subprotocols)}",
             )
-        keys = (f"station:{station_id}", f"ip:{peer}")
-        if self._lockout is not None:
-            wait = self._lockout.retry_after(keys)
-            if wait is not None:
-                log.warning(
-                    "[%s] refused from %s: locked out after failed logins", station_id, peer
-                )
-                return _refuse(
-                    connection,
-                    HTTPStatus.TOO_MANY_REQUESTS,
-                    "too many failed logins; try again later",
-                    retry_after=wait,
-                )
-        if tls.client_cn is not None and tls.client_cn != station_id:
-            log.warning(
-                "[%s] refused from %s: client certificate is for another id", station_id, peer
+        wait = self._guard.begin(station_id, peer)
+        if wait is not None:
+            self._locked_log(
+                "[%s] refused from %s: locked out after failed logins", station_id, peer
             )
-            self._failed(keys)
             return _refuse(
                 connection,
-                HTTPStatus.FORBIDDEN,
-                "the client certificate's common name is not this station id",
+                HTTPStatus.TOO_MANY_REQUESTS,
+                "too many failed logins; try again later",
+                retry_after=wait,
             )
+        verdict: Verdict | None = None
+        try:
+            verdict = await self._verdict(station_id, request, peer, tls)
+        except ChecksBusy:
+            self._busy_log(
+                "[%s] refused from %s: too many password checks waiting", station_id, peer
+            )
+            return _refuse(
+                connection,
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                "busy checking passwords; try again shortly",
+                retry_after=1,
+            )
+        finally:
+            self._guard.end(
+                station_id,
+                peer,
+                admitted=verdict in ADMITTED,
+                failed=verdict in FAILED_LOGIN,
+                unknown=verdict is Verdict.UNKNOWN,
+            )
+        if verdict in ADMITTED:
+            return None
+        log.info("[%s] refused from %s: %s", station_id, peer, verdict.value)
+        return _REFUSALS.get(verdict, _wrong_credentials)(connection)
+
+    async def _verdict(self, station_id: str, request: Request, peer: str, tls: PeerTls) -> Verdict:
+        if tls.client_cn is not None and tls.client_cn != station_id:
+            return Verdict.CERTIFICATE_REQUIRED
         credentials = basic_credentials(request.headers)
         if credentials is not None and credentials[0] != station_id:
-            log.info("[%s] refused: Basic auth user does not match the station id", station_id)
-            self._failed(keys)
-            return _refuse(
-                connection,
-                HTTPStatus.UNAUTHORIZED,
-                "Basic auth user must be the station id",
-                challenge=True,
-            )
-        verdict = await self._stations.check_credentials(
+            return Verdict.WRONG_PASSWORD
+        return await self._stations.check_credentials(
             station_id,
             credentials[1] if credentials else None,
             encrypted=tls.encrypted,
             client_cn=tls.client_cn,
-        )
-        if verdict in (Verdict.ACCEPTED, Verdict.ADMITTED_PENDING):
-            if self._lockout is not None:
-                self._lockout.succeeded(keys[:1])
-            return None
-        log.info("[%s] refused from %s: %s", station_id, peer, verdict.value)
-        if verdict in FAILED_LOGIN:
-            self._failed(keys)
-        if verdict is Verdict.TLS_REQUIRED:
-            return _refuse(
-                connection,
-                HTTPStatus.FORBIDDEN,
-                "this station's security profile needs TLS: connect with wss://",
-            )
-        if verdict is Verdict.CERTIFICATE_REQUIRED:
-            return _refuse(
-                connection,
-                HTTPStatus.FORBIDDEN,
-                "security profile 3: present a client certificate issued for this station id",
-            )
-        return _refuse(
-            connection,
-            HTTPStatus.UNAUTHORIZED,
-            "unknown station or wrong password",
-            challenge=True,
+            client=peer,
         )
 
-    def _failed(self, keys: tuple[str, str]) -> None:
-        if self._lockout is not None:
-            self._lockout.failed(keys)
+
+ADMITTED = frozenset({Verdict.ACCEPTED, Verdict.ADMITTED_PENDING})
+
+
+def _wrong_credentials(connection: StationSocket) -> Response:
+    return _refuse(
+        connection,
+        HTTPStatus.UNAUTHORIZED,
+        "unknown station or wrong password",
+        challenge=True,
+    )
+
+
+_REFUSALS: dict[Verdict, Callable[[StationSocket], Response]] = {
+    Verdict.TLS_REQUIRED: lambda connection: _refuse(
+        connection,
+        HTTPStatus.FORBIDDEN,
+        "this station's security profile needs TLS: connect with wss://",
+    ),
+    Verdict.CERTIFICATE_REQUIRED: lambda connection: _refuse(
+        connection,
+        HTTPStatus.FORBIDDEN,
+        "security profile 3: present a client certificate issued for this station id "
+        "(a certificate's common name must be the station id)",
+    ),
+    Verdict.REGISTRATION_LIMITED: lambda connection: _refuse(
+        connection,
+        HTTPStatus.TOO_MANY_REQUESTS,
+        "too many new stations registered lately; try again later",
+        retry_after=REGISTRATION_RETRY,
+    ),
+}

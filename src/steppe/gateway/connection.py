@@ -9,7 +9,7 @@ from typing import Any
 
 from steppe.domain.stations.models import StationContext
 from steppe.errors import CommandTimeout, Conflict, StationNotConnected, StationRejectedCall
-from steppe.gateway.limits import Admission, MessageThrottle
+from steppe.gateway.limits import Admission, MessageThrottle, RepeatedLog
 from steppe.gateway.metrics import GatewayMetrics
 from steppe.gateway.websocket import SocketClosed, StationSocket
 from steppe.ocpp.dispatcher import Dispatcher
@@ -32,6 +32,7 @@ POLICY_VIOLATION = 1008  # a station that keeps sending past its message rate li
 
 class StationConnection:
     __slots__ = (
+        "_ignored_log",
         "_lock",
         "_waiter",
         "ctx",
@@ -63,6 +64,7 @@ class StationConnection:
         self.metrics = metrics
         self._lock: asyncio.Lock | None = None
         self._waiter: asyncio.Future[dict[str, Any]] | None = None
+        self._ignored_log = RepeatedLog(log, logging.INFO)
 
     @property
     def station_id(self) -> str:
@@ -87,6 +89,9 @@ class StationConnection:
                     text = await self._answer(event)
                 elif type(event) is Reply:
                     text = event.text
+                elif type(event) is Ignored:
+                    await self._ignored(event)
+                    continue
                 else:
                     self._settle(event)
                     continue
@@ -134,14 +139,20 @@ class StationConnection:
 
     def _settle(self, event: object) -> None:
         waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
         if type(event) is CallAnswered:
-            if waiter is not None and not waiter.done():
-                waiter.set_result(event.payload)
+            waiter.set_result(event.payload)
         elif type(event) is CallFailed:
-            if waiter is not None and not waiter.done():
-                waiter.set_exception(StationRejectedCall(event.code, event.description))
-        elif type(event) is Ignored:
-            log.info("[%s] ignored a frame: %s", self.station_id, event.reason)
+            waiter.set_exception(StationRejectedCall(event.code, event.description))
+
+    async def _ignored(self, event: Ignored) -> None:
+        """A frame that answers nothing: logged once a minute at most, and counted towards the
+        message rate, so a station that floods them is closed like one that floods calls."""
+        self._ignored_log("[%s] ignored a frame: %s", self.station_id, event.reason)
+        if self.throttle.admit() is Admission.CLOSE:
+            log.warning("[%s] closed: keeps sending past the message rate limit", self.station_id)
+            await self.ws.close(POLICY_VIOLATION, "message rate limit exceeded")
 
     def _abandon(self) -> None:
         waiter = self._waiter

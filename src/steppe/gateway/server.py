@@ -19,12 +19,13 @@ from steppe.domain.services import Services
 from steppe.gateway.auth import Handshake
 from steppe.gateway.connection import StationConnection
 from steppe.gateway.identity import station_id_from_path
-from steppe.gateway.limits import ConnectionCounter, Lockout, MessageThrottle
+from steppe.gateway.limits import ConnectionCounter, ControlFrames, Lockout, MessageThrottle
+from steppe.gateway.logins import LoginGuard
 from steppe.gateway.metrics import GatewayMetrics
 from steppe.gateway.registry import ConnectionRegistry
 from steppe.gateway.tasks import TaskSet
 from steppe.gateway.tls import client_address, peer_tls, server_context
-from steppe.gateway.websocket import StationSocket
+from steppe.gateway.websocket import SocketTimeouts, StationSocket
 from steppe.ocpp.dispatcher import Dispatcher, VersionHandlers
 from steppe.ocpp.session import RpcSession
 from steppe.ocpp.validation import SchemaRegistry
@@ -42,6 +43,9 @@ MAX_QUEUE = 4
 # server passes it too.
 LISTEN_BACKLOG = 4096
 REPLACED = 4000  # private-use close code: a newer connection of the same station took over
+# Control frames (ping, pong, close) a client may send: chargers ping every few seconds at most.
+CONTROL_FRAMES_PER_SECOND = 5.0
+CONTROL_FRAME_BURST = 50
 
 
 class OcppServer:
@@ -68,11 +72,16 @@ class OcppServer:
         self.tls = server_context(settings)
         self.connections = ConnectionCounter(settings.max_connections_per_ip)
         self.lockout = Lockout(settings.auth_lockout_failures, settings.auth_lockout_seconds)
+        unknown_ids = Lockout(settings.auth_unknown_ids_per_ip, settings.auth_lockout_seconds)
         self._handshake = Handshake(
-            services.stations,
-            self.subprotocols,
-            lockout=self.lockout,
-            connections=self.connections,
+            services.stations, self.subprotocols, LoginGuard(self.lockout, unknown_ids)
+        )
+        self._timeouts = SocketTimeouts(
+            request=settings.opening_request_timeout,
+            handshake=settings.handshake_timeout,
+            ping_interval=settings.ping_interval,
+            ping_timeout=settings.ping_timeout,
+            close=settings.close_timeout,
         )
         self._servers: list[asyncio.Server] = []
         self._sockets: weakref.WeakSet[StationSocket] = weakref.WeakSet()
@@ -98,7 +107,7 @@ class OcppServer:
             self._new_socket,
             sock=sock,
             ssl=context,
-            ssl_handshake_timeout=self._settings.handshake_timeout if context else None,
+            ssl_handshake_timeout=self._timeouts.request if context else None,
             backlog=LISTEN_BACKLOG,
         )
 
@@ -109,10 +118,9 @@ class OcppServer:
             subprotocols=self.subprotocols,
             max_frame_bytes=s.max_frame_bytes,
             max_queue=MAX_QUEUE,
-            handshake_timeout=s.handshake_timeout,
-            ping_interval=s.ping_interval,
-            ping_timeout=s.ping_timeout,
-            close_timeout=s.close_timeout,
+            timeouts=self._timeouts,
+            gate=self.connections,
+            controls=ControlFrames(CONTROL_FRAMES_PER_SECOND, CONTROL_FRAME_BURST),
         )
         self._sockets.add(ws)
         return ws
@@ -145,7 +153,6 @@ class OcppServer:
         if station_id is None or ws.subprotocol is None:  # pragma: no cover - handshake refused
             await ws.close(CloseCode.INTERNAL_ERROR)
             return
-        self.connections.opened(peer)
         connection: StationConnection | None = None
         bus = self._services.bus
         try:
@@ -177,7 +184,6 @@ class OcppServer:
             if ws.open:  # not closed and not closing: cancelled
                 ws.abort()
             await ws.wait_closed()
-            self.connections.closed(peer)
             if connection is not None and self.registry.remove(connection):
                 bus.publish(EventType.STATION_DISCONNECTED, station_id, {"code": ws.close_code})
             log.info("[%s] disconnected (code %s)", station_id, ws.close_code)

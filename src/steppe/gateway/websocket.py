@@ -34,7 +34,8 @@ import logging
 import os
 import struct
 from collections.abc import Callable
-from typing import cast
+from dataclasses import dataclass
+from typing import Protocol, cast
 
 from websockets.frames import CloseCode, Frame, Opcode
 from websockets.http11 import Request, Response
@@ -43,6 +44,7 @@ from websockets.server import ServerProtocol
 from websockets.typing import Subprotocol
 
 from steppe.errors import StationNotConnected
+from steppe.gateway.limits import ControlFrames, ControlVerdict
 
 Data = str | bytes
 log = logging.getLogger("steppe.gateway")
@@ -50,6 +52,8 @@ log = logging.getLogger("steppe.gateway")
 # First header byte: FIN set, no reserved bits, opcode (text, binary); second: MASK set.
 _WHOLE_TEXT, _WHOLE_BINARY, _MASKED = 0x81, 0x82, 0x80
 _CONTROL = 0x08  # opcodes 8-15 (close, ping, pong and reserved)
+_PING = 0x09
+_CONTROL_OPCODES = frozenset({Opcode.CLOSE, Opcode.PING, Opcode.PONG})
 _U16, _U64 = struct.Struct("!H"), struct.Struct("!Q")
 _END_OF_HEAD = b"\r\n\r\n"
 
@@ -73,6 +77,31 @@ class SocketClosed(StationNotConnected):
     """The WebSocket is closed: nothing more can be read from it or sent on it."""
 
 
+@dataclass(frozen=True, slots=True)
+class SocketTimeouts:
+    """Seconds: from accept to the whole opening request (`request`) and to its answer
+    (`handshake`); keepalive ping interval and pong timeout (None: no keepalive); closing."""
+
+    request: float
+    handshake: float
+    ping_interval: float | None
+    ping_timeout: float | None
+    close: float
+
+
+class Gate(Protocol):
+    """Told of each accepted connection before a byte is read (False: refuse it at once) and of
+    each one that ends after it was let in."""
+
+    def enter(self, transport: asyncio.BaseTransport) -> bool: ...
+
+    def leave(self, transport: asyncio.BaseTransport) -> None: ...
+
+
+# How long a connection refused at accept may stay before it is dropped (it has its 429).
+REFUSED_LINGER = 1.0
+
+
 class StationSocket(asyncio.Protocol):
     """The WebSocket of one connection (module docstring); `on_request` is told of the opening
     request once it has arrived, and answers it with `respond`."""
@@ -84,10 +113,9 @@ class StationSocket(asyncio.Protocol):
         subprotocols: tuple[str, ...],
         max_frame_bytes: int,
         max_queue: int,
-        handshake_timeout: float,
-        ping_interval: float | None,
-        ping_timeout: float | None,
-        close_timeout: float,
+        timeouts: SocketTimeouts,
+        gate: Gate,
+        controls: ControlFrames,
     ) -> None:
         self.protocol = ServerProtocol(
             subprotocols=[Subprotocol(name) for name in subprotocols],
@@ -99,10 +127,9 @@ class StationSocket(asyncio.Protocol):
         self._limit = max_frame_bytes
         self._high = max_queue
         self._low = max_queue // 4
-        self._handshake_timeout = handshake_timeout
-        self._ping_interval = ping_interval
-        self._ping_timeout = ping_timeout
-        self._close_timeout = close_timeout
+        self._timeouts = timeouts
+        self._gate: Gate | None = gate  # None once told of the end, or if it refused
+        self._controls = controls
         self._mode = _HEAD
         self._tail = b""  # the last bytes of the request so far (its end may be cut)
         self._buffer = b""  # bytes of a frame not yet complete, or received during the check
@@ -115,6 +142,7 @@ class StationSocket(asyncio.Protocol):
         self._drained: asyncio.Future[None] | None = None
         self._loop = asyncio.get_running_loop()
         self._heard_at = self._loop.time()  # when the last bytes arrived
+        self._accepted_at = self._heard_at
         self._ping: bytes | None = None  # the payload of the ping awaiting its pong
         self._timer: asyncio.TimerHandle | None = None  # handshake, keepalive or close deadline
         self._lost: asyncio.Future[None] = self._loop.create_future()
@@ -157,7 +185,17 @@ class StationSocket(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # A stream transport (uvloop's do not derive from asyncio's classes, so no isinstance).
         self.transport = cast(asyncio.Transport, transport)
-        self._timer = self._loop.call_later(self._handshake_timeout, self._handshake_expired)
+        self._accepted_at = self._loop.time()
+        gate = self._gate
+        if gate is not None and not gate.enter(transport):
+            self._gate = None
+            self._mode = _DEAF
+            self.respond(self.reject(429, "too many connections from this address\n"))
+            self._cancel_timer()
+            self._timer = self._loop.call_later(REFUSED_LINGER, self.transport.abort)
+            return
+        first = min(self._timeouts.request, self._timeouts.handshake)
+        self._timer = self._loop.call_later(first, self._handshake_expired)
 
     def data_received(self, data: bytes) -> None:
         self._heard_at = self._loop.time()
@@ -180,6 +218,9 @@ class StationSocket(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._mode = _DEAF
+        gate, self._gate = self._gate, None
+        if gate is not None and self.transport is not None:
+            gate.leave(self.transport)
         self.protocol.receive_eof()
         self.protocol.data_to_send()  # nowhere to send it
         self._cancel_timer()
@@ -211,6 +252,11 @@ class StationSocket(asyncio.Protocol):
             return
         cut = end + len(_END_OF_HEAD) - len(self._tail)
         self._mode = _CHECK
+        # The request is in: from now on the deadline is the server's, for checking it.
+        self._cancel_timer()
+        self._timer = self._loop.call_at(
+            self._accepted_at + self._timeouts.handshake, self._handshake_expired
+        )
         if cut < len(data):
             self._buffer = data[cut:]
             self._pause_reading()
@@ -283,7 +329,14 @@ class StationSocket(asyncio.Protocol):
             if size < end:
                 break
             if not whole:  # a control frame: the protocol answers and checks it
-                self._to_protocol(buffer[at:end])
+                verdict = self._controls.admit(
+                    ping=first & 0x0F == _PING, writing_paused=self._writing_paused
+                )
+                if verdict is ControlVerdict.FAIL:
+                    self._too_many_controls()
+                    return
+                if verdict is ControlVerdict.ANSWER:
+                    self._to_protocol(buffer[at:end])
                 at = end
                 if self.protocol.state is not State.OPEN:
                     self._hand_over(buffer[at:])
@@ -302,6 +355,15 @@ class StationSocket(asyncio.Protocol):
             else:
                 self._deliver(payload)
         self._buffer = buffer[at:] if at else buffer
+
+    def _too_many_controls(self) -> None:
+        log.warning("closed a connection that sends control frames past their rate limit")
+        self._mode = _DEAF
+        self._buffer = b""
+        if self.protocol.state is State.OPEN:
+            self.protocol.data_to_send()  # pongs the protocol owes the flood: never sent
+            self.protocol.fail(CloseCode.POLICY_VIOLATION, "control frame rate limit exceeded")
+            self._flush()
 
     def _hand_over(self, rest: bytes) -> None:
         """Everything from `rest` on goes to the protocol."""
@@ -324,6 +386,13 @@ class StationSocket(asyncio.Protocol):
     def _frame(self, frame: Frame) -> None:
         """A frame the protocol has read: data to assemble, or the pong to a keepalive ping."""
         opcode = frame.opcode
+        if self._mode == _PROTOCOL and opcode in _CONTROL_OPCODES:
+            # The lane admits the control frames it reads; after a hand-over they are counted
+            # here, once the protocol has read a whole chunk (its pongs are not yet sent).
+            verdict = self._controls.admit(ping=opcode is Opcode.PING, writing_paused=False)
+            if verdict is ControlVerdict.FAIL:
+                self._too_many_controls()
+                return
         if opcode is Opcode.PONG:
             if self._ping is not None and frame.data == self._ping:
                 self._ping = None
@@ -431,7 +500,7 @@ class StationSocket(asyncio.Protocol):
             else:
                 transport.close()
             self._cancel_timer()
-            self._timer = self._loop.call_later(self._close_timeout, transport.abort)
+            self._timer = self._loop.call_later(self._timeouts.close, transport.abort)
 
     async def close(self, code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> None:
         """Close with `code` and wait for the connection to end (at most the close timeout
@@ -441,7 +510,7 @@ class StationSocket(asyncio.Protocol):
             self._flush()
             self._cancel_timer()
             if self.transport is not None:
-                self._timer = self._loop.call_later(self._close_timeout, self.transport.abort)
+                self._timer = self._loop.call_later(self._timeouts.close, self.transport.abort)
         elif self.protocol.state is State.CONNECTING and self.transport is not None:
             self.transport.abort()
         if self.transport is None:  # never connected (its TLS handshake failed): nothing to wait
@@ -468,28 +537,30 @@ class StationSocket(asyncio.Protocol):
     def _keep_alive(self) -> None:
         """Check again one ping interval after the charger was last heard from."""
         self._cancel_timer()
-        if self._ping_interval is not None:
-            self._timer = self._loop.call_at(self._heard_at + self._ping_interval, self._tick)
+        interval = self._timeouts.ping_interval
+        if interval is not None:
+            self._timer = self._loop.call_at(self._heard_at + interval, self._tick)
 
     def _tick(self) -> None:
         """A charger that sent something within the interval is there; one that did not is
         pinged, and failed (1011) if no pong comes back within the ping timeout."""
         self._timer = None
-        if not self.open or self._ping_interval is None:
+        interval, timeout = self._timeouts.ping_interval, self._timeouts.ping_timeout
+        if not self.open or interval is None:
             return
-        if self._loop.time() < self._heard_at + self._ping_interval:
+        if self._loop.time() < self._heard_at + interval:
             self._keep_alive()
             return
         self._ping = os.urandom(4)
         self.protocol.send_ping(self._ping)
         self._flush()
-        if self._ping_timeout is not None:
-            self._timer = self._loop.call_later(self._ping_timeout, self._no_pong)
+        if timeout is not None:
+            self._timer = self._loop.call_later(timeout, self._no_pong)
 
     def _no_pong(self) -> None:
         self._timer = None
         if self.open:
-            log.info("no pong within %s s: closing the connection", self._ping_timeout)
+            log.info("no pong within %s s: closing the connection", self._timeouts.ping_timeout)
             self._mode = _DEAF
             self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
             self._flush()

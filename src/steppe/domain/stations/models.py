@@ -24,6 +24,8 @@ class Verdict(StrEnum):
     NO_PASSWORD = "no-password"  # noqa: S105 - a verdict, not a secret
     TLS_REQUIRED = "tls-required"  # security profile 2 or 3 on a plain connection
     CERTIFICATE_REQUIRED = "certificate-required"  # profile 3 without this station's certificate
+    # unknown, and its address registered too many newcomers lately (or too many are pending)
+    REGISTRATION_LIMITED = "registration-limited"
 
 
 @dataclass(frozen=True, slots=True)

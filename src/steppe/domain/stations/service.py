@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock
+from steppe.domain.stations.hash_queue import QueueLimits
 from steppe.domain.stations.models import (
     BootInfo,
     BootResult,
@@ -22,6 +23,7 @@ from steppe.domain.stations.models import (
 )
 from steppe.domain.stations.passwords import PasswordVerifier, hash_password
 from steppe.domain.stations.presence import SOLICITED_FOR, Presence, Solicitations
+from steppe.domain.stations.registrations import RegistrationLimits, RegistrationRate
 from steppe.errors import AlreadyExists, InvalidInput, NotFound
 from steppe.storage.coalesced_reads import CoalescedReader
 from steppe.storage.db import Database
@@ -68,6 +70,8 @@ class StationService:
         accept_unknown: bool = False,
         heartbeat_interval: int = 300,
         hash_cost: int = 12,
+        hash_queue: QueueLimits | None = None,
+        registrations: RegistrationLimits | None = None,
         changes: StationChanges,
     ) -> None:
         self._changes = changes
@@ -78,7 +82,9 @@ class StationService:
         self._accept_unknown = accept_unknown
         self._heartbeat_interval = heartbeat_interval
         self._hash_cost = hash_cost
-        self._verifier = PasswordVerifier()
+        self.verifier = PasswordVerifier(hash_queue)
+        self._registrations = registrations or RegistrationLimits()
+        self._registration_rate = RegistrationRate(self._registrations.per_minute)
         # What the handshake just read of a station it let in, for `open_context` and
         # `record_version` a moment later: a reconnect storm then costs one read per station.
         self._admitted: dict[str, tuple[str, str | None]] = {}
@@ -92,6 +98,7 @@ class StationService:
     async def _hash(self, password: str | None) -> str | None:
         if password is None:
             return None
+        # The operator's side: not through the handshake's queue, which a flood may fill.
         return await asyncio.to_thread(hash_password, password, cost=self._hash_cost)
 
     async def create(self, station_id: str, password: str | None, **fields: Any) -> Station:
@@ -238,16 +245,30 @@ class StationService:
         *,
         encrypted: bool = False,
         client_cn: str | None = None,
+        client: str = "",
     ) -> Verdict:
         """Decide at the handshake whether this station may connect with this password, over
         this transport: profile 2 needs TLS, profile 3 also a client certificate whose common
-        name is the station id (its password is then optional)."""
+        name is the station id (its password is then optional). `client` is the address the
+        hashes queue under (ChecksBusy when its line is full). A refused password costs one hash
+        whether or not the station exists."""
         row = await self._reads.get(station_id)
         if row is None:
             if not self._accept_unknown:
+                await self.verifier.waste(password, cost=self._hash_cost, client=client)
                 return Verdict.UNKNOWN
-            await self._admit_unknown(station_id, password)
-            return Verdict.ADMITTED_PENDING
+            return await self._admit_unknown(station_id, password, encrypted, client_cn, client)
+        return await self._check_row(row, password, encrypted, client_cn, client)
+
+    async def _check_row(
+        self,
+        row: Any,
+        password: str | None,
+        encrypted: bool,
+        client_cn: str | None,
+        client: str,
+    ) -> Verdict:
+        station_id = row["id"]
         profile = row["security_profile"]
         if profile >= 2 and not encrypted:
             return Verdict.TLS_REQUIRED
@@ -262,8 +283,12 @@ class StationService:
         if stored is None:
             if row["registration"] == Registration.PENDING.value and self._accept_unknown:
                 return Verdict.ADMITTED_PENDING
+            await self.verifier.waste(password, cost=self._hash_cost, client=client)
             return Verdict.NO_PASSWORD
-        if password is None or not await self._verifier.verify(password, stored):
+        if password is None:
+            await self.verifier.waste(password, cost=self._hash_cost, client=client)
+            return Verdict.WRONG_PASSWORD
+        if not await self.verifier.verify(password, stored, client=client):
             return Verdict.WRONG_PASSWORD
         self._remember_admitted(row)
         if row["registration"] == Registration.PENDING.value:
@@ -275,11 +300,33 @@ class StationService:
             self._admitted.pop(next(iter(self._admitted)))
         self._admitted[row["id"]] = (row["registration"], row["ocpp_version"])
 
-    async def _admit_unknown(self, station_id: str, password: str | None) -> None:
+    async def _admit_unknown(
+        self,
+        station_id: str,
+        password: str | None,
+        encrypted: bool,
+        client_cn: str | None,
+        client: str,
+    ) -> Verdict:
         """Record a newcomer as pending; the password it presented becomes its password, so it
-        keeps working once an operator accepts the station (trust on first use)."""
+        keeps working once an operator accepts the station (trust on first use). Newcomers are
+        limited per client address and in all (`RegistrationLimits`). Of two first connections
+        at once, the password committed first is the station's; the other is checked against
+        it like any later login."""
+        if self._registration_rate.retry_after(client) is not None:
+            return Verdict.REGISTRATION_LIMITED
+        self._registration_rate.registered(client)  # an attempt: also bounds the count below
+        async with self._db.connect() as conn:
+            pending = await repo.count_pending(conn)
+        if pending >= self._registrations.max_pending:
+            log.warning("[%s] not registered: %d stations are pending already", station_id, pending)
+            return Verdict.REGISTRATION_LIMITED
         now = self._clock.now()
-        hashed = await self._hash(password)
+        hashed = (
+            None
+            if password is None
+            else await self.verifier.hash(password, cost=self._hash_cost, client=client)
+        )
         try:
             async with self._db.begin() as conn:
                 await repo.insert(
@@ -292,8 +339,13 @@ class StationService:
                         "updated_at": now,
                     },
                 )
-        except AlreadyExists:
-            pass  # two first connections raced; one row is all we need
+        except AlreadyExists:  # another first connection committed first: its password holds
+            async with self._db.connect() as conn:
+                row = await repo.get(conn, station_id)
+            if row is None:  # pragma: no cover - deleted in between
+                return Verdict.UNKNOWN
+            return await self._check_row(row, password, encrypted, client_cn, client)
+        return Verdict.ADMITTED_PENDING
 
     async def open_context(self, station_id: str, ocpp_version: str) -> StationContext:
         admitted = self._admitted.get(station_id)

@@ -51,6 +51,12 @@ async def count(conn: AsyncConnection) -> int:
     return int((await conn.execute(select(func.count()).select_from(stations))).scalar_one())
 
 
+async def count_pending(conn: AsyncConnection) -> int:
+    """Stations waiting for an operator to accept them."""
+    query = select(func.count()).select_from(stations).where(stations.c.registration == "pending")
+    return int((await conn.execute(query)).scalar_one())
+
+
 async def insert(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
     """Insert a station; AlreadyExists when its id is taken."""
     try:
