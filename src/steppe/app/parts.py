@@ -77,6 +77,7 @@ from steppe.ocpp.codecs import command_encoders
 from steppe.ocpp.dispatcher import VersionHandlers
 from steppe.ocpp.v16.cost_messages import CostDisplay
 from steppe.ocpp.v16.handlers import V16Handlers
+from steppe.ocpp.v21.handlers import V21Handlers
 from steppe.ocpp.v201.handlers import V201Handlers
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
@@ -174,6 +175,7 @@ def build(
             else None,
         ),
         OcppVersion.V201: V201Handlers(services, certificates),
+        OcppVersion.V21: V21Handlers(services, certificates),
     }
     known_actions = {action for version in handlers for action in schemas.actions(version)}
     gateway_metrics = GatewayMetrics(known_actions)

@@ -16,7 +16,7 @@ from steppe.domain.reports.service import STATION_STATES, StationFilter
 from steppe.domain.stations.connectors import FORMATS, POWER_TYPES, STANDARDS, ConnectorSpec
 from steppe.domain.stations.models import Station
 from steppe.errors import AlreadyExists, InvalidInput
-from steppe.types import TransactionStatus
+from steppe.types import EVSE_OCPP_VERSIONS, TransactionStatus
 from steppe.web.console.forms import COUNTRY, STATION_ID, TIME_ZONES, FormCheck, values_of
 from steppe.web.console.visitors import (
     Staff,
@@ -88,7 +88,7 @@ async def station_list(
         state=state if state in STATION_STATES else None,
         city=city or None,
         standard=standard if standard in STANDARDS else None,
-        ocpp_version=version if version in ("1.6", "2.0.1") else None,
+        ocpp_version=version if version in ("1.6", *sorted(EVSE_OCPP_VERSIONS)) else None,
     )
     connected = context.presence.connected_ids()
     page = await context.services.reports.stations(where, connected, offset=offset, limit=PAGE)
@@ -222,7 +222,11 @@ async def station_page(request: Request, who: Staff, station_id: str) -> Respons
     running = {tx.pk: await services.transactions.running_cost_of(tx.pk) for tx in active}
     events = await services.security.events(station_id, limit=10)
     certificates = await services.security.certificates(station_id)
-    variables = await services.device_model.list(station_id, limit=60) if version == "2.0.1" else []
+    variables = (
+        await services.device_model.list(station_id, limit=60)
+        if version in EVSE_OCPP_VERSIONS
+        else []
+    )
     assignments = await services.tariffs.assignments(station_id)
     return render(
         request,
