@@ -19,7 +19,7 @@ from steppe.app.presence import RegistryPresence
 from steppe.config import Settings
 from steppe.domain.audit.service import AuditTrail
 from steppe.domain.cdrs.pricing_queue import PricingQueue
-from steppe.domain.cdrs.service import CdrService
+from steppe.domain.cdrs.service import CdrService, MadeCdrsToAll
 from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.audit import AuditLog
 from steppe.domain.commands.service import CommandRecorder, CommandService
@@ -34,6 +34,7 @@ from steppe.domain.keys.service import KeyService
 from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.monitoring.service import MonitoringService
+from steppe.domain.payments.costs import ChargerCosts
 from steppe.domain.plug_and_charge.local import LocalContractCertificates
 from steppe.domain.ports import Clock, CommandSender, SystemClock
 from steppe.domain.reports.service import NetworkReport
@@ -250,8 +251,14 @@ def build_services(
     )
     # Pricing runs on worker threads in two lanes, so that viewers' estimates never delay billing.
     tariffs = TariffService(db, clock, Pricer(budget=settings.pricing_budget), changes=outbox)
+    charger_costs = ChargerCosts(db, committer, clock)
     cdrs = CdrService(
-        db, committer, clock, tariffs, Pricer(budget=settings.pricing_budget), made=outbox
+        db,
+        committer,
+        clock,
+        tariffs,
+        Pricer(budget=settings.pricing_budget),
+        made=MadeCdrsToAll(outbox, charger_costs),
     )
     pricing = PricingQueue(db, committer, clock, cdrs)
     reservations = ReservationService(db, committer, bus, clock)
@@ -287,6 +294,7 @@ def build_services(
         tokens,
         recorders=recorders,
         costs=transactions,
+        tariffs=tariffs,
     )
     vehicles = VehicleGuide(Catalogue.load(), stations, tariffs, clock)
     v2g = None
@@ -355,6 +363,7 @@ def build_services(
         roaming=roaming,
         vehicles=vehicles,
         drivers=build_drivers(settings, db, clock, bus, connections, commands, vehicles),
+        charger_costs=charger_costs,
     )
 
 

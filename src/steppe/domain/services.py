@@ -25,6 +25,7 @@ from steppe.domain.keys.service import KeyService
 from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.monitoring.service import MonitoringService
+from steppe.domain.payments.costs import ChargerCosts
 from steppe.domain.plug_and_charge.ports import ContractCertificates
 from steppe.domain.ports import Clock
 from steppe.domain.reports.service import NetworkReport
@@ -78,3 +79,4 @@ class Services:
     roaming: RoamingService
     vehicles: VehicleGuide  # the vehicle catalogue and which connectors fit a car
     drivers: DriverServices  # drivers' accounts, charging from the phone, their mail
+    charger_costs: ChargerCosts  # what 2.1 stations say a transaction cost, beside our CDR
