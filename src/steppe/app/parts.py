@@ -35,6 +35,7 @@ from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.monitoring.service import MonitoringService
 from steppe.domain.payments.costs import ChargerCosts
+from steppe.domain.payments.settlements import Settlements
 from steppe.domain.plug_and_charge.local import LocalContractCertificates
 from steppe.domain.ports import Clock, CommandSender, SystemClock
 from steppe.domain.reports.service import NetworkReport
@@ -47,6 +48,7 @@ from steppe.domain.roaming.service import RoamingService
 from steppe.domain.roaming.tokens import RoamingTokens
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
+from steppe.domain.station_notices.service import NoticeService
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.hash_queue import QueueLimits
 from steppe.domain.stations.registrations import RegistrationLimits
@@ -280,7 +282,16 @@ def build_services(
     monitoring = MonitoringService(db, committer, clock)
     # The services that keep the state a command implies, by the commands they record.
     recorders: dict[str, CommandRecorder] = {}
-    for recorder in (reservations, local_lists, firmware_jobs, profiles, displays, monitoring):
+    notices = NoticeService(db, committer, clock)
+    for recorder in (
+        reservations,
+        local_lists,
+        firmware_jobs,
+        profiles,
+        displays,
+        monitoring,
+        notices,
+    ):
         recorders.update(dict.fromkeys(recorder.commands, recorder))
     audit = AuditLog(db, bus, clock)
     authority = None
@@ -364,6 +375,8 @@ def build_services(
         vehicles=vehicles,
         drivers=build_drivers(settings, db, clock, bus, connections, commands, vehicles),
         charger_costs=charger_costs,
+        settlements=Settlements(db, committer, clock),
+        notices=notices,
     )
 
 

@@ -1,4 +1,5 @@
-"""What OCPP 2.1 stations work out and report themselves: their cost beside the CDR."""
+"""What OCPP 2.1 stations work out and report themselves: their cost beside the CDR, payments
+settled at their terminals, notices and periodic event streams."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from steppe.domain.payments.costs import CostCheck
+from steppe.domain.payments.settlements import Settlement
+from steppe.domain.station_notices.service import Notice
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -47,3 +50,81 @@ class StationCostOut(BaseModel):
 
 class StationCostPage(BaseModel):
     items: list[StationCostOut]
+
+
+class SettlementOut(BaseModel):
+    id: int
+    station_id: str
+    transaction_id: str | None
+    psp_ref: str
+    status: str = Field(examples=["Settled", "Canceled", "Rejected", "Failed"])
+    amount: str
+    settled_at: datetime
+    receipt_id: str | None
+    receipt_url: str | None
+    vat_number: str | None
+    received_at: datetime
+
+    @classmethod
+    def of(cls, s: Settlement) -> SettlementOut:
+        return cls(
+            id=s.id,
+            station_id=s.station_id,
+            transaction_id=s.transaction_id,
+            psp_ref=s.psp_ref,
+            status=s.status,
+            amount=str(s.amount),
+            settled_at=s.settled_at,
+            receipt_id=s.receipt_id,
+            receipt_url=s.receipt_url,
+            vat_number=s.vat_number,
+            received_at=s.received_at,
+        )
+
+
+class SettlementPage(BaseModel):
+    items: list[SettlementOut]
+
+
+class NoticeOut(BaseModel):
+    id: int
+    kind: str = Field(description="the action received, or the command sent")
+    direction: Literal["in", "out"]
+    ref: str | None = Field(description="what it is about: a control, request, profile, ...")
+    evse_id: int | None
+    transaction_id: str | None
+    body: dict[str, Any]
+    at: datetime
+
+    @classmethod
+    def of(cls, n: Notice) -> NoticeOut:
+        return cls(
+            id=n.id,
+            kind=n.kind,
+            direction=n.direction,
+            ref=n.ref,
+            evse_id=n.evse_id,
+            transaction_id=n.transaction_id,
+            body=n.body,
+            at=n.at,
+        )
+
+
+class NoticePage(BaseModel):
+    items: list[NoticeOut]
+
+
+class EventStreamOut(BaseModel):
+    stream_id: int
+    variable_monitoring_id: int
+    interval_s: int | None
+    max_values: int | None
+    status: Literal["open", "closed"]
+    opened_at: datetime
+    closed_at: datetime | None
+    data_points: int
+    last_data_at: datetime | None
+
+
+class EventStreamList(BaseModel):
+    items: list[EventStreamOut]
