@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 
 import httpx
-import pytest
 from ocpp.v21 import call
 
-from steppe.app import Steppe, running
+from steppe.app import Steppe
 from tests.e2e.test_mixed_versions import PASSWORD as MIXED
 from tests.e2e.test_mixed_versions import charge_v16, charge_v201
 from tests.e2e.v201_steps import register as register_201
 from tests.ocpp21.charger import TAG, boot, charge, connect_v21, register, transaction
-
-
-@pytest.fixture
-async def steppe(database_url: str, make_steppe: Callable[..., Steppe]) -> AsyncIterator[Steppe]:
-    """A running Steppe on each database in turn."""
-    async with running(make_steppe(database_url=database_url)) as app:
-        yield app
 
 
 async def test_whole_21_charge_ends_with_the_right_energy(

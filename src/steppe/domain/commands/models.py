@@ -444,4 +444,22 @@ COMMANDS: dict[str, type[CommandParams]] = {
     "notify-allowed-energy-transfer": NotifyAllowedEnergyTransfer,
 }
 # The commands only OCPP 2.1 has.
-V21_COMMANDS = frozenset(list(COMMANDS)[list(COMMANDS).index("set-default-tariff") :])
+V21_COMMANDS = frozenset(
+    {
+        "set-default-tariff",
+        "change-transaction-tariff",
+        "get-tariffs",
+        "clear-tariffs",
+        "adjust-periodic-event-stream",
+        "get-periodic-event-streams",
+        "update-dynamic-schedule",
+        "use-priority-charging",
+        "set-der-control",
+        "get-der-control",
+        "clear-der-control",
+        "request-battery-swap",
+        "notify-web-payment-started",
+        "afrr-signal",
+        "notify-allowed-energy-transfer",
+    }
+)
