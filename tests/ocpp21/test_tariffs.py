@@ -10,7 +10,7 @@ from ocpp.routing import on
 from ocpp.v21 import ChargePoint, call_result
 
 from steppe.app import Steppe
-from tests.ocpp21.charger import boot, charge, connect_v21, register, transaction
+from tests.ocpp21.charger import boot, charge, connect_v21, event, register, transaction
 
 TARIFF = {
     "id": "KZ-DC-21",
@@ -143,3 +143,20 @@ async def test_a_station_cost_apart_from_the_cdr_is_flagged(
     ]
     tx = await transaction(api, "TX-U", "CS-T22")
     assert tx["cost"]["excl_vat"] == "1130.00"
+
+
+async def test_only_the_ended_events_cost_is_the_stations_bill(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """A running cost in an Updated replayed after the Ended does not replace the final one."""
+    await register(api, "CS-T23")
+    await api.post("/api/v1/tariffs", json=TARIFF)
+    async with connect_v21(steppe.ocpp_url, "CS-T23", cls=TariffedStation) as cp:
+        await boot(cp)
+        await send(api, "CS-T23", "set-default-tariff", {"tariff_id": "KZ-DC-21"})
+        final = cp.cost(Decimal("7.5"), Decimal(30))
+        await charge(cp, "TX-V", 1000, 8500, cost_details=final)
+        running = cp.cost(Decimal("1.0"), Decimal(5))
+        await cp.call(event("Updated", "TX-V", 2, 5, cost_details=running))
+    check = (await api.get("/api/v1/transactions/TX-V/station-cost?station_id=CS-T23")).json()
+    assert check["verdict"] == "pending" and check["excl_tax"] == "1130.0"

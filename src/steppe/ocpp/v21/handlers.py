@@ -165,7 +165,9 @@ class V21Handlers(V201Handlers):
 
     async def transaction_event(self, ctx: StationContext, payload: JsonObject) -> JsonObject:
         answer = await super().transaction_event(ctx, payload)
-        details = payload.get("costDetails")
+        # Only the Ended event's cost is the station's bill: a running cost in an Updated (which
+        # may be replayed late, after the Ended) is for its display.
+        details = payload.get("costDetails") if payload["eventType"] == "Ended" else None
         if details is not None and not details.get("failureToCalculate", False):
             await self._services.charger_costs.reported(
                 ctx.station_id, payload["transactionInfo"]["transactionId"], reported_cost(details)
