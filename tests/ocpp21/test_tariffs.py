@@ -11,6 +11,7 @@ from ocpp.v21 import ChargePoint, call_result
 
 from steppe.app import Steppe
 from tests.ocpp21.charger import boot, charge, connect_v21, event, register, transaction
+from tests.web.console import PASSWORD, browser, sign_in
 
 TARIFF = {
     "id": "KZ-DC-21",
@@ -143,6 +144,11 @@ async def test_a_station_cost_apart_from_the_cdr_is_flagged(
     ]
     tx = await transaction(api, "TX-U", "CS-T22")
     assert tx["cost"]["excl_vat"] == "1130.00"
+    await steppe.services.users.create("ops@steppe.kz", PASSWORD, "viewer")
+    async with browser(steppe) as client:
+        await sign_in(client, "ops@steppe.kz")
+        page = (await client.get("/console/stations/CS-T22")).text
+    assert "Station&#39;s own cost" in page and "830.0 KZT" in page and "differs (-300.00)" in page
 
 
 async def test_only_the_ended_events_cost_is_the_stations_bill(

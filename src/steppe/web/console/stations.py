@@ -40,6 +40,12 @@ STATE_LABELS = {
     "faulted": N_("Faulted"),
     "pending": N_("Waiting for acceptance"),
 }
+# A 2.1 station's own cost against our CDR (domain/payments/costs.py).
+VERDICT_LABELS = {
+    "pending": N_("no CDR yet"),
+    "match": N_("matches"),
+    "differs": N_("differs"),
+}
 CONNECTOR_STATUSES = (
     N_("Available"),
     N_("Preparing"),
@@ -228,6 +234,9 @@ async def station_page(request: Request, who: Staff, station_id: str) -> Respons
         else []
     )
     assignments = await services.tariffs.assignments(station_id)
+    station_costs = await services.charger_costs.list(station_id=station_id, limit=10)
+    settlements = await services.settlements.of_station(station_id, limit=10)
+    notices = await services.notices.list(station_id, limit=10)
     return render(
         request,
         who,
@@ -248,6 +257,10 @@ async def station_page(request: Request, who: Staff, station_id: str) -> Respons
         certificates=certificates,
         variables=variables,
         assignments=assignments,
+        station_costs=station_costs,
+        settlements=settlements,
+        notices=notices,
+        verdicts=VERDICT_LABELS,
         live_url=f"/console/events?station_id={station_id}",
         **map_values(context),
     )
