@@ -308,7 +308,9 @@ def _add_simulate(sub: Any) -> None:
     sim = sub.add_parser("simulate", help="run simulated chargers against a Steppe (or any CSMS)")
     sim.add_argument("--url", default="ws://127.0.0.1:9000/ocpp", help="OCPP endpoint base URL")
     sim.add_argument("--stations", type=int, default=1, help="how many chargers")
-    sim.add_argument("--ocpp", choices=["1.6", "2.0.1"], default="1.6", help="protocol version")
+    sim.add_argument(
+        "--ocpp", choices=["1.6", "2.0.1", "2.1"], default="1.6", help="protocol version"
+    )
     sim.add_argument("--prefix", default="SIM-", help="station ids are PREFIX00001, ...")
     sim.add_argument("--password", help="Basic auth password shared by the chargers")
     sim.add_argument("--id-token", action="append", help="id token to charge with (repeatable)")

@@ -16,6 +16,9 @@ from pydantic import AfterValidator, AwareDatetime, Field
 
 # An OCPP payload or any JSON object as Python sees it.
 JsonObject = dict[str, Any]
+# The OCPP versions, as stored on a station, that address EVSEs with connectors within them
+# (1.6 numbers connectors only).
+EVSE_OCPP_VERSIONS = frozenset({"2.0.1", "2.1"})
 
 
 def in_utc(value: datetime) -> datetime:

@@ -46,8 +46,8 @@ def error_of(event: object) -> list[object]:
 
 
 def test_subprotocols_are_offered_newest_first() -> None:
-    """When a charger offers both, 2.0.1 is preferred to 1.6."""
-    assert SUPPORTED_SUBPROTOCOLS == ("ocpp2.0.1", "ocpp1.6")
+    """When a charger offers several, 2.1 is preferred to 2.0.1, and 2.0.1 to 1.6."""
+    assert SUPPORTED_SUBPROTOCOLS == ("ocpp2.1", "ocpp2.0.1", "ocpp1.6")
     assert OcppVersion.from_subprotocol("ocpp1.6") is OcppVersion.V16
 
 

@@ -29,7 +29,7 @@ def fast_profile(station_id: str, version: str) -> ChargerProfile:
     )
 
 
-@pytest.mark.parametrize("version", ["1.6", "2.0.1"])
+@pytest.mark.parametrize("version", ["1.6", "2.0.1", "2.1"])
 async def test_a_simulated_fleet_charges_and_the_api_counts_the_energy(
     steppe: Steppe, api: httpx.AsyncClient, version: str
 ) -> None:

@@ -9,6 +9,7 @@ from steppe.api import errors
 from steppe.api.context import ApiContext
 from steppe.api.guard import RequestGuard
 from steppe.api.routers import cdrs as cdr_routes
+from steppe.api.routers import charger_side as charger_side_routes
 from steppe.api.routers import device_model as device_model_routes
 from steppe.api.routers import drivers as driver_routes
 from steppe.api.routers import firmware as firmware_routes
@@ -50,5 +51,6 @@ def create_api(context: ApiContext, web: WebContext) -> FastAPI:
     app.include_router(roaming_routes.router)
     app.include_router(vehicle_routes.router)
     app.include_router(driver_routes.router)
+    app.include_router(charger_side_routes.router)
     pages.install(app, web)
     return app

@@ -19,7 +19,7 @@ from steppe.app.presence import RegistryPresence
 from steppe.config import Settings
 from steppe.domain.audit.service import AuditTrail
 from steppe.domain.cdrs.pricing_queue import PricingQueue
-from steppe.domain.cdrs.service import CdrService
+from steppe.domain.cdrs.service import CdrService, MadeCdrsToAll
 from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.audit import AuditLog
 from steppe.domain.commands.service import CommandRecorder, CommandService
@@ -34,6 +34,8 @@ from steppe.domain.keys.service import KeyService
 from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.monitoring.service import MonitoringService
+from steppe.domain.payments.costs import ChargerCosts
+from steppe.domain.payments.settlements import Settlements
 from steppe.domain.plug_and_charge.local import LocalContractCertificates
 from steppe.domain.ports import Clock, CommandSender, SystemClock
 from steppe.domain.reports.service import NetworkReport
@@ -46,6 +48,7 @@ from steppe.domain.roaming.service import RoamingService
 from steppe.domain.roaming.tokens import RoamingTokens
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
+from steppe.domain.station_notices.service import NoticeService
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.hash_queue import QueueLimits
 from steppe.domain.stations.registrations import RegistrationLimits
@@ -77,6 +80,7 @@ from steppe.ocpp.codecs import command_encoders
 from steppe.ocpp.dispatcher import VersionHandlers
 from steppe.ocpp.v16.cost_messages import CostDisplay
 from steppe.ocpp.v16.handlers import V16Handlers
+from steppe.ocpp.v21.handlers import V21Handlers
 from steppe.ocpp.v201.handlers import V201Handlers
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
@@ -174,6 +178,7 @@ def build(
             else None,
         ),
         OcppVersion.V201: V201Handlers(services, certificates),
+        OcppVersion.V21: V21Handlers(services, certificates),
     }
     known_actions = {action for version in handlers for action in schemas.actions(version)}
     gateway_metrics = GatewayMetrics(known_actions)
@@ -248,8 +253,14 @@ def build_services(
     )
     # Pricing runs on worker threads in two lanes, so that viewers' estimates never delay billing.
     tariffs = TariffService(db, clock, Pricer(budget=settings.pricing_budget), changes=outbox)
+    charger_costs = ChargerCosts(db, committer, clock)
     cdrs = CdrService(
-        db, committer, clock, tariffs, Pricer(budget=settings.pricing_budget), made=outbox
+        db,
+        committer,
+        clock,
+        tariffs,
+        Pricer(budget=settings.pricing_budget),
+        made=MadeCdrsToAll(outbox, charger_costs),
     )
     pricing = PricingQueue(db, committer, clock, cdrs)
     reservations = ReservationService(db, committer, bus, clock)
@@ -271,7 +282,16 @@ def build_services(
     monitoring = MonitoringService(db, committer, clock)
     # The services that keep the state a command implies, by the commands they record.
     recorders: dict[str, CommandRecorder] = {}
-    for recorder in (reservations, local_lists, firmware_jobs, profiles, displays, monitoring):
+    notices = NoticeService(db, committer, clock)
+    for recorder in (
+        reservations,
+        local_lists,
+        firmware_jobs,
+        profiles,
+        displays,
+        monitoring,
+        notices,
+    ):
         recorders.update(dict.fromkeys(recorder.commands, recorder))
     audit = AuditLog(db, bus, clock)
     authority = None
@@ -285,6 +305,7 @@ def build_services(
         tokens,
         recorders=recorders,
         costs=transactions,
+        tariffs=tariffs,
     )
     vehicles = VehicleGuide(Catalogue.load(), stations, tariffs, clock)
     v2g = None
@@ -353,6 +374,9 @@ def build_services(
         roaming=roaming,
         vehicles=vehicles,
         drivers=build_drivers(settings, db, clock, bus, connections, commands, vehicles),
+        charger_costs=charger_costs,
+        settlements=Settlements(db, committer, clock),
+        notices=notices,
     )
 
 

@@ -25,12 +25,15 @@ from steppe.domain.keys.service import KeyService
 from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.monitoring.service import MonitoringService
+from steppe.domain.payments.costs import ChargerCosts
+from steppe.domain.payments.settlements import Settlements
 from steppe.domain.plug_and_charge.ports import ContractCertificates
 from steppe.domain.ports import Clock
 from steppe.domain.reports.service import NetworkReport
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.roaming.service import RoamingService
 from steppe.domain.security.service import SecurityService
+from steppe.domain.station_notices.service import NoticeService
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
 from steppe.domain.tariffs.service import TariffService
@@ -78,3 +81,6 @@ class Services:
     roaming: RoamingService
     vehicles: VehicleGuide  # the vehicle catalogue and which connectors fit a car
     drivers: DriverServices  # drivers' accounts, charging from the phone, their mail
+    charger_costs: ChargerCosts  # what 2.1 stations say a transaction cost, beside our CDR
+    settlements: Settlements  # payments taken at 2.1 stations' terminals
+    notices: NoticeService  # 2.1 messages kept without acting on them yet, event streams

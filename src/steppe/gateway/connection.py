@@ -86,12 +86,18 @@ class StationConnection:
                     frames.debug("[%s] <- %s", self.station_id, raw)
                 event = session.receive(raw)
                 if type(event) is IncomingCall:
+                    if event.send:
+                        await self._take(event)
+                        continue
                     text = await self._answer(event)
                 elif type(event) is Reply:
                     text = event.text
                 elif type(event) is Ignored:
                     await self._ignored(event)
                     continue
+                elif type(event) is CallFailed and event.reply is not None:
+                    self._settle(event)
+                    text = event.reply
                 else:
                     self._settle(event)
                     continue
@@ -123,6 +129,28 @@ class StationConnection:
         except OcppError as error:
             log.error("[%s] invalid answer to %s: %s", self.station_id, call.action, error)
             return self.session.fail(call, error)
+
+    async def _take(self, send: IncomingCall) -> None:
+        """A 2.1 SEND: handled like a call, within the message rate, and never answered."""
+        verdict = self.throttle.admit()
+        if verdict is not Admission.ALLOW:
+            self._ignored_log(
+                "[%s] %s dropped: past the message rate", self.station_id, send.action
+            )
+            if verdict is Admission.CLOSE:
+                log.warning(
+                    "[%s] closed: keeps sending past the message rate limit", self.station_id
+                )
+                await self.ws.close(POLICY_VIOLATION, "message rate limit exceeded")
+            return
+        started = time.perf_counter()
+        try:
+            await self.dispatcher.handle(self.session.version, self.ctx, send.action, send.payload)
+        except OcppError as error:
+            self.metrics.observe(send.action, error.kind.value, time.perf_counter() - started)
+            log.warning("[%s] SEND %s not taken: %s", self.station_id, send.action, error)
+            return
+        self.metrics.observe(send.action, "ok", time.perf_counter() - started)
 
     async def _refuse(self, call: IncomingCall, verdict: Admission) -> str:
         """A call past the station's message rate: a CALLERROR, and for a station that keeps

@@ -14,6 +14,7 @@ from steppe.errors import InvalidInput
 from steppe.ocpp.commands import CommandCodec
 from steppe.ocpp.errors import OcppError
 from steppe.ocpp.v16.commands import V16Commands
+from steppe.ocpp.v21.commands import V21Commands
 from steppe.ocpp.v201.commands import V201Commands
 from steppe.ocpp.validation import SchemaRegistry
 from steppe.ocpp.versions import OcppVersion
@@ -41,8 +42,9 @@ class CheckedCodec:
 
 
 def command_encoders(schemas: SchemaRegistry) -> dict[str, CommandEncoder]:
-    """The encoder of every OCPP version, keyed by its version string ("1.6", "2.0.1")."""
+    """The encoder of every OCPP version, keyed by its version string ("1.6", "2.0.1", "2.1")."""
     return {
         OcppVersion.V16.value: CheckedCodec(V16Commands(), OcppVersion.V16, schemas),
         OcppVersion.V201.value: CheckedCodec(V201Commands(), OcppVersion.V201, schemas),
+        OcppVersion.V21.value: CheckedCodec(V21Commands(), OcppVersion.V21, schemas),
     }

@@ -43,6 +43,7 @@ _V16_NAMES = {
 _WIRE = {
     OcppVersion.V16: {kind: _V16_NAMES.get(kind, kind.value) for kind in ErrorKind},
     OcppVersion.V201: {kind: kind.value for kind in ErrorKind},
+    OcppVersion.V21: {kind: kind.value for kind in ErrorKind},
 }
 
 

@@ -2,11 +2,14 @@
 
 The transport feeds every received frame to `receive()` and acts on the event it returns:
 
-    IncomingCall   a valid CALL to hand to the dispatcher; answer with `answer()` or `fail()`
+    IncomingCall   a valid CALL to hand to the dispatcher; answer with `answer()` or `fail()`;
+                   with `send` set, a 2.1 SEND: handled the same way, and never answered
     Reply          send `text` now (a CALLERROR for a bad frame, or the cached answer to a resend)
     CallAnswered   the CALLRESULT to Steppe's own call in flight
-    CallFailed     the CALLERROR to Steppe's own call in flight (or an invalid CALLRESULT)
-    Ignored        nothing to do; `reason` says why (logged by the transport)
+    CallFailed     the CALLERROR to Steppe's own call in flight (or an invalid CALLRESULT; in
+                   2.1, `reply` is then the CALLRESULTERROR to send back)
+    Ignored        nothing to do; `reason` says why (logged by the transport), e.g. a 2.1
+                   CALLRESULTERROR (the station could not use one of Steppe's answers)
 
 Steppe's own calls go out with `start_call()`: one in flight at a time (OCPP-J section 4.1.1).
 How long to wait for the answer is the transport's to decide (it has the clock and the timer);
@@ -28,10 +31,13 @@ from steppe.ocpp.rpc import (
     Call,
     CallError,
     CallResult,
+    CallResultError,
     FrameError,
+    Send,
     encode_call,
     encode_error,
     encode_result,
+    encode_result_error,
     parse_frame,
 )
 from steppe.ocpp.validation import SchemaRegistry
@@ -68,6 +74,7 @@ class IncomingCall:
     action: str
     payload: dict[str, Any]
     raw: str | bytes
+    send: bool = False  # a 2.1 SEND: handled, never answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +96,7 @@ class CallFailed:
     code: str
     description: str
     details: dict[str, Any]
+    reply: str | None = None  # 2.1: the CALLRESULTERROR telling the station its answer was bad
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +130,7 @@ class RpcSession:
         "_replies",
         "pending",
         "registry",
+        "v21",
         "version",
     )
 
@@ -134,6 +143,7 @@ class RpcSession:
         replay_size: int = 4,
     ) -> None:
         self.version = version
+        self.v21 = version is OcppVersion.V21  # CALLRESULTERROR and SEND frames exist
         self.registry = registry
         self.pending: PendingCall | None = None
         self._new_id = new_id
@@ -146,18 +156,36 @@ class RpcSession:
     def receive(self, raw: str | bytes) -> Event:
         """What to do about one received frame. Never raises."""
         try:
-            frame = parse_frame(raw)
+            frame = parse_frame(raw, v21=self.v21)
         except FrameError as exc:
-            if not exc.answerable:
-                return Ignored(f"malformed answer frame: {exc.description}")
+            if not exc.answerable_in(v21=self.v21):
+                return Ignored(f"malformed frame, not to be answered: {exc.description}")
             code = wire_code(exc.kind, self.version)
             return Reply(encode_error(exc.message_id, code, exc.description))
         if type(frame) is Call:
             return self._incoming(frame, raw)
         if type(frame) is CallResult:
             return self._result(frame)
+        if type(frame) is Send:
+            return self._send(frame, raw)
+        if type(frame) is CallResultError:
+            return Ignored(
+                f"the station could not use Steppe's answer {frame.message_id!r}: "
+                f"{frame.code} {frame.description}"
+            )
         assert type(frame) is CallError
         return self._error(frame)
+
+    def _send(self, send: Send, raw: str | bytes) -> Event:
+        """A 2.1 SEND: checked like a CALL, but a bad one is dropped (nothing is answered)."""
+        registry = self.registry
+        if not registry.knows(self.version, send.action):
+            return Ignored(f"SEND of unknown action {send.action}")
+        try:
+            registry.validate_request(self.version, send.action, send.payload)
+        except OcppError as error:
+            return Ignored(f"invalid SEND {send.action}: {error.description}")
+        return IncomingCall(send.message_id, send.action, send.payload, raw, send=True)
 
     def _incoming(self, call: Call, raw: str | bytes) -> Event:
         cached = self._replies.get(call.message_id)
@@ -184,12 +212,17 @@ class RpcSession:
         try:
             self.registry.validate_response(self.version, pending.action, result.payload)
         except OcppError as error:
+            code = wire_code(error.kind, self.version)
+            reply = None
+            if self.v21:
+                reply = encode_result_error(result.message_id, code, error.description)
             return CallFailed(
                 result.message_id,
                 pending.action,
-                wire_code(error.kind, self.version),
+                code,
                 f"invalid answer: {error.description}",
                 {},
+                reply,
             )
         return CallAnswered(result.message_id, pending.action, result.payload)
 

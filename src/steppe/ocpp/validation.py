@@ -37,11 +37,14 @@ _FORMATS = {
     "date-time": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$",
 }
 
-_SCHEMA_DIRS = {OcppVersion.V16: "v16", OcppVersion.V201: "v201"}
+_SCHEMA_DIRS = {OcppVersion.V16: "v16", OcppVersion.V201: "v201", OcppVersion.V21: "v21"}
 
 
-def _request_file(version: OcppVersion, action: str) -> str:
-    return f"{action}.json" if version is OcppVersion.V16 else f"{action}Request.json"
+def _request_file(version: OcppVersion, action: str, sends: frozenset[str]) -> str:
+    """The schema file of a request; 1.6 and 2.1's SEND messages have no "Request" suffix."""
+    if version is OcppVersion.V16 or action in sends:
+        return f"{action}.json"
+    return f"{action}Request.json"
 
 
 class SchemaRegistry:
@@ -51,8 +54,11 @@ class SchemaRegistry:
         self._dirs: dict[OcppVersion, Traversable] = {
             version: files("ocpp") / name / "schemas" for version, name in _SCHEMA_DIRS.items()
         }
+        self._sends: dict[OcppVersion, frozenset[str]] = {
+            version: self._list_sends(version) for version in OcppVersion
+        }
         self._actions: dict[OcppVersion, frozenset[str]] = {
-            version: self._list_actions(version) for version in OcppVersion
+            version: self._list_actions(version) | self._sends[version] for version in OcppVersion
         }
         self._compiled: dict[tuple[OcppVersion, str], Validator | None] = {}
         # By (version, action): the hot path looks its validators up without building names.
@@ -72,6 +78,21 @@ class SchemaRegistry:
             )
         suffix = "Request.json"
         return frozenset(n.removesuffix(suffix) for n in names if n.endswith(suffix))
+
+    def _list_sends(self, version: OcppVersion) -> frozenset[str]:
+        """2.1's messages sent without an answer (SEND frames): a schema with no Request or
+        Response suffix."""
+        if version is OcppVersion.V16:
+            return frozenset()
+        return frozenset(
+            n.removesuffix(".json")
+            for n in (entry.name for entry in self._dirs[version].iterdir())
+            if n.endswith(".json") and not n.endswith(("Request.json", "Response.json"))
+        )
+
+    def sends(self, version: OcppVersion) -> frozenset[str]:
+        """The actions `version` sends as SEND frames (unanswered); none before 2.1."""
+        return self._sends[version]
 
     def actions(self, version: OcppVersion) -> frozenset[str]:
         return self._actions[version]
@@ -99,7 +120,7 @@ class SchemaRegistry:
         """Compile every schema now (at start-up) rather than on first use; returns how many."""
         for version in OcppVersion:
             for action in self._actions[version]:
-                self._validator(version, _request_file(version, action))
+                self._validator(version, _request_file(version, action, self._sends[version]))
                 self._validator(version, f"{action}Response.json")
         return sum(1 for v in self._compiled.values() if v is not None)
 
@@ -110,7 +131,7 @@ class SchemaRegistry:
             validator = self._requests[key]
         except KeyError:
             validator = self._requests[key] = self._validator(
-                version, _request_file(version, action)
+                version, _request_file(version, action, self._sends[version])
             )
         if validator is not None:
             _run(validator, payload, action)

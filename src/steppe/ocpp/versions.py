@@ -8,6 +8,7 @@ from enum import StrEnum
 class OcppVersion(StrEnum):
     V16 = "1.6"
     V201 = "2.0.1"
+    V21 = "2.1"
 
     @property
     def subprotocol(self) -> str:

@@ -1,4 +1,5 @@
-"""What a simulated charger says, in OCPP 1.6 and in OCPP 2.0.1 words."""
+"""What a simulated charger says, in OCPP 1.6 and in OCPP 2.0.1 words (2.1 says the same as 2.0.1
+for all a simulated charger does)."""
 
 from __future__ import annotations
 
@@ -250,4 +251,10 @@ class V201:
         return "TransactionEvent", payload
 
 
-DIALECTS: dict[str, type[V16] | type[V201]] = {"1.6": V16, "2.0.1": V201}
+class V21(V201):
+    """OCPP 2.1: the 2.0.1 words, on the 2.1 subprotocol."""
+
+    subprotocol = "ocpp2.1"
+
+
+DIALECTS: dict[str, type[V16] | type[V201]] = {"1.6": V16, "2.0.1": V201, "2.1": V21}

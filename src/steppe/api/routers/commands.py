@@ -1,4 +1,4 @@
-"""Remote commands to stations (one route per command, both OCPP versions) and the audit log."""
+"""Remote commands to stations (one route per command, every OCPP version) and the audit log."""
 
 # No `from __future__ import annotations`: each route's body type is bound in a loop below.
 
@@ -10,7 +10,7 @@ from steppe.api.deps import Context, Operator, Principal, Role
 from steppe.api.errors import ApiError
 from steppe.api.schemas.operator import AuditPage, CommandAnswer
 from steppe.api.schemas.values import BigId, Moment
-from steppe.domain.commands.models import COMMANDS, CommandParams
+from steppe.domain.commands.models import COMMANDS, V21_COMMANDS, CommandParams
 from steppe.domain.commands.service import CommandService, touches_security
 from steppe.errors import StationRejectedCall
 from steppe.types import CommandOutcome
@@ -24,30 +24,30 @@ Timeout = Annotated[
 ]
 
 VERSIONS = {
-    "get-configuration": "1.6 only (2.0.1: get-variables)",
-    "set-configuration": "1.6 only (2.0.1: set-variables)",
-    "get-variables": "2.0.1 only (1.6: get-configuration)",
-    "set-variables": "2.0.1 only (1.6: set-configuration)",
-    "get-diagnostics": "1.6 GetDiagnostics; 2.0.1 GetLog",
-    "get-log": "GetLog (1.6 security extension, 2.0.1)",
-    "get-base-report": "2.0.1 only: the station answers with NotifyReport (see device-model)",
-    "get-report": "2.0.1 only: the station answers with NotifyReport (see device-model)",
-    "extended-trigger-message": "1.6 only, security extension (2.0.1: trigger-message)",
-    "set-network-profile": "2.0.1 only",
-    "get-transaction-status": "2.0.1 only",
-    "cost-updated": "2.0.1 only; total_cost defaults to Steppe's running cost",
-    "set-display-message": "2.0.1 only; kept in display-messages when accepted",
-    "get-display-messages": "2.0.1 only: answered with NotifyDisplayMessages",
-    "clear-display-message": "2.0.1 only",
-    "set-variable-monitoring": "2.0.1 only; accepted monitors are kept",
-    "set-monitoring-base": "2.0.1 only",
-    "set-monitoring-level": "2.0.1 only",
-    "clear-variable-monitoring": "2.0.1 only",
-    "get-monitoring-report": "2.0.1 only: answered with NotifyMonitoringReport",
-    "customer-information": "2.0.1 only: answered with NotifyCustomerInformation",
-    "publish-firmware": "2.0.1 only: a job, finished by PublishFirmwareStatusNotification",
-    "unpublish-firmware": "2.0.1 only",
-    "get-charging-profiles": "2.0.1 only: answered with ReportChargingProfiles (stored)",
+    "get-configuration": "1.6 only (2.0.1, 2.1: get-variables)",
+    "set-configuration": "1.6 only (2.0.1, 2.1: set-variables)",
+    "get-variables": "2.0.1 and 2.1 only (1.6: get-configuration)",
+    "set-variables": "2.0.1 and 2.1 only (1.6: set-configuration)",
+    "get-diagnostics": "1.6 GetDiagnostics; 2.0.1 and 2.1 GetLog",
+    "get-log": "GetLog (1.6 security extension, 2.0.1, 2.1)",
+    "get-base-report": "2.0.1 and 2.1 only: answered with NotifyReport (see device-model)",
+    "get-report": "2.0.1 and 2.1 only: the station answers with NotifyReport (see device-model)",
+    "extended-trigger-message": "1.6 only, security extension (2.0.1, 2.1: trigger-message)",
+    "set-network-profile": "2.0.1 and 2.1 only",
+    "get-transaction-status": "2.0.1 and 2.1 only",
+    "cost-updated": "2.0.1 and 2.1 only; total_cost defaults to Steppe's running cost",
+    "set-display-message": "2.0.1 and 2.1 only; kept in display-messages when accepted",
+    "get-display-messages": "2.0.1 and 2.1 only: answered with NotifyDisplayMessages",
+    "clear-display-message": "2.0.1 and 2.1 only",
+    "set-variable-monitoring": "2.0.1 and 2.1 only; accepted monitors are kept",
+    "set-monitoring-base": "2.0.1 and 2.1 only",
+    "set-monitoring-level": "2.0.1 and 2.1 only",
+    "clear-variable-monitoring": "2.0.1 and 2.1 only",
+    "get-monitoring-report": "2.0.1 and 2.1 only: answered with NotifyMonitoringReport",
+    "customer-information": "2.0.1 and 2.1 only: answered with NotifyCustomerInformation",
+    "publish-firmware": "2.0.1 and 2.1 only: a job, finished by PublishFirmwareStatusNotification",
+    "unpublish-firmware": "2.0.1 and 2.1 only",
+    "get-charging-profiles": "2.0.1 and 2.1 only: answered with ReportChargingProfiles (stored)",
 }
 
 
@@ -108,7 +108,8 @@ def _add(command: str, model: type[CommandParams]) -> None:
         ) -> CommandAnswer:
             return await _send(context, who, station_id, command, body, timeout)
 
-    note = VERSIONS.get(command, "OCPP 1.6 and 2.0.1")
+    default = "OCPP 2.1 only (docs/ocpp.md)" if command in V21_COMMANDS else "OCPP 1.6, 2.0.1, 2.1"
+    note = VERSIONS.get(command, default)
     router.add_api_route(
         f"/api/v1/stations/{{station_id}}/commands/{command}",
         endpoint,

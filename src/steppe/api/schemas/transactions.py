@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from steppe.api.schemas.cdrs import CostOut
 from steppe.domain.transactions.models import Sample, SignedValue, Transaction
-from steppe.types import ClosedBy, TransactionStatus
+from steppe.types import EVSE_OCPP_VERSIONS, ClosedBy, TransactionStatus
 
 
 class PricingOut(BaseModel):
@@ -51,7 +51,7 @@ class TransactionOut(BaseModel):
     @classmethod
     def of(cls, tx: Transaction, ocpp_version: str | None = None) -> TransactionOut:
         # A 1.6 charger's connector N is EVSE N: show the number the charger uses.
-        wire_connector = tx.connector_id if ocpp_version == "2.0.1" else tx.evse_id
+        wire_connector = tx.connector_id if ocpp_version in EVSE_OCPP_VERSIONS else tx.evse_id
         return cls(
             id=tx.id,
             station_id=tx.station_id,

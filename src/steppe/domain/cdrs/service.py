@@ -110,6 +110,17 @@ class MadeCdrs(Protocol):
     async def cdr_made(self, batch: Batch, transaction_pk: int, cdr_id: str) -> None: ...
 
 
+class MadeCdrsToAll:
+    """Several parties told of each new CDR, in order, inside its commit."""
+
+    def __init__(self, *parties: MadeCdrs) -> None:
+        self._parties = parties
+
+    async def cdr_made(self, batch: Batch, transaction_pk: int, cdr_id: str) -> None:
+        for party in self._parties:
+            await party.cdr_made(batch, transaction_pk, cdr_id)
+
+
 class CdrService:
     def __init__(
         self,

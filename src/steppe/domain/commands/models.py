@@ -292,6 +292,100 @@ class GetChargingProfiles(CommandParams):
     sources: list[Literal["EMS", "Other", "SO", "CSO"]] | None = None
 
 
+# -- OCPP 2.1 -------------------------------------------------------------------------------------
+
+TARIFF_FILLED_IN = (
+    "filled in by Steppe from tariff_id: the stored tariff (anything given is replaced)"
+)
+
+
+class SetDefaultTariff(CommandParams):
+    tariff_id: str = Field(..., min_length=1, max_length=36)
+    evse_id: int = Field(0, ge=0, le=MAX_INT32, description="0: every EVSE of the station")
+    tariff: dict[str, Any] | None = Field(None, description=TARIFF_FILLED_IN)
+
+
+class ChangeTransactionTariff(CommandParams):
+    tariff_id: str = Field(..., min_length=1, max_length=36)
+    transaction_id: str = Field(..., min_length=1, max_length=36)
+    tariff: dict[str, Any] | None = Field(None, description=TARIFF_FILLED_IN)
+
+
+class GetTariffs(CommandParams):
+    evse_id: int = Field(0, ge=0, le=MAX_INT32, description="0: the whole station")
+
+
+class ClearTariffs(CommandParams):
+    tariff_ids: list[str] | None = Field(None, max_length=100, description="none: all of them")
+    evse_id: int | None = Field(None, ge=0, le=MAX_INT32)
+
+
+class AdjustPeriodicEventStream(CommandParams):
+    stream_id: int = Field(..., ge=0, le=MAX_INT32)
+    interval: int | None = Field(None, ge=0, le=MAX_INT32, description="seconds")
+    values: int | None = Field(None, ge=0, le=MAX_INT32, description="values per message")
+
+
+class GetPeriodicEventStreams(CommandParams):
+    pass
+
+
+class UpdateDynamicSchedule(CommandParams):
+    charging_profile_id: int = Field(..., le=MAX_INT32)
+    schedule_update: dict[str, Any] = Field(
+        ..., description='OCPP 2.1 ChargingScheduleUpdateType, e.g. {"limit": 11000}'
+    )
+
+
+class UsePriorityCharging(CommandParams):
+    transaction_id: str = Field(..., min_length=1, max_length=36)
+    activate: bool = True
+
+
+class SetDerControl(CommandParams):
+    is_default: bool = False
+    control_id: str = Field(..., min_length=1, max_length=36)
+    control_type: str = Field(..., max_length=30, examples=["FreqDroop", "LimitMaxDischarge"])
+    settings: dict[str, Any] = Field(
+        default_factory=dict,
+        description='the control\'s own OCPP 2.1 fields, e.g. {"limitMaxDischarge": {...}}',
+    )
+
+
+class GetDerControl(CommandParams):
+    request_id: int | None = None
+    is_default: bool | None = None
+    control_type: str | None = Field(None, max_length=30)
+    control_id: str | None = Field(None, max_length=36)
+
+
+class ClearDerControl(CommandParams):
+    is_default: bool = False
+    control_type: str | None = Field(None, max_length=30)
+    control_id: str | None = Field(None, max_length=36)
+
+
+class RequestBatterySwap(CommandParams):
+    id_token: str = Field(..., min_length=1, max_length=255)
+    id_token_type: str | None = None
+    request_id: int | None = None
+
+
+class NotifyWebPaymentStarted(CommandParams):
+    evse_id: int = Field(..., ge=0, le=MAX_INT32)
+    timeout: int = Field(..., ge=0, le=MAX_INT32, description="seconds the station waits")
+
+
+class AfrrSignal(CommandParams):
+    timestamp: Moment
+    signal: int = Field(..., ge=-MAX_INT32, le=MAX_INT32)
+
+
+class NotifyAllowedEnergyTransfer(CommandParams):
+    transaction_id: str = Field(..., min_length=1, max_length=36)
+    allowed: list[str] = Field(..., min_length=1, examples=[["AC_BPT", "DC"]])
+
+
 COMMANDS: dict[str, type[CommandParams]] = {
     "remote-start": RemoteStart,
     "remote-stop": RemoteStop,
@@ -333,4 +427,39 @@ COMMANDS: dict[str, type[CommandParams]] = {
     "publish-firmware": PublishFirmware,
     "unpublish-firmware": UnpublishFirmware,
     "get-charging-profiles": GetChargingProfiles,
+    "set-default-tariff": SetDefaultTariff,
+    "change-transaction-tariff": ChangeTransactionTariff,
+    "get-tariffs": GetTariffs,
+    "clear-tariffs": ClearTariffs,
+    "adjust-periodic-event-stream": AdjustPeriodicEventStream,
+    "get-periodic-event-streams": GetPeriodicEventStreams,
+    "update-dynamic-schedule": UpdateDynamicSchedule,
+    "use-priority-charging": UsePriorityCharging,
+    "set-der-control": SetDerControl,
+    "get-der-control": GetDerControl,
+    "clear-der-control": ClearDerControl,
+    "request-battery-swap": RequestBatterySwap,
+    "notify-web-payment-started": NotifyWebPaymentStarted,
+    "afrr-signal": AfrrSignal,
+    "notify-allowed-energy-transfer": NotifyAllowedEnergyTransfer,
 }
+# The commands only OCPP 2.1 has.
+V21_COMMANDS = frozenset(
+    {
+        "set-default-tariff",
+        "change-transaction-tariff",
+        "get-tariffs",
+        "clear-tariffs",
+        "adjust-periodic-event-stream",
+        "get-periodic-event-streams",
+        "update-dynamic-schedule",
+        "use-priority-charging",
+        "set-der-control",
+        "get-der-control",
+        "clear-der-control",
+        "request-battery-swap",
+        "notify-web-payment-started",
+        "afrr-signal",
+        "notify-allowed-energy-transfer",
+    }
+)

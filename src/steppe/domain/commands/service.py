@@ -18,21 +18,24 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from steppe.domain.commands.audit import AuditLog, outcome_of
-from steppe.domain.commands.models import CommandParams as Params
 from steppe.domain.commands.models import (
+    ChangeTransactionTariff,
     CostUpdated,
     GetLog,
     RemoteStart,
     ReserveNow,
     SetConfiguration,
+    SetDefaultTariff,
     SetDisplayMessage,
     SetVariables,
     TriggerMessage,
     UpdateFirmware,
 )
+from steppe.domain.commands.models import CommandParams as Params
 from steppe.domain.ports import CommandSender
 from steppe.domain.stations.models import Registration, Station
 from steppe.domain.stations.service import StationService
+from steppe.domain.tariffs.models import Tariff
 from steppe.domain.tokens.service import TokenService
 from steppe.errors import (
     CommandUnavailable,
@@ -73,6 +76,12 @@ class CostSource(Protocol):
     """The running cost incl. VAT of a station's transaction (the transactions service)."""
 
     async def total_cost(self, station_id: str, transaction_id: str) -> Decimal: ...
+
+
+class TariffSource(Protocol):
+    """A stored tariff by id, as it is sent to a station (the tariffs service)."""
+
+    async def get(self, tariff_id: str) -> Tariff: ...
 
 
 class CommandRecorder(Protocol):
@@ -202,6 +211,8 @@ def redact(params: Params) -> dict[str, Any]:
         for item in data["variables"]:
             if _secret_name(item["variable"]) or _secret_name(item["component"]):
                 item["value"] = REDACTED
+    if isinstance(params, SetDefaultTariff | ChangeTransactionTariff):
+        data.pop("tariff", None)  # the stored tariff, named by tariff_id
     if isinstance(params, UpdateFirmware | GetLog):
         data["location"] = _without_password(params.location)
     return data
@@ -233,9 +244,11 @@ class CommandService:
         *,
         recorders: Mapping[str, CommandRecorder],
         costs: CostSource,
+        tariffs: TariffSource,
     ) -> None:
         self._audit = audit
         self._costs = costs
+        self._tariffs = tariffs
         self._sender = sender
         self._encoders = dict(encoders)
         self._recorders = dict(recorders)
@@ -325,6 +338,8 @@ class CommandService:
             updates["request_id"] = _new_id()
         if isinstance(params, SetDisplayMessage) and params.message.id is None:
             updates["message"] = params.message.model_copy(update={"id": _new_id()})
+        if isinstance(params, SetDefaultTariff | ChangeTransactionTariff):
+            updates["tariff"] = (await self._tariffs.get(params.tariff_id)).as_dict()
         if isinstance(params, CostUpdated) and params.total_cost is None:
             updates["total_cost"] = await self._costs.total_cost(station_id, params.transaction_id)
         return params.model_copy(update=updates) if updates else params

@@ -18,12 +18,11 @@ from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import CommandSender
 from steppe.domain.transactions.service import TransactionService
 from steppe.errors import SteppeError
-from steppe.types import TransactionStatus
+from steppe.types import EVSE_OCPP_VERSIONS, TransactionStatus
 
 log = logging.getLogger("steppe.domain")
 ACTOR = "steppe:transactions"
 REASON = "EndedUnreported"
-V201 = "2.0.1"
 
 
 class OpenTransactionCheck:
@@ -40,11 +39,14 @@ class OpenTransactionCheck:
         self._bus = bus
 
     async def run(self) -> None:
-        """Until cancelled: check the open transactions of each 2.0.1 station that boots."""
+        """Until cancelled: check the open transactions of each 2.0.1 or 2.1 station that boots."""
         async with self._bus.subscribe(wants=lambda t: t == EventType.STATION_BOOTED) as events:
             while True:
                 event = await events.queue.get()
-                if event.station_id is None or event.data.get("ocpp_version") != V201:
+                if (
+                    event.station_id is None
+                    or event.data.get("ocpp_version") not in EVSE_OCPP_VERSIONS
+                ):
                     continue
                 try:
                     await self.check(event.station_id)

@@ -5,6 +5,7 @@ migrated database and this metadata agree.
 """
 
 from steppe.storage.tables import (
+    charger_side,
     core,
     device_model,
     drivers,
@@ -18,6 +19,7 @@ from steppe.storage.tables import (
 from steppe.storage.tables.base import metadata
 
 __all__ = [
+    "charger_side",
     "core",
     "device_model",
     "drivers",

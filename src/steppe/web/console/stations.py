@@ -16,7 +16,7 @@ from steppe.domain.reports.service import STATION_STATES, StationFilter
 from steppe.domain.stations.connectors import FORMATS, POWER_TYPES, STANDARDS, ConnectorSpec
 from steppe.domain.stations.models import Station
 from steppe.errors import AlreadyExists, InvalidInput
-from steppe.types import TransactionStatus
+from steppe.types import EVSE_OCPP_VERSIONS, TransactionStatus
 from steppe.web.console.forms import COUNTRY, STATION_ID, TIME_ZONES, FormCheck, values_of
 from steppe.web.console.visitors import (
     Staff,
@@ -39,6 +39,12 @@ STATE_LABELS = {
     "offline": N_("Offline"),
     "faulted": N_("Faulted"),
     "pending": N_("Waiting for acceptance"),
+}
+# A 2.1 station's own cost against our CDR (domain/payments/costs.py).
+VERDICT_LABELS = {
+    "pending": N_("no CDR yet"),
+    "match": N_("matches"),
+    "differs": N_("differs"),
 }
 CONNECTOR_STATUSES = (
     N_("Available"),
@@ -88,7 +94,7 @@ async def station_list(
         state=state if state in STATION_STATES else None,
         city=city or None,
         standard=standard if standard in STANDARDS else None,
-        ocpp_version=version if version in ("1.6", "2.0.1") else None,
+        ocpp_version=version if version in ("1.6", *sorted(EVSE_OCPP_VERSIONS)) else None,
     )
     connected = context.presence.connected_ids()
     page = await context.services.reports.stations(where, connected, offset=offset, limit=PAGE)
@@ -222,8 +228,15 @@ async def station_page(request: Request, who: Staff, station_id: str) -> Respons
     running = {tx.pk: await services.transactions.running_cost_of(tx.pk) for tx in active}
     events = await services.security.events(station_id, limit=10)
     certificates = await services.security.certificates(station_id)
-    variables = await services.device_model.list(station_id, limit=60) if version == "2.0.1" else []
+    variables = (
+        await services.device_model.list(station_id, limit=60)
+        if version in EVSE_OCPP_VERSIONS
+        else []
+    )
     assignments = await services.tariffs.assignments(station_id)
+    station_costs = await services.charger_costs.list(station_id=station_id, limit=10)
+    settlements = await services.settlements.of_station(station_id, limit=10)
+    notices = await services.notices.list(station_id, limit=10)
     return render(
         request,
         who,
@@ -244,6 +257,10 @@ async def station_page(request: Request, who: Staff, station_id: str) -> Respons
         certificates=certificates,
         variables=variables,
         assignments=assignments,
+        station_costs=station_costs,
+        settlements=settlements,
+        notices=notices,
+        verdicts=VERDICT_LABELS,
         live_url=f"/console/events?station_id={station_id}",
         **map_values(context),
     )
