@@ -43,10 +43,18 @@ def _run(coro: Coroutine[Any, Any, int], *, uvloop: bool) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from steppe import logging as steppe_logging
     from steppe.app import serve
 
-    settings = _settings(args)
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            print(f"steppe: {where + ': ' if where else ''}{error['msg']}", file=sys.stderr)
+        return 2
     steppe_logging.configure(settings.log_level, frames=settings.log_frames)
     return _run(serve(settings), uvloop=settings.use_uvloop)
 

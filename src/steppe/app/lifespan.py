@@ -58,6 +58,9 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     settings = steppe.settings
     if settings.migrate_on_start:
         await migrator.upgrade(steppe.db.engine)
+    cluster = steppe.cluster
+    if cluster is not None:  # join before any station can connect, so each one is announced
+        await cluster.membership.link.open()
     ocpp_sock = bind(settings.host, settings.ocpp_port)
     plain_port = settings.ocpp_plain_port if steppe.ocpp.wants_plain_port else None
     plain_sock = bind(settings.host, plain_port) if plain_port is not None else None
@@ -97,6 +100,12 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             group.create_task(steppe.services.rollouts.run(), name="firmware-rollouts"),
             group.create_task(steppe.services.open_transactions.run(), name="open-transactions"),
         ]
+        cluster_tasks = []
+        if cluster is not None:
+            cluster_tasks = [
+                group.create_task(cluster.membership.presence.run(), name="cluster-presence"),
+                group.create_task(cluster.sender.run(), name="cluster-router"),
+            ]
         await steppe.services.roaming.outbox.prepare()  # before chargers and partners come in
         ocpi_tasks = [
             group.create_task(steppe.ocpi.worker.run(), name="ocpi-pushes"),
@@ -131,6 +140,10 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             await steppe.ocpp.close()
             http.should_exit = True
             await http_task
+            if cluster is not None:
+                await cluster.membership.presence.leave()  # the others stop routing here now
+            for task in cluster_tasks:
+                task.cancel()
             webhook_task.cancel()
             stale_task.cancel()
             pricing_task.cancel()  # what it has not priced stays queued for the next start
@@ -143,6 +156,8 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             receipts_task.cancel()
             committer_task.cancel()  # it commits what is still queued before it ends
     await steppe.ocpi.link.close()
+    if cluster is not None:
+        await cluster.membership.link.close()
     await steppe.db.close()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from steppe.api.auth import Authenticator, FailedAttempts
 from steppe.api.context import ApiContext
@@ -81,7 +82,10 @@ from steppe.ocpp.versions import OcppVersion
 from steppe.pki.files import load_authority, load_v2g_chain
 from steppe.storage.db import Database
 from steppe.storage.group_commit import GroupCommitter
-from steppe.web.context import WebContext
+from steppe.web.context import Presence, WebContext
+
+if TYPE_CHECKING:  # cluster mode's modules import `nats`, loaded only when it is on
+    from steppe.app.cluster import Cluster, Membership
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,7 @@ class Steppe:
     web_context: WebContext
     ports: Ports
     ocpi: Roaming
+    cluster: Cluster | None = None  # set in cluster mode (STEPPE_CLUSTER_URL)
 
     @property
     def ocpp_port(self) -> int:
@@ -147,7 +152,22 @@ def build(
     db = Database(settings.database_url, timeout=settings.database_timeout)
     committer = GroupCommitter(db, max_batch=settings.commit_max_batch)
     bus = EventBus()
-    registry = ConnectionRegistry()  # the live connections: how the domain reaches a station
+    membership: Membership | None = None
+    if settings.cluster_url is not None:
+        from steppe.app.cluster import join
+
+        membership = join(settings)
+    # the live connections here: how the domain reaches a station (through the cluster's router
+    # in cluster mode, which tells the others of each connection through the presence board)
+    registry = ConnectionRegistry(membership.presence if membership is not None else None)
+    cluster: Cluster | None = None
+    connections: CommandSender = registry
+    presence: Presence = RegistryPresence(registry)
+    if membership is not None:
+        from steppe.app.cluster import route
+
+        cluster = route(membership, registry, settings)
+        connections = presence = cluster.sender
     tasks = TaskSet()
     ports = Ports()
     identity = Identity(
@@ -158,10 +178,10 @@ def build(
     )
     link = HttpPartnerLink(identity)
     services = build_services(
-        settings, db, committer, bus, clock, registry, schemas, link=link, identity=identity
+        settings, db, committer, bus, clock, connections, schemas, link=link, identity=identity
     )
     certificates = CertificateDelivery(
-        services.security, services.plug_and_charge, registry, tasks.spawn
+        services.security, services.plug_and_charge, connections, tasks.spawn
     )
     handlers: dict[OcppVersion, VersionHandlers] = {
         OcppVersion.V16: V16Handlers(
@@ -182,12 +202,12 @@ def build(
     metrics = MetricsEndpoint(gateway_metrics, registry, committer, services, sender)
     failures = FailedAttempts(settings.api_auth_failures, settings.api_auth_lockout_seconds)
     authenticator = Authenticator(settings.admin_token, services.keys, failures)
-    api_context = ApiContext(settings, services, registry, metrics, authenticator)
-    web_context = WebContext(settings, services, RegistryPresence(registry), api_context.readiness)
-    relay = CommandRelay(services, registry)
+    api_context = ApiContext(settings, services, connections, metrics, authenticator)
+    web_context = WebContext(settings, services, presence, api_context.readiness)
+    relay = CommandRelay(services, connections)
     party = Party(settings.ocpi_country_code, settings.ocpi_party_id)
     roaming = Roaming(
-        OcpiContext(services, registry, relay, identity, settings.call_timeout + 5),
+        OcpiContext(services, connections, relay, identity, settings.call_timeout + 5),
         PushWorker(services, link, ObjectSource(services, party)),
         relay,
         link,
@@ -204,6 +224,7 @@ def build(
         web_context,
         ports,
         roaming,
+        cluster,
     )
 
 

@@ -21,7 +21,7 @@ from steppe.gateway.connection import StationConnection
 from steppe.gateway.identity import station_id_from_path
 from steppe.gateway.limits import ConnectionCounter, Lockout, MessageThrottle
 from steppe.gateway.metrics import GatewayMetrics
-from steppe.gateway.registry import ConnectionRegistry
+from steppe.gateway.registry import REPLACED, ConnectionRegistry
 from steppe.gateway.tasks import TaskSet
 from steppe.gateway.tls import client_address, peer_tls, server_context
 from steppe.gateway.websocket import StationSocket
@@ -41,7 +41,6 @@ MAX_QUEUE = 4
 # event loop listens again on the socket it is given (by default with a queue of 100), so the
 # server passes it too.
 LISTEN_BACKLOG = 4096
-REPLACED = 4000  # private-use close code: a newer connection of the same station took over
 
 
 class OcppServer:
