@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from steppe.cluster.events import EventRelay
 from steppe.cluster.link import NatsLink
 from steppe.cluster.names import default_node_id, node_token
 from steppe.cluster.presence import PresenceBoard
 from steppe.cluster.router import ClusterSender, LocalStations
 from steppe.config import Settings
+from steppe.storage.db import Database
+from steppe.storage.leadership import AdvisoryLease
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +22,7 @@ class Membership:
     node: str
     link: NatsLink
     presence: PresenceBoard
+    events: EventRelay  # the bus's relay to the other nodes
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,7 @@ class Cluster:
 
     membership: Membership
     sender: ClusterSender
+    lease: AdvisoryLease  # who runs the work done once per cluster (pricing, webhooks, ...)
 
     @property
     def node(self) -> str:
@@ -38,12 +43,19 @@ def join(settings: Settings) -> Membership:
     assert settings.cluster_url is not None
     node = node_token(settings.node_id or default_node_id())
     link = NatsLink(settings.cluster_url, node, connect_timeout=settings.cluster_connect_timeout)
-    return Membership(node, link, PresenceBoard(link, node, lease=settings.cluster_lease))
+    return Membership(
+        node,
+        link,
+        PresenceBoard(link, node, lease=settings.cluster_lease),
+        EventRelay(link, node),
+    )
 
 
-def route(membership: Membership, local: LocalStations, settings: Settings) -> Cluster:
-    """The command router over this node's own connections."""
+def route(
+    membership: Membership, local: LocalStations, db: Database, settings: Settings
+) -> Cluster:
+    """The command router over this node's own connections, and the background lease."""
     sender = ClusterSender(
         membership.link, membership.presence, local, default_timeout=settings.call_timeout
     )
-    return Cluster(membership, sender)
+    return Cluster(membership, sender, AdvisoryLease(db, check_every=settings.cluster_lease / 3))

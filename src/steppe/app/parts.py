@@ -151,12 +151,12 @@ def build(
     schemas = schemas or SchemaRegistry()
     db = Database(settings.database_url, timeout=settings.database_timeout)
     committer = GroupCommitter(db, max_batch=settings.commit_max_batch)
-    bus = EventBus()
     membership: Membership | None = None
     if settings.cluster_url is not None:
         from steppe.app.cluster import join
 
         membership = join(settings)
+    bus = EventBus(relay=membership.events if membership is not None else None)
     # the live connections here: how the domain reaches a station (through the cluster's router
     # in cluster mode, which tells the others of each connection through the presence board)
     registry = ConnectionRegistry(membership.presence if membership is not None else None)
@@ -166,7 +166,7 @@ def build(
     if membership is not None:
         from steppe.app.cluster import route
 
-        cluster = route(membership, registry, settings)
+        cluster = route(membership, registry, db, settings)
         connections = presence = cluster.sender
     tasks = TaskSet()
     ports = Ports()
