@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from steppe.cluster.events import EventRelay
 from steppe.cluster.link import NatsLink
 from steppe.cluster.names import default_node_id, node_token
+from steppe.cluster.news import ClusterNews
 from steppe.cluster.presence import PresenceBoard
 from steppe.cluster.router import ClusterSender, LocalStations
 from steppe.config import Settings
@@ -23,6 +24,7 @@ class Membership:
     link: NatsLink
     presence: PresenceBoard
     events: EventRelay  # the bus's relay to the other nodes
+    news: ClusterNews  # what the others must read again
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,7 @@ def join(settings: Settings) -> Membership:
         link,
         PresenceBoard(link, node, lease=settings.cluster_lease),
         EventRelay(link, node),
+        ClusterNews(link, node),
     )
 
 

@@ -25,6 +25,7 @@ from steppe.app.background import (
 from steppe.app.http_guard import AddressCounter, guarded_protocol
 from steppe.app.parts import Steppe, build
 from steppe.config import Settings
+from steppe.domain.ports import Cached
 from steppe.gateway.server import LISTEN_BACKLOG
 from steppe.ocpi.server import create_ocpi_app
 from steppe.storage import migrator
@@ -44,6 +45,13 @@ def bind(host: str, port: int) -> socket.socket:
     sock.listen(LISTEN_BACKLOG)
     sock.setblocking(False)
     return sock
+
+
+def _forgetting(forget: Callable[[], None]) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def forgetting() -> None:
+        forget()
+
+    return forgetting
 
 
 async def while_leading(
@@ -133,6 +141,15 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
                 group.create_task(membership.presence.run(), name="cluster-presence"),
                 group.create_task(cluster.sender.run(), name="cluster-router"),
                 group.create_task(membership.events.run(services.bus), name="cluster-events"),
+                group.create_task(
+                    membership.news.run(
+                        {
+                            Cached.WEBHOOKS: _forgetting(services.webhooks.forget),
+                            Cached.PARTNERS: services.roaming.partners.refresh,
+                        }
+                    ),
+                    name="cluster-news",
+                ),
             ]
         await services.roaming.outbox.prepare()  # before chargers and partners come in
         background.append(group.create_task(steppe.ocpi.relay.run(), name="ocpi-commands"))

@@ -36,7 +36,7 @@ from steppe.domain.local_lists.service import LocalListService
 from steppe.domain.local_lists.sync import LocalListSync
 from steppe.domain.monitoring.service import MonitoringService
 from steppe.domain.plug_and_charge.local import LocalContractCertificates
-from steppe.domain.ports import Clock, CommandSender, SystemClock
+from steppe.domain.ports import Changes, Clock, CommandSender, NoOtherNodes, SystemClock
 from steppe.domain.reports.service import NetworkReport
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.roaming.catalogue import Catalogue as RoamingCatalogue
@@ -178,7 +178,16 @@ def build(
     )
     link = HttpPartnerLink(identity)
     services = build_services(
-        settings, db, committer, bus, clock, connections, schemas, link=link, identity=identity
+        settings,
+        db,
+        committer,
+        bus,
+        clock,
+        connections,
+        schemas,
+        link=link,
+        identity=identity,
+        changes=membership.news if membership is not None else NoOtherNodes(),
     )
     certificates = CertificateDelivery(
         services.security, services.plug_and_charge, connections, tasks.spawn
@@ -239,9 +248,11 @@ def build_services(
     *,
     link: PartnerLink,
     identity: Identity,
+    changes: Changes,
 ) -> Services:
-    """The domain services, each given the others it relies on."""
-    partners = PartnerService(db, clock, link, identity)
+    """The domain services, each given the others it relies on; `changes` tells the other nodes
+    of a cluster of what they keep in memory and must read again."""
+    partners = PartnerService(db, clock, link, identity, changes=changes)
     outbox = Outbox(db, clock, partners)
     roaming_tokens = RoamingTokens(
         db, clock, link, partners, timeout=settings.ocpi_authorize_timeout
@@ -335,6 +346,7 @@ def build_services(
             DestinationPolicy(settings.webhook_networks),
             max_attempts=settings.webhook_max_attempts,
             retry_delay=settings.webhook_retry_delay,
+            changes=changes,
         ),
         reservations=reservations,
         local_lists=local_lists,

@@ -145,14 +145,20 @@ class PresenceBoard:
 
     async def _follow(self, kv: KeyValue) -> None:
         watcher = await kv.watchall()
+        updates = aiter(watcher)
         try:
             while True:
                 try:
-                    entry = await watcher.updates(timeout=self._lease)  # type: ignore[no-untyped-call]
+                    # asyncio.timeout, not the watcher's own wait_for, which on Python 3.11 may
+                    # swallow a cancellation that meets an arriving update (and never end)
+                    async with asyncio.timeout(self._lease):
+                        entry = await anext(updates)
                 except TimeoutError:
                     if not self._link.up:
                         return
                     continue
+                except StopAsyncIteration:
+                    return
                 if entry is None:  # the initial values are all in
                     continue
                 self._apply(entry.key, entry.value, entry.operation, entry.revision)

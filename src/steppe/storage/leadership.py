@@ -40,20 +40,9 @@ class AdvisoryLease:
         """Wait until this node holds the lock; yield an event set when it may be lost."""
         lost = asyncio.Event()
         while True:
-            try:
-                conn = await self._db.engine.connect()
-            except Exception as exc:  # the database is away: wait for it like everyone else
-                log.debug("background lease: no connection: %s", exc)
-                await asyncio.sleep(self._check_every)
-                continue
-            try:
-                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                taken = await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key})
-                if taken:
-                    break
-            except Exception as exc:
-                log.debug("background lease not taken: %s", exc)
-            await _close(conn)
+            conn = await self._try_take()
+            if conn is not None:
+                break
             await asyncio.sleep(self._check_every)
         log.info("this node now runs the cluster's background work")
         self.held = True
@@ -67,6 +56,25 @@ class AdvisoryLease:
             with contextlib.suppress(Exception):
                 await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
             await _close(conn)
+
+    async def _try_take(self) -> AsyncConnection | None:
+        """A connection holding the lock, or None (another node holds it, or no database)."""
+        try:
+            conn = await self._db.engine.connect()
+        except Exception as exc:  # the database is away: wait for it like everyone else
+            log.debug("background lease: no connection: %s", exc)
+            return None
+        try:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            if await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self._key}):
+                return conn
+        except Exception as exc:
+            log.debug("background lease not taken: %s", exc)
+        except BaseException:  # cancelled while asking: give the connection back first
+            await _close(conn)
+            raise
+        await _close(conn)
+        return None
 
     async def _keep(self, conn: AsyncConnection, lost: asyncio.Event) -> None:
         while True:

@@ -1,0 +1,159 @@
+"""Two nodes in one test process, on one PostgreSQL database and a NATS server of their own:
+events, webhooks, tokens and the background work behave as in one instance."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+from ocpp.v16 import call
+
+from steppe.app import Steppe, build, running
+from steppe.ocpp.validation import SchemaRegistry
+from tests.api.commands_helpers import PASSWORD, register
+from tests.api.test_events import sse_events
+from tests.api.test_webhooks import LOOPBACK, SECRET, receiver
+from tests.cluster.infrastructure import NatsServer
+from tests.conftest import ADMIN_TOKEN, _settings
+from tests.e2e.charger import connect_v16
+
+
+@asynccontextmanager
+async def node(
+    name: str, database_url: str, nats: NatsServer, schemas: SchemaRegistry
+) -> AsyncIterator[Steppe]:
+    settings = _settings(
+        database_url,
+        cluster_url=nats.url,
+        node_id=name,
+        cluster_lease=3,
+        webhook_allowed_networks=LOOPBACK,
+        webhook_retry_delay=0.2,
+    )
+    async with running(build(settings, schemas=schemas)) as app:
+        yield app
+
+
+def client(app: Steppe) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=app.http_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10
+    )
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+async def test_the_event_stream_of_one_node_carries_another_nodes_events(
+    nats_server: NatsServer, shared_database: str, schemas: SchemaRegistry
+) -> None:
+    """A station connecting to node A shows up on node B's event stream."""
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(node("a", shared_database, nats_server, schemas))
+        b = await stack.enter_async_context(node("b", shared_database, nats_server, schemas))
+        api_a = await stack.enter_async_context(client(a))
+        api_b = await stack.enter_async_context(client(b))
+        await register(api_a, "EV-1")
+        async with api_b.stream("GET", "/api/v1/events", params={"station_id": "EV-1"}) as stream:
+            events = sse_events(stream.aiter_lines())
+            async with connect_v16(a.ocpp_url, "EV-1", PASSWORD) as cp:
+                await cp.call(
+                    call.BootNotification(charge_point_model="M", charge_point_vendor="V")
+                )
+                seen: list[str] = []
+                while "station.booted" not in seen:
+                    event = await asyncio.wait_for(anext(events), 10)
+                    assert event["station_id"] == "EV-1"
+                    seen.append(event["type"])
+                assert seen.index("station.connected") < seen.index("station.booted")
+
+
+async def test_a_webhook_made_on_one_node_gets_each_event_once_from_the_cluster(
+    nats_server: NatsServer, shared_database: str, schemas: SchemaRegistry
+) -> None:
+    """Node B has read the (empty) webhook list; a webhook created on node A is known to B at
+    once, and each of B's events reaches the receiver once, however many nodes run."""
+    async with AsyncExitStack() as stack:
+        hook = await stack.enter_async_context(receiver(fail_first=0))
+        a = await stack.enter_async_context(node("a", shared_database, nats_server, schemas))
+        b = await stack.enter_async_context(node("b", shared_database, nats_server, schemas))
+        api_a = await stack.enter_async_context(client(a))
+        api_b = await stack.enter_async_context(client(b))
+        await register(api_a, "WH-1", "WH-2")
+        async with connect_v16(b.ocpp_url, "WH-1", PASSWORD) as cp:  # B reads the webhooks
+            await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+        created = await api_a.post(
+            "/api/v1/webhooks",
+            json={"url": hook.url, "secret": SECRET, "types": ["station.booted"]},
+        )
+        assert created.status_code == 201, created.text
+        webhook_id = created.json()["id"]
+
+        for station in ("WH-1", "WH-2"):
+            async with connect_v16(b.ocpp_url, station, PASSWORD) as cp:
+                await cp.call(
+                    call.BootNotification(charge_point_model="M", charge_point_vendor="V")
+                )
+        await until(lambda: len(hook.requests) >= 2)
+
+        async def deliveries() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = (
+                await api_b.get(f"/api/v1/webhooks/{webhook_id}/deliveries")
+            ).json()
+            return found
+
+        async with asyncio.timeout(10):
+            while not all(d["status"] == "delivered" for d in await deliveries()):
+                await asyncio.sleep(0.05)
+        log = await deliveries()
+        assert len(log) == 2  # one per boot, not one per node
+        assert sorted(json.loads(body)["station_id"] for _h, body, _s in hook.requests) == [
+            "WH-1",
+            "WH-2",
+        ]
+        assert len({headers["x-steppe-delivery"] for headers, _b, _s in hook.requests}) == 2
+
+
+async def test_a_token_blocked_through_one_node_is_refused_by_the_other_at_once(
+    nats_server: NatsServer, shared_database: str, schemas: SchemaRegistry
+) -> None:
+    """Accepted on node B, blocked through node A's API, Blocked at B's next Authorize."""
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(node("a", shared_database, nats_server, schemas))
+        b = await stack.enter_async_context(node("b", shared_database, nats_server, schemas))
+        api_a = await stack.enter_async_context(client(a))
+        await register(api_a, "TK-1")
+        token = await api_a.post(
+            "/api/v1/id-tokens", json={"id_token": "TAG-9", "status": "Accepted"}
+        )
+        assert token.status_code == 201, token.text
+        async with connect_v16(b.ocpp_url, "TK-1", PASSWORD) as cp:
+            await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+            first = await cp.call(call.Authorize(id_tag="TAG-9"))
+            assert first.id_tag_info["status"] == "Accepted"
+            blocked = await api_a.patch("/api/v1/id-tokens/TAG-9", json={"status": "Blocked"})
+            assert blocked.status_code == 200, blocked.text
+            second = await cp.call(call.Authorize(id_tag="TAG-9"))
+            assert second.id_tag_info["status"] == "Blocked"
+
+
+async def test_background_work_runs_on_one_node_and_moves_when_it_stops(
+    nats_server: NatsServer, shared_database: str, schemas: SchemaRegistry
+) -> None:
+    """Exactly one of two nodes holds the background lease; when it stops, the other takes it."""
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(node("a", shared_database, nats_server, schemas))
+        assert a.cluster is not None
+        await until(lambda: a.cluster is not None and a.cluster.lease.held)
+        async with node("b", shared_database, nats_server, schemas) as b:
+            assert b.cluster is not None
+            await asyncio.sleep(1.5)  # more than one check interval: B keeps asking in vain
+            assert a.cluster.lease.held and not b.cluster.lease.held
+            await stack.aclose()  # node A stops
+            await until(lambda: b.cluster is not None and b.cluster.lease.held)
