@@ -178,6 +178,9 @@ class Settings(BaseSettings):
     cluster_lease: float = Field(
         10.0, ge=1, le=300, description="seconds a node counts as alive after its last renewal"
     )
+    reuse_port: bool = Field(
+        False, description="listen with SO_REUSEPORT (set by `steppe serve --workers N`)"
+    )
     cluster_connect_timeout: float = Field(
         10.0, gt=0, description="seconds to reach NATS at start-up before giving up"
     )

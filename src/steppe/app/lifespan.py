@@ -36,11 +36,15 @@ log = logging.getLogger("steppe")
 GC_YOUNG_THRESHOLD = 20_000
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket (port 0 picks a free one)."""
+def bind(host: str, port: int, *, shared: bool = False) -> socket.socket:
+    """A listening TCP socket (port 0 picks a free one); `shared`: with SO_REUSEPORT, so that
+    the workers of `steppe serve --workers N` listen on the same port and the kernel spreads
+    new connections between them."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(LISTEN_BACKLOG)
     sock.setblocking(False)
@@ -84,10 +88,11 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     cluster = steppe.cluster
     if cluster is not None:  # join before any station can connect, so each one is announced
         await cluster.membership.link.open()
-    ocpp_sock = bind(settings.host, settings.ocpp_port)
+    shared = settings.reuse_port
+    ocpp_sock = bind(settings.host, settings.ocpp_port, shared=shared)
     plain_port = settings.ocpp_plain_port if steppe.ocpp.wants_plain_port else None
-    plain_sock = bind(settings.host, plain_port) if plain_port is not None else None
-    http_sock = bind(settings.host, settings.http_port)
+    plain_sock = bind(settings.host, plain_port, shared=shared) if plain_port is not None else None
+    http_sock = bind(settings.host, settings.http_port, shared=shared)
     # Uvicorn writes a response's head and body separately; without this, Nagle's algorithm
     # holds a small body back until the client's delayed ACK (~40 ms on every page and answer).
     # Accepted connections inherit the option from the listening socket.
