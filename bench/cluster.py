@@ -9,6 +9,8 @@ durable (committed before the CALLRESULT).
 
     python -m bench.cluster                      # 200 chargers, 5 s measured per configuration
     python -m bench.cluster --chargers 2000 --workers 1 2 4 --seconds 8
+    python -m bench.cluster --workers 0 1          # what cluster mode costs one process
+    python -m bench.cluster --idle 3000            # first a boot storm of 3,000 idle stations
 
 The ratios, not the absolute numbers, are what the run is for: on a machine whose cores are also
 running the load generator, the nats-server and PostgreSQL, N workers can only show what the
@@ -18,6 +20,7 @@ cores left over allow (docs/scaling.md reports a run and how to read it).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import secrets
@@ -35,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from bench import servers
+from bench import scenarios, servers
 from bench.fleet import Plan
 from bench.loadgen import LoadGenerator
 from bench.servers import Server, Unavailable
@@ -72,13 +75,11 @@ def start_workers(workers: int, database_url: str, nats_url: str, workdir: Path)
     http_port, ocpp_port = servers.free_port(), servers.free_port()
     token = secrets.token_urlsafe(24)
     log_path = workdir / f"workers-{workers}.log"
-    env = {
-        **os.environ,
-        **servers.UNLIMITED,
-        "STEPPE_ADMIN_TOKEN": token,
-        "STEPPE_CLUSTER_URL": nats_url,
-        "STEPPE_NODE_ID": f"bench{workers}",
-    }
+    env = {**os.environ, **servers.UNLIMITED, "STEPPE_ADMIN_TOKEN": token}
+    spread: list[str] = []
+    if workers > 0:  # 0: one process alone, no cluster (what cluster mode itself costs)
+        env |= {"STEPPE_CLUSTER_URL": nats_url, "STEPPE_NODE_ID": f"bench{workers}"}
+        spread = ["--workers", str(workers)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
@@ -86,8 +87,7 @@ def start_workers(workers: int, database_url: str, nats_url: str, workdir: Path)
                 "-m",
                 "steppe",
                 "serve",
-                "--workers",
-                str(workers),
+                *spread,
                 "--host",
                 "127.0.0.1",
                 "--http-port",
@@ -117,7 +117,7 @@ def start_workers(workers: int, database_url: str, nats_url: str, workdir: Path)
     healthy = 0
     with httpx.Client(timeout=2) as client:
         # the kernel picks a worker per connection: several answers in a row mean most are up
-        while time.monotonic() < deadline and healthy < 4 * workers:
+        while time.monotonic() < deadline and healthy < 4 * max(workers, 1):
             if not server.alive():
                 raise RuntimeError(f"{server.name} exited at start:\n{server.log_tail()}")
             try:
@@ -126,7 +126,7 @@ def start_workers(workers: int, database_url: str, nats_url: str, workdir: Path)
                 ok = False
             healthy = healthy + 1 if ok else 0
             time.sleep(0.05 if ok else 0.2)
-    if healthy < 4 * workers:
+    if healthy < 4 * max(workers, 1):
         stop(server)
         raise TimeoutError(f"{server.name} did not become healthy:\n{server.log_tail()}")
     time.sleep(1.0)  # the workers' leases and presence watches settle
@@ -143,20 +143,54 @@ def stop(server: Server) -> None:
             server.proc.wait(10)
 
 
+async def _database_counts(database_url: str) -> tuple[int, int]:
+    """(transactions committed, rows inserted) of the database so far, from pg_stat_database."""
+    import asyncpg
+
+    name = database_url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(servers.POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        row = await conn.fetchrow(
+            "SELECT xact_commit, tup_inserted FROM pg_stat_database WHERE datname = $1", name
+        )
+    finally:
+        await conn.close()
+    return (int(row["xact_commit"]), int(row["tup_inserted"])) if row else (0, 0)
+
+
+def database_counts(database_url: str) -> tuple[int, int]:
+    return asyncio.run(_database_counts(database_url))
+
+
 def measure(
-    workers: int, chargers: int, seconds: float, nats_url: str, workdir: Path
+    workers: int, chargers: int, seconds: float, idle: int, nats_url: str, workdir: Path
 ) -> dict[str, Any]:
     with servers.postgres_database() as database_url:
         server = start_workers(workers, database_url, nats_url, workdir)
+        storm: dict[str, Any] = {}
         try:
+            if idle:
+                row = scenarios.idle(server, idle, hold_s=2.0, heartbeat_s=30.0, processes=2)
+                storm = {
+                    "idle": idle,
+                    "idle_booted": row.extra["booted"],
+                    "idle_boot_s": row.extra["boot_s"],
+                    "idle_boot_p99_ms": row.p99_ms,
+                    "kb_per_connection": row.extra["kb_per_connection"],
+                    "idle_errors": row.errors,
+                }
             ids = servers.station_ids(f"CL{workers}-", chargers)
             servers.register(server, ids)
             plan = Plan(url=server.ocpp_url, password=servers.PASSWORD, id_tag=servers.ID_TAG)
             with LoadGenerator(plan, ids) as load:
                 setup = load.setup()
+                before = database_counts(database_url)
                 result = load.measure(warmup_s=1.5, duration_s=seconds)
+                after = database_counts(database_url)
                 rss = server.rss_bytes()
                 load.close()
+            # the statistics count the warm-up too (and reach the view within half a second)
+            window = seconds + 1.5
             return {
                 "workers": workers,
                 "chargers": chargers,
@@ -166,6 +200,9 @@ def measure(
                 "errors": result.tally.errors + setup.tally.errors,
                 "boot_s": round(setup.duration_s, 2),
                 "rss_mb": round(rss / 2**20, 1),
+                "db_commits_per_s": round((after[0] - before[0]) / window),
+                "db_rows_per_s": round((after[1] - before[1]) / window),
+                **storm,
             }
         finally:
             stop(server)
@@ -174,8 +211,17 @@ def measure(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chargers", type=int, default=200)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1, 2, 4],
+        help="configurations to measure; 0 is one process alone, without cluster mode",
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="measured per configuration")
+    parser.add_argument(
+        "--idle", type=int, default=0, help="also boot this many idle stations at once first"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
     rows: list[dict[str, Any]] = []
@@ -184,18 +230,24 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with nats_server(workdir) as nats_url:
                 for workers in args.workers:
-                    rows.append(measure(workers, args.chargers, args.seconds, nats_url, workdir))
+                    rows.append(
+                        measure(workers, args.chargers, args.seconds, args.idle, nats_url, workdir)
+                    )
                     print(json.dumps(rows[-1]), flush=True)
         except Unavailable as exc:
             print(f"skipped: {exc}")
             return 0
     base = rows[0]["msgs_per_s"] or 1.0
-    print(f"\n{'workers':>7} {'msgs/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
+    print(
+        f"\n{'workers':>7} {'msgs/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
+        f"{'commits/s':>9} {'rows/s':>7}"
+    )
     for row in rows:
         row["ratio"] = round(row["msgs_per_s"] / base, 2)
         print(
             f"{row['workers']:>7} {row['msgs_per_s']:>9.1f} {row['ratio']:>6.2f} "
-            f"{row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} {row['errors']:>6}"
+            f"{row['p50_ms']:>7.2f} {row['p99_ms']:>7.2f} {row['errors']:>6} "
+            f"{row['db_commits_per_s']:>9} {row['db_rows_per_s']:>7}"
         )
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(
