@@ -79,9 +79,9 @@ class NatsServer:
 def haproxy_config(
     ocpp_port: int, http_port: int, ocpp_servers: Sequence[int], http_servers: Sequence[int]
 ) -> str:
-    """The documented configuration (examples/cluster/haproxy.cfg) at test ports, with `balance first`
-    so that every station lands on the first node that is up (the test knows which one), and
-    health checks twice a second so that a killed node is out within a second."""
+    """The documented configuration (examples/cluster/haproxy.cfg) at test ports, with
+    `balance first` so that every station lands on the first node that is up (the test knows
+    which one), and health checks twice a second so that a killed node is out within a second."""
     ocpp = "\n".join(
         f"    server node{n} 127.0.0.1:{port} check inter 500ms fall 1 rise 1"
         for n, port in enumerate(ocpp_servers, 1)

@@ -14,7 +14,7 @@ from ocpp.v16 import call
 
 from steppe.app import Steppe, build, running
 from steppe.ocpp.validation import SchemaRegistry
-from tests.api.commands_helpers import PASSWORD, register
+from tests.api.commands_helpers import PASSWORD, RecordingV16, register
 from tests.api.test_events import sse_events
 from tests.api.test_webhooks import LOOPBACK, SECRET, receiver
 from tests.cluster.infrastructure import NatsServer
@@ -157,3 +157,49 @@ async def test_background_work_runs_on_one_node_and_moves_when_it_stops(
             assert a.cluster.lease.held and not b.cluster.lease.held
             await stack.aclose()  # node A stops
             await until(lambda: b.cluster is not None and b.cluster.lease.held)
+
+
+async def test_commands_across_nodes_answer_503_while_nats_is_down_and_recover_by_themselves(
+    nats_server: NatsServer, shared_database: str, schemas: SchemaRegistry
+) -> None:
+    """NATS stops: node B still serves its own station, answers 503 for node A's, and once
+    NATS is back (empty: its presence bucket was in memory) reaches A's station again."""
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(node("a", shared_database, nats_server, schemas))
+        b = await stack.enter_async_context(node("b", shared_database, nats_server, schemas))
+        api_b = await stack.enter_async_context(client(b))
+        await register(api_b, "NA-1", "NB-1")
+        on_a = await stack.enter_async_context(
+            connect_v16(a.ocpp_url, "NA-1", PASSWORD, cls=RecordingV16)
+        )
+        on_b = await stack.enter_async_context(
+            connect_v16(b.ocpp_url, "NB-1", PASSWORD, cls=RecordingV16)
+        )
+        for cp in (on_a, on_b):
+            await cp.call(call.BootNotification(charge_point_model="M", charge_point_vendor="V"))
+
+        async def reset(station_id: str) -> httpx.Response:
+            return await api_b.post(
+                f"/api/v1/stations/{station_id}/commands/reset", json={"type": "soft"}
+            )
+
+        async with asyncio.timeout(10):
+            while (await reset("NA-1")).status_code != 200:
+                await asyncio.sleep(0.05)
+
+        nats_server.stop()
+        assert a.cluster is not None and b.cluster is not None
+        await until(lambda: not b.cluster.membership.link.up)  # type: ignore[union-attr]
+        down = await reset("NA-1")
+        assert down.status_code == 503, down.text
+        assert down.json()["error"]["code"] == "cluster_unavailable"
+        assert (await reset("NB-1")).status_code == 200  # its own station: served as ever
+        answered = await on_b.call(call.Heartbeat())  # and OCPP goes on
+        assert answered.current_time
+
+        await nats_server.start()
+        async with asyncio.timeout(30):
+            while (answer := await reset("NA-1")).status_code != 200:
+                await asyncio.sleep(0.2)
+        assert answer.json()["status"] == "Rejected"  # the charger's own answer, through A
+        assert ("Reset", {"type": "Soft"}) in on_a.received  # type: ignore[attr-defined]

@@ -9,19 +9,17 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
 import nats
-import websockets
 from ocpp.v16 import call
 
 from tests.api.commands_helpers import PASSWORD, RecordingV16, register
 from tests.cluster.infrastructure import NatsServer, wait_for_port
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.charger import basic_auth
+from tests.e2e.charger import connect_v16
 from tests.reliability.process import free_port
 
 STATIONS = 16
@@ -36,23 +34,6 @@ async def nodes_holding(url: str) -> set[str]:
         return {json.loads((await kv.get(key)).value or b"{}")["node"] for key in keys}
     finally:
         await client.close()
-
-
-@asynccontextmanager
-async def station(url: str, station_id: str) -> AsyncIterator[RecordingV16]:
-    async with websockets.connect(
-        f"{url}/{station_id}",
-        subprotocols=["ocpp1.6"],  # type: ignore[list-item]
-        additional_headers=basic_auth(station_id, PASSWORD),
-        open_timeout=5,
-    ) as ws:
-        cp = RecordingV16(station_id, ws)
-        reader = asyncio.create_task(cp.start())
-        try:
-            yield cp
-        finally:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
 
 
 async def test_two_workers_share_the_ports_and_reach_each_others_stations(
@@ -105,7 +86,9 @@ async def test_two_workers_share_the_ports_and_reach_each_others_stations(
             chargers = []
             for station_id in ids:
                 cp = await stack.enter_async_context(
-                    station(f"ws://127.0.0.1:{ocpp_port}/ocpp", station_id)
+                    connect_v16(
+                        f"ws://127.0.0.1:{ocpp_port}/ocpp", station_id, PASSWORD, cls=RecordingV16
+                    )
                 )
                 await cp.call(
                     call.BootNotification(charge_point_model="M", charge_point_vendor="V")

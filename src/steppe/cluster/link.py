@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 import nats
+import nats.js.errors
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import KeyValueConfig, StorageType
@@ -14,14 +15,10 @@ from nats.js.errors import BucketNotFoundError
 from nats.js.kv import KeyValue
 
 from steppe.cluster.names import PRESENCE_BUCKET
-from steppe.errors import ConfigurationError, SteppeError
+from steppe.errors import ClusterUnavailable, ConfigurationError
 
 log = logging.getLogger("steppe.cluster")
 RECONNECT_WAIT = 1  # seconds between two tries to reach NATS again after an outage
-
-
-class ClusterUnavailable(SteppeError):
-    """NATS cannot be reached: a command for a station on another node cannot be carried."""
 
 
 class NatsLink:
@@ -34,6 +31,7 @@ class NatsLink:
         self._client: Client | None = None
         self._presence: KeyValue | None = None
         self.reconnected = asyncio.Event()  # set at every reconnection, cleared by who waits
+        self.reconnections = 0  # how many times NATS was reached again after an outage
 
     async def open(self) -> None:
         """Reach NATS (within `connect_timeout`) and make sure the presence bucket exists."""
@@ -69,14 +67,17 @@ class NatsLink:
         try:
             return await js.key_value(PRESENCE_BUCKET)
         except BucketNotFoundError:
-            return await js.create_key_value(
-                KeyValueConfig(
-                    bucket=PRESENCE_BUCKET,
-                    description="which Steppe node holds each station; nodes' leases",
-                    history=1,
-                    storage=StorageType.MEMORY,
-                )
-            )
+            pass
+        config = KeyValueConfig(
+            bucket=PRESENCE_BUCKET,
+            description="which Steppe node holds each station; nodes' leases",
+            history=1,
+            storage=StorageType.MEMORY,
+        )
+        try:
+            return await js.create_key_value(config)
+        except nats.js.errors.BadRequestError:  # another node made it first
+            return await js.key_value(PRESENCE_BUCKET)
 
     async def refresh(self) -> None:
         """After an outage: find the presence bucket again (a restarted NATS lost it)."""
@@ -84,6 +85,7 @@ class NatsLink:
 
     async def _on_reconnected(self) -> None:
         log.info("cluster node %s reached NATS again", self._node)
+        self.reconnections += 1
         self.reconnected.set()
 
     async def _on_disconnected(self) -> None:

@@ -22,6 +22,7 @@ from steppe.cluster.link import NatsLink
 from steppe.cluster.names import NODE_PREFIX, STATION_PREFIX, station_key, station_of
 
 log = logging.getLogger("steppe.cluster")
+WATCH_CHECK = 1.0  # seconds between looks at whether the presence watch must start again
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +127,13 @@ class PresenceBoard:
         while True:
             await self._link.reconnected.wait()
             self._link.reconnected.clear()
-            try:
-                await self._link.refresh()
-            except Exception as exc:  # the writes below wait for the next reconnection
-                log.warning("presence bucket not found again: %s", exc)
+            while True:
+                try:
+                    await self._link.refresh()
+                    break
+                except Exception as exc:  # NATS not quite back yet: try again shortly
+                    log.warning("presence bucket not found again: %s", exc)
+                    await asyncio.sleep(1)
             for station_id, version in tuple(self._mine.items()):
                 self._writes.put_nowait((station_id, version))
 
@@ -144,6 +148,9 @@ class PresenceBoard:
             await asyncio.sleep(1)
 
     async def _follow(self, kv: KeyValue) -> None:
+        """Apply the bucket's updates until NATS is lost or reached again (a restarted server
+        has forgotten the watch: it is started again)."""
+        since = self._link.reconnections
         watcher = await kv.watchall()
         updates = aiter(watcher)
         try:
@@ -151,10 +158,10 @@ class PresenceBoard:
                 try:
                     # asyncio.timeout, not the watcher's own wait_for, which on Python 3.11 may
                     # swallow a cancellation that meets an arriving update (and never end)
-                    async with asyncio.timeout(self._lease):
+                    async with asyncio.timeout(WATCH_CHECK):
                         entry = await anext(updates)
                 except TimeoutError:
-                    if not self._link.up:
+                    if not self._link.up or self._link.reconnections != since:
                         return
                     continue
                 except StopAsyncIteration:

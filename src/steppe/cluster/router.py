@@ -17,11 +17,17 @@ import nats.errors
 import orjson
 from nats.aio.msg import Msg
 
-from steppe.cluster.link import ClusterUnavailable, NatsLink
+from steppe.cluster.link import NatsLink
 from steppe.cluster.names import CALL_SUBJECT, node_token
 from steppe.cluster.presence import PresenceBoard
 from steppe.domain.ports import CommandSender
-from steppe.errors import CommandTimeout, StationNotConnected, StationRejectedCall, SteppeError
+from steppe.errors import (
+    ClusterUnavailable,
+    CommandTimeout,
+    StationNotConnected,
+    StationRejectedCall,
+    SteppeError,
+)
 
 log = logging.getLogger("steppe.cluster")
 # Seconds a remote node may take beyond the call's own timeout to reply (its hops over NATS).
