@@ -77,11 +77,17 @@ class NatsServer:
 
 
 def haproxy_config(
-    ocpp_port: int, http_port: int, ocpp_servers: Sequence[int], http_servers: Sequence[int]
+    ocpp_port: int,
+    http_port: int,
+    ocpp_servers: Sequence[int],
+    http_servers: Sequence[int],
+    *,
+    balance: str = "first",
 ) -> str:
     """The documented configuration (examples/cluster/haproxy.cfg) at test ports, with
-    `balance first` so that every station lands on the first node that is up (the test knows
-    which one), and health checks twice a second so that a killed node is out within a second."""
+    `balance first` by default so that every station lands on the first node that is up (the
+    test knows which one), and health checks twice a second so that a killed node is out within
+    a second."""
     ocpp = "\n".join(
         f"    server node{n} 127.0.0.1:{port} check inter 500ms fall 1 rise 1"
         for n, port in enumerate(ocpp_servers, 1)
@@ -107,7 +113,7 @@ frontend ocpp
     default_backend ocpp_nodes
 
 backend ocpp_nodes
-    balance first
+    balance {balance}
 {ocpp}
 
 frontend api
@@ -125,14 +131,21 @@ class HaProxy:
     """Debian's `haproxy` in the foreground on a generated configuration."""
 
     def __init__(
-        self, directory: Path, ocpp_servers: Sequence[int], http_servers: Sequence[int]
+        self,
+        directory: Path,
+        ocpp_servers: Sequence[int],
+        http_servers: Sequence[int],
+        *,
+        balance: str = "first",
     ) -> None:
         self.directory = directory
         self.ocpp_port = free_port()
         self.http_port = free_port()
         self.config = directory / "haproxy.cfg"
         self.config.write_text(
-            haproxy_config(self.ocpp_port, self.http_port, ocpp_servers, http_servers)
+            haproxy_config(
+                self.ocpp_port, self.http_port, ocpp_servers, http_servers, balance=balance
+            )
         )
         self.proc: subprocess.Popen[bytes] | None = None
 
