@@ -203,3 +203,37 @@ async def test_commands_across_nodes_answer_503_while_nats_is_down_and_recover_b
                 await asyncio.sleep(0.2)
         assert answer.json()["status"] == "Rejected"  # the charger's own answer, through A
         assert ("Reset", {"type": "Soft"}) in on_a.received  # type: ignore[attr-defined]
+
+
+async def test_the_background_lease_moves_when_its_database_session_is_cut(
+    nats_server: NatsServer, shared_database: str, schemas: SchemaRegistry
+) -> None:
+    """The session holding the lease is ended by PostgreSQL (as in a network cut or a server
+    restart): its node stops the work, and the lease is held again, by one node only."""
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(node("a", shared_database, nats_server, schemas))
+        b = await stack.enter_async_context(node("b", shared_database, nats_server, schemas))
+        assert a.cluster is not None and b.cluster is not None
+        leases = (a.cluster.lease, b.cluster.lease)
+        await until(lambda: sum(lease.held for lease in leases) == 1)
+        terms = sum(lease.terms for lease in leases)
+
+        import asyncpg
+
+        plain = shared_database.replace("postgresql+asyncpg://", "postgresql://")
+        admin = await asyncpg.connect(plain)
+        try:
+            cut = await admin.fetchval(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                "WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        finally:
+            await admin.close()
+        assert cut is True
+        # the node whose session was cut stopped its work; one node took the lock again
+        await until(lambda: sum(lease.terms for lease in leases) == terms + 1)
+        await until(lambda: sum(lease.held for lease in leases) == 1)
+        for _ in range(20):  # and never two at once afterwards
+            assert sum(lease.held for lease in leases) <= 1
+            await asyncio.sleep(0.05)

@@ -34,6 +34,7 @@ class AdvisoryLease:
         self._key = key
         self._check_every = check_every
         self.held = False
+        self.terms = 0  # how many times this node has taken the lock
 
     @asynccontextmanager
     async def holding(self) -> AsyncIterator[asyncio.Event]:
@@ -46,6 +47,7 @@ class AdvisoryLease:
             await asyncio.sleep(self._check_every)
         log.info("this node now runs the cluster's background work")
         self.held = True
+        self.terms += 1
         keeper = asyncio.get_running_loop().create_task(self._keep(conn, lost))
         try:
             yield lost
