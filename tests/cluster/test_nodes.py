@@ -10,9 +10,12 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
+import nats
+import nats.js.errors
 from ocpp.v16 import call
 
 from steppe.app import Steppe, build, running
+from steppe.cluster.names import station_key
 from steppe.ocpp.validation import SchemaRegistry
 from tests.api.commands_helpers import PASSWORD, RecordingV16, register
 from tests.api.test_events import sse_events
@@ -237,3 +240,33 @@ async def test_the_background_lease_moves_when_its_database_session_is_cut(
         for _ in range(20):  # and never two at once afterwards
             assert sum(lease.held for lease in leases) <= 1
             await asyncio.sleep(0.05)
+
+
+async def test_a_node_restarted_with_its_old_name_forgets_the_stations_it_held_before(
+    nats_server: NatsServer, shared_database: str, schemas: SchemaRegistry
+) -> None:
+    """A node killed while holding a station leaves it in the presence bucket; when it starts
+    again under the same name it removes that entry, so no node takes the station for online."""
+    client_ = await nats.connect(nats_server.url)
+    try:
+        async with node("b", shared_database, nats_server, schemas) as b:
+            kv = await client_.jetstream().key_value("steppe_presence")
+            await kv.put(station_key("OLD-1"), b'{"node":"a","version":"1.6"}')
+            api_b = client(b)
+            async with api_b, node("a", shared_database, nats_server, schemas):
+                await register(api_b, "OLD-1")
+
+                async def entry_left() -> bool:
+                    try:
+                        await kv.get(station_key("OLD-1"))
+                    except nats.js.errors.KeyNotFoundError:
+                        return False
+                    return True
+
+                async with asyncio.timeout(10):
+                    while await entry_left():
+                        await asyncio.sleep(0.05)
+                station = (await api_b.get("/api/v1/stations/OLD-1")).json()
+                assert station["connected"] is False
+    finally:
+        await client_.close()

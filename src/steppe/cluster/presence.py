@@ -45,7 +45,10 @@ class PresenceBoard:
         self._where: dict[str, Location] = {}
         self._renewed: dict[str, float] = {}  # node -> monotonic time its lease was last seen
         self._mine: dict[str, str] = {}  # station -> version, the stations held here
+        # (station, version) to announce, (station, None) to withdraw; and (station, revision)
+        # of entries naming this node from an earlier life (a node restarted with its old id)
         self._writes: asyncio.Queue[tuple[str, str | None]] = asyncio.Queue()
+        self._stale: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
         self.displaced: asyncio.Queue[str] = asyncio.Queue()
 
     # --- told by the gateway (synchronous: the writes go out in order from `_write`) ----------
@@ -87,6 +90,7 @@ class PresenceBoard:
         async with asyncio.TaskGroup() as group:
             group.create_task(self._renew(), name="cluster-lease")
             group.create_task(self._write(), name="cluster-presence-writes")
+            group.create_task(self._forget_stale(), name="cluster-presence-stale")
             group.create_task(self._watch(), name="cluster-presence-watch")
             group.create_task(self._after_outages(), name="cluster-presence-again")
 
@@ -121,6 +125,18 @@ class PresenceBoard:
                         await kv.delete(key, last=revision)
             except Exception as exc:  # a lost delete is harmless, a lost put is redone later
                 log.debug("[%s] presence not written: %s", station_id, exc)
+
+    async def _forget_stale(self) -> None:
+        """Delete what an earlier life of this node left (a station it held when it was killed
+        and that has not come back anywhere since), unless it was written again meanwhile."""
+        while True:
+            station_id, revision = await self._stale.get()
+            if station_id in self._mine:
+                continue
+            try:
+                await self._link.presence.delete(station_key(station_id), last=revision)
+            except Exception as exc:  # written again since, or NATS away: nothing to do
+                log.debug("[%s] stale presence kept: %s", station_id, exc)
 
     async def _after_outages(self) -> None:
         """After NATS comes back (its memory bucket may be empty), write every station again."""
@@ -191,6 +207,8 @@ class PresenceBoard:
         data = orjson.loads(value)
         location = Location(str(data["node"]), str(data["version"]), revision)
         self._where[station_id] = location
-        if location.node != self.node and station_id in self._mine:
+        if location.node == self.node and station_id not in self._mine:
+            self._stale.put_nowait((station_id, revision))
+        elif location.node != self.node and station_id in self._mine:
             log.info("[%s] reconnected on node %s", station_id, location.node)
             self.displaced.put_nowait(station_id)
