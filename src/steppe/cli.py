@@ -43,12 +43,44 @@ def _run(coro: Coroutine[Any, Any, int], *, uvloop: bool) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from steppe import logging as steppe_logging
     from steppe.app import serve
+    from steppe.errors import ConfigurationError
 
-    settings = _settings(args)
+    try:
+        settings = _settings(args)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"])
+            print(f"steppe: {where + ': ' if where else ''}{error['msg']}", file=sys.stderr)
+        return 2
     steppe_logging.configure(settings.log_level, frames=settings.log_frames)
-    return _run(serve(settings), uvloop=settings.use_uvloop)
+    workers = getattr(args, "workers", None)
+    if workers is not None:
+        from steppe.app.workers import supervise
+
+        argv = ["serve"]
+        for flag, value in (
+            ("--host", args.host),
+            ("--http-port", args.http_port),
+            ("--ocpp-port", args.ocpp_port),
+            ("--database-url", args.database_url),
+            ("--log-level", args.log_level),
+        ):
+            if value is not None:
+                argv += [flag, str(value)]
+        try:
+            return asyncio.run(supervise(settings, workers, argv))
+        except ConfigurationError as exc:
+            print(f"steppe: {exc}", file=sys.stderr)
+            return 2
+    try:
+        return _run(serve(settings), uvloop=settings.use_uvloop)
+    except ConfigurationError as exc:  # what the settings name cannot be reached or used
+        print(f"steppe: {exc}", file=sys.stderr)
+        return 2
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -196,6 +228,12 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the OCPP server and the HTTP API")
     _add_server_options(serve)
     serve.add_argument("--demo", action="store_true", help="also run a few simulated chargers")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="run N node processes sharing the ports (needs STEPPE_CLUSTER_URL and PostgreSQL)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="bring the database to the newest schema")

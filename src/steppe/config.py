@@ -6,7 +6,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -184,6 +184,23 @@ class Settings(BaseSettings):
     )
     driver_session_days: float = Field(30.0, gt=0, description="days signed in without a visit")
 
+    # Cluster mode: one node of several on one PostgreSQL, routed over NATS; docs/scaling.md.
+    cluster_url: str | None = Field(
+        None, description="NATS server(s) with JetStream, e.g. nats://127.0.0.1:4222; unset: alone"
+    )
+    node_id: str | None = Field(
+        None, description="this node's name in the cluster; unset: the host name and process id"
+    )
+    cluster_lease: float = Field(
+        10.0, ge=1, le=300, description="seconds a node counts as alive after its last renewal"
+    )
+    reuse_port: bool = Field(
+        False, description="listen with SO_REUSEPORT (set by `steppe serve --workers N`)"
+    )
+    cluster_connect_timeout: float = Field(
+        10.0, gt=0, description="seconds to reach NATS at start-up before giving up"
+    )
+
     # Operations.
     log_level: LogLevel = "INFO"
     log_frames: bool = False
@@ -220,6 +237,25 @@ class Settings(BaseSettings):
             for item in self.webhook_allowed_networks.split(",")
             if item.strip()
         )
+
+    @field_validator("cluster_url")
+    @classmethod
+    def _nats_url(cls, value: str | None) -> str | None:
+        if value is not None and not all(
+            part.strip().startswith(("nats://", "tls://")) for part in value.split(",")
+        ):
+            raise ValueError("STEPPE_CLUSTER_URL: use nats://host:port (comma-separated for more)")
+        return value or None
+
+    @model_validator(mode="after")
+    def _cluster_needs_postgresql(self) -> Settings:
+        if self.cluster_url is not None and not self.database_url.startswith("postgresql"):
+            raise ValueError(
+                "cluster mode (STEPPE_CLUSTER_URL) needs every node on one PostgreSQL database: "
+                "set STEPPE_DATABASE_URL=postgresql+asyncpg://user@host/db; SQLite is one "
+                "process's file and cannot be shared between nodes"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

@@ -35,6 +35,8 @@ module are drawn with the module that holds them::
     ├── CommandTimeout            a charger did not answer in time                        504
     ├── StationRejectedCall       a charger answered Steppe's call with a CALLERROR       502
     ├── StorageUnavailable        the database cannot be reached; nothing acknowledged    503
+    ├── ClusterUnavailable        NATS cannot be reached: no command to another node's    503
+    │                             stations (cluster mode)
     ├── ProtocolError             OCPP-J broken on the wire (raised by the protocol core)
     │   ├── ocpp.errors.OcppError                     answered with a CALLERROR of its kind
     │   │   └── ocpp.rpc.FrameError                   a frame that is not OCPP-J
@@ -122,6 +124,11 @@ class StationRejectedCall(SteppeError):
 
 class StorageUnavailable(SteppeError):
     """The database cannot be reached; nothing was acknowledged."""
+
+
+class ClusterUnavailable(SteppeError):
+    """NATS cannot be reached: a command for a station held by another node cannot be carried
+    (cluster mode); the node's own stations are served as ever."""
 
 
 class ProtocolError(SteppeError):

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from steppe.domain.roaming.models import LinkFailed
 from steppe.errors import (
     AlreadyExists,
+    ClusterUnavailable,
     CommandTimeout,
     CommandUnavailable,
     Conflict,
@@ -56,6 +57,7 @@ STATUS: tuple[tuple[type[SteppeError], int, str], ...] = (
     (CommandTimeout, 504, "station_timeout"),
     (StationRejectedCall, 502, "call_error"),
     (StorageUnavailable, 503, "storage_unavailable"),
+    (ClusterUnavailable, 503, "cluster_unavailable"),
     (LinkFailed, 502, "partner_unreachable"),
 )
 

@@ -9,8 +9,9 @@ import gc
 import logging
 import signal
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import uvicorn
 
@@ -24,24 +25,50 @@ from steppe.app.background import (
 from steppe.app.http_guard import AddressCounter, guarded_protocol
 from steppe.app.parts import Steppe, build
 from steppe.config import Settings
+from steppe.domain.ports import Cached
 from steppe.gateway.server import LISTEN_BACKLOG
 from steppe.ocpi.server import create_ocpi_app
 from steppe.storage import migrator
+from steppe.storage.leadership import AdvisoryLease
 
 log = logging.getLogger("steppe")
 # Allocations (less frees) of container objects between two passes over the young generation.
 GC_YOUNG_THRESHOLD = 20_000
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket (port 0 picks a free one)."""
+def bind(host: str, port: int, *, shared: bool = False) -> socket.socket:
+    """A listening TCP socket (port 0 picks a free one); `shared`: with SO_REUSEPORT, so that
+    the workers of `steppe serve --workers N` listen on the same port and the kernel spreads
+    new connections between them."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(LISTEN_BACKLOG)
     sock.setblocking(False)
     return sock
+
+
+def _forgetting(forget: Callable[[], None]) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def forgetting() -> None:
+        forget()
+
+    return forgetting
+
+
+async def while_leading(
+    lease: AdvisoryLease, jobs: Sequence[tuple[str, Callable[[], Coroutine[Any, Any, None]]]]
+) -> None:
+    """Run `jobs` whenever this node holds the lease; stop them when it may be lost, and wait
+    to hold it again."""
+    while True:
+        async with lease.holding() as lost, asyncio.TaskGroup() as group:
+            running = [group.create_task(job(), name=name) for name, job in jobs]
+            await lost.wait()
+            for task in running:
+                task.cancel()
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -58,10 +85,14 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     settings = steppe.settings
     if settings.migrate_on_start:
         await migrator.upgrade(steppe.db.engine)
-    ocpp_sock = bind(settings.host, settings.ocpp_port)
+    cluster = steppe.cluster
+    if cluster is not None:  # join before any station can connect, so each one is announced
+        await cluster.membership.link.open()
+    shared = settings.reuse_port
+    ocpp_sock = bind(settings.host, settings.ocpp_port, shared=shared)
     plain_port = settings.ocpp_plain_port if steppe.ocpp.wants_plain_port else None
-    plain_sock = bind(settings.host, plain_port) if plain_port is not None else None
-    http_sock = bind(settings.host, settings.http_port)
+    plain_sock = bind(settings.host, plain_port, shared=shared) if plain_port is not None else None
+    http_sock = bind(settings.host, settings.http_port, shared=shared)
     # Uvicorn writes a response's head and body separately; without this, Nagle's algorithm
     # holds a small body back until the client's delayed ACK (~40 ms on every page and answer).
     # Accepted connections inherit the option from the listening socket.
@@ -87,24 +118,59 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
     http = _EmbeddedUvicorn(config)
     async with asyncio.TaskGroup() as group:
         committer_task = group.create_task(steppe.committer.run(), name="group-commit")
-        webhook_task = group.create_task(steppe.webhook_sender.run(), name="webhooks")
-        stale_task = group.create_task(close_stale_transactions(steppe), name="stale-transactions")
-        pricing_task = group.create_task(steppe.services.pricing.run(), name="pricing")
         presence_task = group.create_task(record_presence(steppe), name="last-seen")
-        workers = [
-            group.create_task(expire_reservations(steppe), name="reservations"),
-            group.create_task(steppe.services.local_list_sync.run(), name="local-lists"),
-            group.create_task(steppe.services.rollouts.run(), name="firmware-rollouts"),
-            group.create_task(steppe.services.open_transactions.run(), name="open-transactions"),
+        services = steppe.services
+        drivers = services.drivers
+        # Work done once for the whole instance, or in a cluster once for the whole cluster: on
+        # the node that holds the background lease, and on another as soon as that one dies.
+        once: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = [
+            ("stale-transactions", lambda: close_stale_transactions(steppe)),
+            ("pricing", services.pricing.run),
+            ("reservations", lambda: expire_reservations(steppe)),
+            ("local-lists", services.local_list_sync.run),
+            ("firmware-rollouts", services.rollouts.run),
+            ("open-transactions", services.open_transactions.run),
         ]
-        await steppe.services.roaming.outbox.prepare()  # before chargers and partners come in
-        ocpi_tasks = [
-            group.create_task(steppe.ocpi.worker.run(), name="ocpi-pushes"),
-            group.create_task(steppe.ocpi.relay.run(), name="ocpi-commands"),
+        background: list[asyncio.Task[None]] = []
+        cluster_tasks: list[asyncio.Task[None]] = []
+        if cluster is None:
+            background.append(group.create_task(steppe.webhook_sender.run(), name="webhooks"))
+        else:
+            # each node records the webhook deliveries of its own events; one sends them all
+            background.append(
+                group.create_task(steppe.webhook_sender.record(), name="webhook-record")
+            )
+            once.append(("webhook-send", steppe.webhook_sender.send))
+            membership = cluster.membership
+            cluster_tasks = [
+                group.create_task(membership.presence.run(), name="cluster-presence"),
+                group.create_task(cluster.sender.run(), name="cluster-router"),
+                group.create_task(membership.events.run(services.bus), name="cluster-events"),
+                group.create_task(
+                    membership.news.run(
+                        {
+                            Cached.WEBHOOKS: _forgetting(services.webhooks.forget),
+                            Cached.PARTNERS: services.roaming.partners.refresh,
+                        }
+                    ),
+                    name="cluster-news",
+                ),
+            ]
+        await services.roaming.outbox.prepare()  # before chargers and partners come in
+        background.append(group.create_task(steppe.ocpi.relay.run(), name="ocpi-commands"))
+        # what is not pushed stays in the outbox for the next start; unsent mail stays queued,
+        # receipts not queued yet stay due
+        once += [
+            ("ocpi-pushes", steppe.ocpi.worker.run),
+            ("driver-mail", drivers.mail.run),
+            ("driver-receipts", drivers.receipts.run),
         ]
-        drivers = steppe.services.drivers
-        mail_task = group.create_task(drivers.mail.run(), name="driver-mail")
-        receipts_task = group.create_task(drivers.receipts.run(), name="driver-receipts")
+        if cluster is None:
+            background += [group.create_task(job(), name=name) for name, job in once]
+        else:
+            background.append(
+                group.create_task(while_leading(cluster.lease, once), name="cluster-background")
+            )
         await steppe.ocpp.start(ocpp_sock, plain_sock)
         http_task = group.create_task(http.serve(sockets=[http_sock]), name="http")
         while not http.started and not http_task.done():  # noqa: ASYNC110 - uvicorn has no event
@@ -131,18 +197,18 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             await steppe.ocpp.close()
             http.should_exit = True
             await http_task
-            webhook_task.cancel()
-            stale_task.cancel()
-            pricing_task.cancel()  # what it has not priced stays queued for the next start
+            if cluster is not None:
+                await cluster.membership.presence.leave()  # the others stop routing here now
+            for task in cluster_tasks:
+                task.cancel()
             presence_task.cancel()  # at most one interval of last_seen_at is not written
-            for worker in workers:
-                worker.cancel()
-            for task in ocpi_tasks:
-                task.cancel()  # what is not pushed stays in the outbox for the next start
-            mail_task.cancel()  # unsent mail stays queued, receipts not queued yet stay due
-            receipts_task.cancel()
+            # what pricing has not priced stays queued for the next start
+            for task in background:
+                task.cancel()
             committer_task.cancel()  # it commits what is still queued before it ends
     await steppe.ocpi.link.close()
+    if cluster is not None:
+        await cluster.membership.link.close()
     await steppe.db.close()
 
 

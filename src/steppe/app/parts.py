@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from steppe.api.auth import Authenticator, FailedAttempts
 from steppe.api.context import ApiContext
@@ -37,7 +38,7 @@ from steppe.domain.monitoring.service import MonitoringService
 from steppe.domain.payments.costs import ChargerCosts
 from steppe.domain.payments.settlements import Settlements
 from steppe.domain.plug_and_charge.local import LocalContractCertificates
-from steppe.domain.ports import Clock, CommandSender, SystemClock
+from steppe.domain.ports import Changes, Clock, CommandSender, NoOtherNodes, SystemClock
 from steppe.domain.reports.service import NetworkReport
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.roaming.catalogue import Catalogue as RoamingCatalogue
@@ -87,7 +88,10 @@ from steppe.ocpp.versions import OcppVersion
 from steppe.pki.files import load_authority, load_v2g_chain
 from steppe.storage.db import Database
 from steppe.storage.group_commit import GroupCommitter
-from steppe.web.context import WebContext
+from steppe.web.context import Presence, WebContext
+
+if TYPE_CHECKING:  # cluster mode's modules import `nats`, loaded only when it is on
+    from steppe.app.cluster import Cluster, Membership
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,7 @@ class Steppe:
     web_context: WebContext
     ports: Ports
     ocpi: Roaming
+    cluster: Cluster | None = None  # set in cluster mode (STEPPE_CLUSTER_URL)
 
     @property
     def ocpp_port(self) -> int:
@@ -152,8 +157,23 @@ def build(
     schemas = schemas or SchemaRegistry()
     db = Database(settings.database_url, timeout=settings.database_timeout)
     committer = GroupCommitter(db, max_batch=settings.commit_max_batch)
-    bus = EventBus()
-    registry = ConnectionRegistry()  # the live connections: how the domain reaches a station
+    membership: Membership | None = None
+    if settings.cluster_url is not None:
+        from steppe.app.cluster import join
+
+        membership = join(settings)
+    bus = EventBus(relay=membership.events if membership is not None else None)
+    # the live connections here: how the domain reaches a station (through the cluster's router
+    # in cluster mode, which tells the others of each connection through the presence board)
+    registry = ConnectionRegistry(membership.presence if membership is not None else None)
+    cluster: Cluster | None = None
+    connections: CommandSender = registry
+    presence: Presence = RegistryPresence(registry)
+    if membership is not None:
+        from steppe.app.cluster import route
+
+        cluster = route(membership, registry, db, settings)
+        connections = presence = cluster.sender
     tasks = TaskSet()
     ports = Ports()
     identity = Identity(
@@ -164,10 +184,19 @@ def build(
     )
     link = HttpPartnerLink(identity)
     services = build_services(
-        settings, db, committer, bus, clock, registry, schemas, link=link, identity=identity
+        settings,
+        db,
+        committer,
+        bus,
+        clock,
+        connections,
+        schemas,
+        link=link,
+        identity=identity,
+        changes=membership.news if membership is not None else NoOtherNodes(),
     )
     certificates = CertificateDelivery(
-        services.security, services.plug_and_charge, registry, tasks.spawn
+        services.security, services.plug_and_charge, connections, tasks.spawn
     )
     handlers: dict[OcppVersion, VersionHandlers] = {
         OcppVersion.V16: V16Handlers(
@@ -189,12 +218,12 @@ def build(
     metrics = MetricsEndpoint(gateway_metrics, registry, committer, services, sender)
     failures = FailedAttempts(settings.api_auth_failures, settings.api_auth_lockout_seconds)
     authenticator = Authenticator(settings.admin_token, services.keys, failures)
-    api_context = ApiContext(settings, services, registry, metrics, authenticator)
-    web_context = WebContext(settings, services, RegistryPresence(registry), api_context.readiness)
-    relay = CommandRelay(services, registry)
+    api_context = ApiContext(settings, services, connections, metrics, authenticator)
+    web_context = WebContext(settings, services, presence, api_context.readiness)
+    relay = CommandRelay(services, connections)
     party = Party(settings.ocpi_country_code, settings.ocpi_party_id)
     roaming = Roaming(
-        OcpiContext(services, registry, relay, identity, settings.call_timeout + 5),
+        OcpiContext(services, connections, relay, identity, settings.call_timeout + 5),
         PushWorker(services, link, ObjectSource(services, party)),
         relay,
         link,
@@ -211,6 +240,7 @@ def build(
         web_context,
         ports,
         roaming,
+        cluster,
     )
 
 
@@ -225,9 +255,11 @@ def build_services(
     *,
     link: PartnerLink,
     identity: Identity,
+    changes: Changes,
 ) -> Services:
-    """The domain services, each given the others it relies on."""
-    partners = PartnerService(db, clock, link, identity)
+    """The domain services, each given the others it relies on; `changes` tells the other nodes
+    of a cluster of what they keep in memory and must read again."""
+    partners = PartnerService(db, clock, link, identity, changes=changes)
     outbox = Outbox(db, clock, partners)
     roaming_tokens = RoamingTokens(
         db, clock, link, partners, timeout=settings.ocpi_authorize_timeout
@@ -344,6 +376,7 @@ def build_services(
             DestinationPolicy(settings.webhook_networks),
             max_attempts=settings.webhook_max_attempts,
             retry_delay=settings.webhook_retry_delay,
+            changes=changes,
         ),
         reservations=reservations,
         local_lists=local_lists,

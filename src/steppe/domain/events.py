@@ -2,6 +2,11 @@
 
 Publishing never blocks and never fails the caller: each subscriber has a bounded queue, and a
 subscriber that falls behind loses its oldest events and is told so by a `stream.lagged` event.
+
+In cluster mode a relay (given at construction) carries each event published here to the other
+nodes, and `deliver` hands theirs to the subscribers here, marked with the node they came from;
+a subscriber that must see each event once for the cluster (the webhook recorder) takes only
+its own node's (`Event.node is None`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class EventType(StrEnum):
@@ -51,6 +56,7 @@ class Event:
     data: dict[str, Any]
     id: int = 0
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    node: str | None = None  # the cluster node it happened on, if another than this one
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -89,25 +95,51 @@ class Subscription:
         self.queue.put_nowait(event)
 
 
+class EventRelay(Protocol):
+    """Carries this node's events to the other nodes of a cluster (never blocks, never fails)."""
+
+    def forward(self, event: Event) -> None: ...
+
+
 class EventBus:
-    def __init__(self, *, queue_size: int = 1000) -> None:
+    def __init__(self, *, queue_size: int = 1000, relay: EventRelay | None = None) -> None:
         self._subscriptions: set[Subscription] = set()
         self._ids = itertools.count(1)
         self._queue_size = queue_size
+        self._relay = relay
         self.published = 0
 
     def listening(self, type_: str) -> bool:
         """Whether any subscriber wants events of this type (else publishing them is free, and
-        a publisher may skip working out their data)."""
-        return any(s.wants(type_) for s in self._subscriptions)
+        a publisher may skip working out their data). In a cluster another node may want it."""
+        return self._relay is not None or any(s.wants(type_) for s in self._subscriptions)
 
     def publish(self, type_: EventType, station_id: str | None, data: dict[str, Any]) -> None:
         """Hand an event to every subscriber that wants it; nothing is built when none does."""
         self.published += 1
         takers = [s for s in self._subscriptions if s.wants(type_)]
-        if not takers:
+        if not takers and self._relay is None:
             return
         event = Event(type_, station_id, data, id=next(self._ids))
+        for subscription in takers:
+            subscription.offer(event)
+        if self._relay is not None:
+            self._relay.forward(event)
+
+    def deliver(
+        self,
+        type_: EventType,
+        station_id: str | None,
+        data: dict[str, Any],
+        *,
+        at: datetime,
+        node: str,
+    ) -> None:
+        """Hand another node's event to the subscribers here (it is not relayed again)."""
+        takers = [s for s in self._subscriptions if s.wants(type_)]
+        if not takers:
+            return
+        event = Event(type_, station_id, data, id=next(self._ids), at=at, node=node)
         for subscription in takers:
             subscription.offer(event)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 
@@ -27,3 +28,23 @@ class CommandSender(Protocol):
     async def call(
         self, station_id: str, action: str, payload: dict[str, Any], *, timeout: float | None = None
     ) -> dict[str, Any]: ...
+
+
+class Cached(StrEnum):
+    """What a node keeps in memory and must read again when another node changes it."""
+
+    WEBHOOKS = "webhooks"  # the active webhooks and the event types they want
+    PARTNERS = "partners"  # the registered OCPI partners
+
+
+class Changes(Protocol):
+    """Tells the other nodes of a cluster that data one of them keeps in memory changed."""
+
+    def changed(self, what: Cached) -> None: ...
+
+
+class NoOtherNodes:
+    """`Changes` of a single instance: there is no one else to tell."""
+
+    def changed(self, what: Cached) -> None:
+        return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from steppe.errors import StationNotConnected
 
@@ -11,24 +11,46 @@ if TYPE_CHECKING:
     from steppe.gateway.connection import StationConnection
 
 
+REPLACED = 4000  # private-use close code: a newer connection of the same station took over
+
+
+class ConnectionObserver(Protocol):
+    """Told of every station that comes online here and goes (cluster mode's presence)."""
+
+    def opened(self, station_id: str, version: str) -> None: ...
+
+    def closed(self, station_id: str) -> None: ...
+
+
 class ConnectionRegistry:
     """Also the domain's `CommandSender`: commands reach a station through its live connection."""
 
-    def __init__(self) -> None:
+    def __init__(self, observer: ConnectionObserver | None = None) -> None:
         self._live: dict[str, StationConnection] = {}
+        self._observer = observer
 
     def replace(self, connection: StationConnection) -> StationConnection | None:
         """Make `connection` the station's live one and return the one it replaces."""
         old = self._live.get(connection.station_id)
         self._live[connection.station_id] = connection
+        if self._observer is not None:
+            self._observer.opened(connection.station_id, connection.version.value)
         return old
 
     def remove(self, connection: StationConnection) -> bool:
         """Forget `connection` if it is still the live one (a replaced one is already gone)."""
         if self._live.get(connection.station_id) is connection:
             del self._live[connection.station_id]
+            if self._observer is not None:
+                self._observer.closed(connection.station_id)
             return True
         return False
+
+    async def release(self, station_id: str, reason: str) -> None:
+        """Close the station's connection here: it has connected again somewhere else."""
+        connection = self._live.get(station_id)
+        if connection is not None:
+            await connection.close(REPLACED, reason)
 
     def get(self, station_id: str) -> StationConnection | None:
         return self._live.get(station_id)

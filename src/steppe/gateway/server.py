@@ -22,7 +22,7 @@ from steppe.gateway.identity import station_id_from_path
 from steppe.gateway.limits import ConnectionCounter, ControlFrames, Lockout, MessageThrottle
 from steppe.gateway.logins import LoginGuard
 from steppe.gateway.metrics import GatewayMetrics
-from steppe.gateway.registry import ConnectionRegistry
+from steppe.gateway.registry import REPLACED, ConnectionRegistry
 from steppe.gateway.tasks import TaskSet
 from steppe.gateway.tls import client_address, peer_tls, server_context
 from steppe.gateway.websocket import SocketTimeouts, StationSocket
@@ -42,7 +42,6 @@ MAX_QUEUE = 4
 # event loop listens again on the socket it is given (by default with a queue of 100), so the
 # server passes it too.
 LISTEN_BACKLOG = 4096
-REPLACED = 4000  # private-use close code: a newer connection of the same station took over
 # Control frames (ping, pong, close) a client may send: chargers ping every few seconds at most.
 CONTROL_FRAMES_PER_SECOND = 5.0
 CONTROL_FRAME_BURST = 50

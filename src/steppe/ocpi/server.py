@@ -15,7 +15,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from steppe.domain.roaming.models import LinkFailed
-from steppe.errors import Conflict, InvalidInput, NotFound, SteppeError, StorageUnavailable
+from steppe.errors import (
+    ClusterUnavailable,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    SteppeError,
+    StorageUnavailable,
+)
 from steppe.ocpi import receiver, registration, sender
 from steppe.ocpi.context import OcpiContext
 from steppe.ocpi.envelope import OcpiError, OcpiStatus, answer
@@ -76,6 +83,7 @@ def create_ocpi_app(context: OcpiContext) -> FastAPI:
             (InvalidInput, 400, OcpiStatus.INVALID_PARAMETERS),
             (Conflict, 409, OcpiStatus.CLIENT_ERROR),
             (StorageUnavailable, 503, OcpiStatus.SERVER_ERROR),
+            (ClusterUnavailable, 503, OcpiStatus.SERVER_ERROR),
         )
         for kind, http, status in table:
             if isinstance(exc, kind):

@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from steppe.domain.ports import Clock
+from steppe.domain.ports import Cached, Changes, Clock, NoOtherNodes
 from steppe.domain.roaming.models import (
     OCPI_VERSION,
     Answer,
@@ -55,7 +55,16 @@ def new_token() -> str:
 
 
 class PartnerService:
-    def __init__(self, db: Database, clock: Clock, link: PartnerLink, identity: Identity) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        link: PartnerLink,
+        identity: Identity,
+        *,
+        changes: Changes | None = None,
+    ) -> None:
+        self._changes = changes or NoOtherNodes()
         self._db = db
         self._clock = clock
         self._link = link
@@ -208,6 +217,7 @@ class PartnerService:
             )
             await outbox_repo.drop_partner(conn, partner.id)
         await self.refresh()
+        self._changes.changed(Cached.PARTNERS)
 
     async def disconnect(self, partner_id: str) -> Partner:
         """End the registration from our side: tell the partner (DELETE of its credentials,
@@ -359,6 +369,7 @@ class PartnerService:
                 },
             )
         await self.refresh()
+        self._changes.changed(Cached.PARTNERS)
 
 
 def _credentials_url(endpoints: Sequence[JsonObject]) -> str | None:

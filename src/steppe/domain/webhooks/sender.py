@@ -18,7 +18,7 @@ import time
 
 import httpx
 
-from steppe.domain.events import EventBus, EventType
+from steppe.domain.events import Event, EventBus, EventType
 from steppe.domain.webhooks.destinations import DestinationRefused
 from steppe.domain.webhooks.service import SIGNATURE_HEADER, DueDelivery, WebhookService, sign
 from steppe.types import DeliveryStatus
@@ -28,6 +28,10 @@ log = logging.getLogger("steppe.webhooks")
 PUBLIC_TYPES = frozenset(EventType) - {EventType.STREAM_LAGGED}
 # Longest pause between looks for retries that have come due.
 MAX_POLL = 1.0
+
+
+def _here(event: Event) -> bool:
+    return event.node is None
 
 
 class WebhookSender:
@@ -42,12 +46,23 @@ class WebhookSender:
 
     async def run(self) -> None:
         """Until cancelled: record events, send what is due, one lane per webhook."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.record(), name="webhook-record")
+            group.create_task(self.send(), name="webhook-dispatch")
+
+    async def record(self) -> None:
+        """Until cancelled: write the deliveries of each event that happened on this node (in a
+        cluster each node records its own, so each event is recorded once)."""
+        async with self._bus.subscribe(_here, wants=self._wants) as subscription:
+            await self._record(subscription.queue)
+
+    async def send(self) -> None:
+        """Until cancelled: send what is due, one lane per webhook (in a cluster, on one node
+        at a time: the one that holds the background lease)."""
         async with (
-            self._bus.subscribe(wants=self._wants) as subscription,
             httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client,
             asyncio.TaskGroup() as group,
         ):
-            group.create_task(self._record(subscription.queue), name="webhook-record")
             group.create_task(self._dispatch(client, group), name="webhook-dispatch")
 
     def _wants(self, event_type: str) -> bool:

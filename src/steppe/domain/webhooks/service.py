@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from steppe.domain.events import Event, EventType
-from steppe.domain.ports import Clock
+from steppe.domain.ports import Cached, Changes, Clock, NoOtherNodes
 from steppe.domain.webhooks.destinations import DestinationPolicy
 from steppe.errors import InvalidInput, NotFound
 from steppe.storage.db import Database
@@ -106,7 +106,9 @@ class WebhookService:
         *,
         max_attempts: int,
         retry_delay: float,
+        changes: Changes | None = None,
     ) -> None:
+        self._changes = changes or NoOtherNodes()
         self._db = db
         self._clock = clock
         self.destinations = destinations
@@ -147,9 +149,14 @@ class WebhookService:
         }
         async with self._db.begin() as conn:
             await repo.insert(conn, values)
+        self.forget()
+        self._changes.changed(Cached.WEBHOOKS)
+        return Webhook.from_row(values)
+
+    def forget(self) -> None:
+        """Drop the webhooks kept in memory: the next event reads them again."""
         self._active = None
         self._wanted.clear()
-        return Webhook.from_row(values)
 
     async def list(self) -> list[Webhook]:
         async with self._db.connect() as conn:
@@ -167,8 +174,8 @@ class WebhookService:
         async with self._db.begin() as conn:
             if await repo.delete(conn, webhook_id) == 0:
                 raise NotFound(f"webhook {webhook_id!r} does not exist")
-        self._active = None
-        self._wanted.clear()
+        self.forget()
+        self._changes.changed(Cached.WEBHOOKS)
 
     async def deliveries(
         self, webhook_id: str, *, before: datetime | None = None, limit: int = 100

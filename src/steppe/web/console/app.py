@@ -15,7 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
-from steppe.errors import Forbidden, InvalidInput, NotFound, SteppeError, StorageUnavailable
+from steppe.errors import (
+    ClusterUnavailable,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    SteppeError,
+    StorageUnavailable,
+)
 from steppe.web.console import (
     account,
     admin,
@@ -112,7 +119,7 @@ def _install_errors(console: FastAPI) -> None:
             return await error_page(request, 403, str(exc))
         if isinstance(exc, InvalidInput):
             return await error_page(request, 400, str(exc))
-        if isinstance(exc, StorageUnavailable):
+        if isinstance(exc, StorageUnavailable | ClusterUnavailable):
             return await error_page(request, 503, None)
         log.error("console page %s failed: %s", request.url.path, exc)
         return await error_page(request, 500, None)

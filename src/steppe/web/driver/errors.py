@@ -15,7 +15,14 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
-from steppe.errors import Forbidden, InvalidInput, NotFound, SteppeError, StorageUnavailable
+from steppe.errors import (
+    ClusterUnavailable,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    SteppeError,
+    StorageUnavailable,
+)
 from steppe.web.driver.visitors import (
     DriverFormRefused,
     DriverSignInNeeded,
@@ -65,7 +72,7 @@ def status_of(error: Exception) -> int:
         return 403
     if isinstance(error, InvalidInput):
         return 400
-    if isinstance(error, StorageUnavailable):
+    if isinstance(error, StorageUnavailable | ClusterUnavailable):
         return 503
     if isinstance(error, StarletteHTTPException):
         return error.status_code
