@@ -96,6 +96,8 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             group.create_task(steppe.services.local_list_sync.run(), name="local-lists"),
             group.create_task(steppe.services.rollouts.run(), name="firmware-rollouts"),
             group.create_task(steppe.services.open_transactions.run(), name="open-transactions"),
+            group.create_task(steppe.services.profile_restorer.run(), name="profile-restorer"),
+            group.create_task(steppe.services.sites.run(), name="site-load"),
         ]
         await steppe.services.roaming.outbox.prepare()  # before chargers and partners come in
         ocpi_tasks = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from steppe.api.auth import Authenticator, FailedAttempts
 from steppe.api.context import ApiContext
@@ -20,6 +21,7 @@ from steppe.config import Settings
 from steppe.domain.audit.service import AuditTrail
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
+from steppe.domain.charging_profiles.restore import ProfileRestorer
 from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.audit import AuditLog
 from steppe.domain.commands.service import CommandRecorder, CommandService
@@ -46,6 +48,9 @@ from steppe.domain.roaming.service import RoamingService
 from steppe.domain.roaming.tokens import RoamingTokens
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
+from steppe.domain.smart_charging.manager import SiteLoadManager
+from steppe.domain.smart_charging.readings import CurrentReadings
+from steppe.domain.smart_charging.sites import SiteStore
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
 from steppe.domain.tariffs.pricer import Pricer
@@ -244,6 +249,7 @@ def build_services(
     )
     pricing = PricingQueue(db, committer, clock, cdrs)
     reservations = ReservationService(db, committer, bus, clock)
+    readings = CurrentReadings()  # measured currents of managed sites, noted off the hot path
     transactions = TransactionService(
         db,
         committer,
@@ -254,6 +260,7 @@ def build_services(
         costs=cdrs,
         reservations=reservations,
         roaming=outbox,
+        readings=readings,
     )
     local_lists = LocalListService(db, clock, tokens)
     firmware_jobs = FirmwareJobs(db, committer, bus, clock)
@@ -328,6 +335,19 @@ def build_services(
         firmware_jobs=firmware_jobs,
         rollouts=RolloutService(db, clock, bus, commands, tick=settings.rollout_tick),
         charging_profiles=profiles,
+        profile_restorer=ProfileRestorer(profiles, commands, connections, bus),
+        sites=SiteLoadManager(
+            SiteStore(db, clock),
+            commands,
+            connections,
+            transactions,
+            profiles,
+            readings,
+            bus,
+            clock,
+            interval=settings.site_allocation_interval,
+            threshold_a=Decimal(str(settings.site_limit_threshold_a)),
+        ),
         display_messages=displays,
         monitoring=monitoring,
         customer_information=CustomerInformationService(db, committer, clock),

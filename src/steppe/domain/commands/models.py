@@ -130,6 +130,25 @@ class SetChargingProfile(ConnectorTarget):
     profile: dict[str, Any] = Field(..., description="the version's own charging profile object")
 
 
+class SetChargingLimit(ConnectorTarget):
+    """A current limit per phase as a charging profile, written by each version in its own
+    shape: one schedule period from the start, in amperes (`chargingRateUnit` A). What site load
+    management sends as a TxProfile on a running transaction."""
+
+    profile_id: WireInt = Field(..., ge=1)
+    limit_a: Decimal = Field(..., ge=0, le=10_000, decimal_places=1)
+    number_phases: int | None = Field(None, ge=1, le=3)
+    purpose: Literal["TxProfile", "TxDefaultProfile", "ChargePointMaxProfile"] = "TxProfile"
+    stack_level: int = Field(0, ge=0, le=MAX_INT32)
+    transaction_id: str | None = Field(None, min_length=1, max_length=36)
+
+    @model_validator(mode="after")
+    def _tx_profile_names_its_transaction(self) -> SetChargingLimit:
+        if self.purpose == "TxProfile" and self.transaction_id is None:
+            raise ValueError("a TxProfile names the transaction it limits (transaction_id)")
+        return self
+
+
 class ClearChargingProfile(ConnectorTarget):
     profile_id: WireInt | None = None
     purpose: str | None = None
@@ -309,6 +328,7 @@ COMMANDS: dict[str, type[CommandParams]] = {
     "reserve-now": ReserveNow,
     "cancel-reservation": CancelReservation,
     "set-charging-profile": SetChargingProfile,
+    "set-charging-limit": SetChargingLimit,
     "clear-charging-profile": ClearChargingProfile,
     "get-composite-schedule": GetCompositeSchedule,
     "update-firmware": UpdateFirmware,

@@ -174,6 +174,24 @@ def _set_profile(p: m.SetChargingProfile) -> OutgoingCall:
     return OutgoingCall("SetChargingProfile", payload)
 
 
+def _set_limit(p: m.SetChargingLimit) -> OutgoingCall:
+    period = _drop_none(
+        {"startPeriod": 0, "limit": float(p.limit_a), "numberPhases": p.number_phases}
+    )
+    profile = {
+        "id": p.profile_id,
+        "stackLevel": p.stack_level,
+        "chargingProfilePurpose": p.purpose,
+        "chargingProfileKind": "Relative",
+        "transactionId": p.transaction_id,
+        "chargingSchedule": [
+            {"id": p.profile_id, "chargingRateUnit": "A", "chargingSchedulePeriod": [period]}
+        ],
+    }
+    payload = {"evseId": _evse_id(p) or 0, "chargingProfile": _drop_none(profile)}
+    return OutgoingCall("SetChargingProfile", payload)
+
+
 def _clear_profile(p: m.ClearChargingProfile) -> OutgoingCall:
     criteria = _drop_none(
         {
@@ -381,6 +399,7 @@ ENCODERS: dict[str, Encoder] = {
     "reserve-now": _reserve,
     "cancel-reservation": _cancel_reservation,
     "set-charging-profile": _set_profile,
+    "set-charging-limit": _set_limit,
     "clear-charging-profile": _clear_profile,
     "get-composite-schedule": _composite,
     "update-firmware": _firmware,

@@ -1,4 +1,4 @@
-"""What stations report and what Steppe set on them: charging profiles and charging reports,
+"""What stations report and what Steppe set on them: charging reports,
 display messages, variable monitors and monitoring settings, device events, customer
 information, vendor data transfers. Rows in (deferred where a station waits for the answer),
 pages out."""
@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from steppe.storage.group_commit import Batch
 from steppe.storage.tables.station_state import (
-    charging_profiles,
     charging_reports,
     customer_information,
     data_transfers,
@@ -26,13 +25,11 @@ from steppe.storage.tables.station_state import (
 )
 
 TABLES: dict[str, Table] = {
-    "charging_profiles": charging_profiles,
     "display_messages": display_messages,
     "variable_monitors": variable_monitors,
     "monitoring_settings": monitoring_settings,
 }
 KEYS = {
-    "charging_profiles": ("station_id", "evse_id", "profile_id"),
     "display_messages": ("station_id", "message_id"),
     "variable_monitors": ("station_id", "monitor_id"),
     "monitoring_settings": ("station_id",),

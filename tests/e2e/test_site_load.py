@@ -1,0 +1,189 @@
+"""Three chargers Steppe did not write (the `ocpp` library's 1.6 ChargePoint, on real sockets)
+share a 32 A three-phase site: the limits they receive never add up to more than 32 A per phase,
+each car charges at 6 A or more or is paused, and when a car leaves the others get its share at
+once, before the next periodic allocation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from ocpp.routing import on
+from ocpp.v16 import ChargePoint, call, call_result
+from ocpp.v16.enums import Action
+
+from steppe.app import Steppe, running
+from tests.api.commands_helpers import PASSWORD, register
+from tests.e2e.charger import connect_v16
+
+SITE_LIMIT = Decimal(32)
+STATIONS = ("SITE-A", "SITE-B", "SITE-C")
+TAG = "SITE-TAG"
+# Longer than any wait below: a limit that rises in this test was sent by the round the event
+# started, not by the periodic one.
+INTERVAL = 30.0
+
+
+class Limits:
+    """What each charger holds: the last limit it received for its running transaction.
+    Checked at every receipt: the sum per phase is within the site's limit, and every limit is
+    0 (paused) or at least the minimum."""
+
+    def __init__(self, minimum: Decimal) -> None:
+        self.minimum = minimum
+        self.held: dict[str, Decimal] = {}
+        self.received: list[tuple[str, Decimal]] = []
+        self.changed = asyncio.Condition()
+        self.sums: list[Decimal] = []
+
+    async def receive(self, station_id: str, limit: Decimal) -> None:
+        async with self.changed:
+            self.held[station_id] = limit
+            self.received.append((station_id, limit))
+            total = sum(self.held.values(), Decimal(0))
+            self.sums.append(total)
+            assert total <= SITE_LIMIT, f"{self.held} adds up to {total} A per phase"
+            assert limit == 0 or limit >= self.minimum, f"{station_id} given {limit} A"
+            self.changed.notify_all()
+
+    async def ended(self, station_id: str) -> None:
+        async with self.changed:
+            self.held.pop(station_id, None)  # a TxProfile ends with its transaction
+
+    async def until(self, check: Callable[[dict[str, Decimal]], bool]) -> dict[str, Decimal]:
+        async with self.changed:
+            await asyncio.wait_for(self.changed.wait_for(lambda: check(self.held)), 10)
+            return dict(self.held)
+
+
+class Obeying16(ChargePoint):
+    """Accepts TxProfiles and reports each limit to the shared ledger."""
+
+    limits: Limits
+
+    @on(Action.set_charging_profile)
+    async def set_profile(
+        self, connector_id: int, cs_charging_profiles: dict[str, Any]
+    ) -> call_result.SetChargingProfile:
+        assert cs_charging_profiles["charging_profile_purpose"] == "TxProfile"
+        assert "transaction_id" in cs_charging_profiles
+        schedule = cs_charging_profiles["charging_schedule"]
+        assert schedule["charging_rate_unit"] == "A"
+        limit = Decimal(str(schedule["charging_schedule_period"][0]["limit"]))
+        await self.limits.receive(self.id, limit)
+        return call_result.SetChargingProfile(status="Accepted")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@pytest.fixture
+async def steppe(make_steppe: Callable[..., Steppe]) -> AsyncIterator[Steppe]:
+    async with running(make_steppe(site_allocation_interval=INTERVAL)) as app:
+        yield app
+
+
+async def _chargers(steppe: Steppe, stack: AsyncExitStack, limits: Limits) -> dict[str, Obeying16]:
+    chargers: dict[str, Obeying16] = {}
+    for station_id in STATIONS:
+        cp = await stack.enter_async_context(
+            connect_v16(steppe.ocpp_url, station_id, PASSWORD, cls=Obeying16)
+        )
+        cp.limits = limits
+        boot = await cp.call(
+            call.BootNotification(charge_point_model="AC22", charge_point_vendor="T")
+        )
+        assert boot.status == "Accepted"
+        chargers[station_id] = cp
+    return chargers
+
+
+async def _start(cp: Obeying16) -> int:
+    start = await cp.call(
+        call.StartTransaction(connector_id=1, id_tag=TAG, meter_start=0, timestamp=now())
+    )
+    assert start.id_tag_info["status"] == "Accepted"
+    return int(start.transaction_id)
+
+
+async def _stop(cp: Obeying16, tx_id: int, limits: Limits) -> None:
+    await limits.ended(cp.id)
+    await cp.call(call.StopTransaction(meter_stop=1000, timestamp=now(), transaction_id=tx_id))
+
+
+async def _site(api: httpx.AsyncClient, **extra: object) -> None:
+    body = {"max_current_a": "32", "phases": 3, "station_ids": list(STATIONS), **extra}
+    answer = await api.put("/api/v1/sites/almaty-32", json=body)
+    assert answer.status_code == 201, answer.text
+
+
+async def test_three_chargers_share_32_amps_and_a_leaving_car_frees_its_share(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """Three cars arrive one by one: 32 A, then 16 A each, then 10.6 A each, never more than
+    32 A in all; when one leaves, the other two rise to 16 A at once."""
+    await register(api, *STATIONS)
+    await api.post("/api/v1/id-tokens", json={"id_token": TAG, "status": "Accepted"})
+    await _site(api)
+    limits = Limits(Decimal(6))
+    async with AsyncExitStack() as stack:
+        cps = await _chargers(steppe, stack, limits)
+        a, b, c = (cps[s] for s in STATIONS)
+        tx_a = await _start(a)
+        assert await limits.until(lambda h: h.get(a.id) == 32) == {a.id: 32}
+        tx_b = await _start(b)
+        assert await limits.until(lambda h: h.get(b.id) == 16) == {a.id: 16, b.id: 16}
+        tx_c = await _start(c)
+        share = Decimal("10.6")
+        everyone = {a.id: share, b.id: share, c.id: share}
+        assert await limits.until(lambda h: h == everyone) == everyone
+
+        site = (await api.get("/api/v1/sites/almaty-32")).json()
+        assert [e["limit_a"] for e in site["allocations"]] == ["10.6"] * 3
+        assert all(load["planned_a"] == ["31.8"] * 3 for load in site["circuit_loads"])
+
+        await _stop(c, tx_c, limits)
+        raised = await limits.until(lambda h: h.get(a.id) == 16 and h.get(b.id) == 16)
+        assert raised == {a.id: 16, b.id: 16}
+        await _stop(a, tx_a, limits)
+        assert await limits.until(lambda h: h.get(b.id) == 32) == {b.id: 32}
+        await _stop(b, tx_b, limits)
+    assert max(limits.sums) <= SITE_LIMIT
+    profiles = (await api.get("/api/v1/stations/SITE-A/charging-profiles")).json()
+    assert profiles == []  # its TxProfiles went with its transaction
+
+
+async def test_a_car_that_cannot_get_its_minimum_is_paused_and_resumed_when_room_returns(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """With 12 A as the minimum, two cars fit on 32 A and the third is paused at 0 A; when one
+    of the charging cars leaves, the paused one resumes."""
+    await register(api, *STATIONS)
+    await api.post("/api/v1/id-tokens", json={"id_token": TAG, "status": "Accepted"})
+    await _site(api, min_current_a="12")
+    limits = Limits(Decimal(12))
+    async with AsyncExitStack() as stack:
+        cps = await _chargers(steppe, stack, limits)
+        a, b, c = (cps[s] for s in STATIONS)
+        tx_a = await _start(a)
+        await limits.until(lambda h: h.get(a.id) == 32)
+        await _start(b)
+        await limits.until(lambda h: h.get(b.id) == 16)
+        await _start(c)
+        held = await limits.until(lambda h: h.get(c.id) == 0)
+        assert held == {a.id: 16, b.id: 16, c.id: 0}
+        site = (await api.get("/api/v1/sites/almaty-32")).json()
+        paused = next(e for e in site["allocations"] if e["station_id"] == c.id)
+        assert paused["state"] == "paused" and paused["reason"] == "no_room"
+
+        await _stop(a, tx_a, limits)
+        held = await limits.until(lambda h: h.get(c.id) == 16)
+        assert held == {b.id: 16, c.id: 16}
+    assert max(limits.sums) <= SITE_LIMIT
