@@ -26,6 +26,7 @@ from steppe.domain.commands.models import (
     SetChargingLimit,
     SetChargingProfile,
 )
+from steppe.domain.commands.recorder import AnswerRecorder
 from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock
 from steppe.errors import SteppeError
@@ -127,7 +128,7 @@ def _target(params: CommandParams) -> int:
     return int(evse)
 
 
-class ChargingProfileService:
+class ChargingProfileService(AnswerRecorder):
     """The recorder of `set-charging-profile`, `set-charging-limit` and
     `clear-charging-profile`, and the store of what stations report."""
 
@@ -140,19 +141,6 @@ class ChargingProfileService:
         self._committer = committer
         self._bus = bus
         self._clock = clock
-
-    async def sending(self, station_id: str, command: str, params: CommandParams) -> None:
-        return None
-
-    async def answered(
-        self,
-        station_id: str,
-        command: str,
-        params: CommandParams,
-        status: str,
-        response: dict[str, Any],
-    ) -> None:
-        await self.record(station_id, params, status, response)
 
     async def failed(
         self, station_id: str, command: str, params: CommandParams, error: SteppeError

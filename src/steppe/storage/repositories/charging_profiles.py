@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import and_, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from steppe.storage.group_commit import Batch
+from steppe.storage.repositories.station_reports import upsert_row, upsert_rows_later
 from steppe.storage.tables.station_state import charging_profiles as table
 
 KEYS = ("station_id", "evse_id", "profile_id")
@@ -19,21 +19,12 @@ KEYS = ("station_id", "evse_id", "profile_id")
 
 def upsert_later(batch: Batch, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert or overwrite profiles at the end of the batch (the last one wins)."""
-    for row in rows:
-        key = {name: row[name] for name in KEYS}
-        values = {name: value for name, value in row.items() if name not in KEYS}
-        batch.upsert_later(table, key, values, overwrite=tuple(values))
+    upsert_rows_later(batch, table, KEYS, rows)
 
 
 async def upsert(conn: AsyncConnection, row: Mapping[str, Any]) -> None:
     """The same, at once (after a station answered a command)."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(**row)
-    values = [name for name in row if name not in KEYS]
-    statement = statement.on_conflict_do_update(
-        index_elements=list(KEYS), set_={name: statement.excluded[name] for name in values}
-    )
-    await conn.execute(statement)
+    await upsert_row(conn, table, KEYS, row)
 
 
 async def remove(conn: AsyncConnection, where: Mapping[str, Any]) -> int:

@@ -44,7 +44,13 @@ LOGS: dict[str, Table] = {
 
 def upsert_later(batch: Batch, kind: str, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert or overwrite rows of a keyed table at the end of the batch (the last one wins)."""
-    table, keys = TABLES[kind], KEYS[kind]
+    upsert_rows_later(batch, TABLES[kind], KEYS[kind], rows)
+
+
+def upsert_rows_later(
+    batch: Batch, table: Table, keys: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """The same for any table keyed by `keys` (other repositories' keyed tables too)."""
     for row in rows:
         key = {name: row[name] for name in keys}
         values = {name: value for name, value in row.items() if name not in keys}
@@ -53,7 +59,13 @@ def upsert_later(batch: Batch, kind: str, rows: Sequence[Mapping[str, Any]]) -> 
 
 async def upsert(conn: AsyncConnection, kind: str, row: Mapping[str, Any]) -> None:
     """The same, at once, on an open connection (after a station answered a command)."""
-    table, keys = TABLES[kind], KEYS[kind]
+    await upsert_row(conn, TABLES[kind], KEYS[kind], row)
+
+
+async def upsert_row(
+    conn: AsyncConnection, table: Table, keys: Sequence[str], row: Mapping[str, Any]
+) -> None:
+    """Insert or overwrite one row of any table keyed by `keys`, at once."""
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     statement = insert(table).values(**row)
     values = [name for name in row if name not in keys]
