@@ -31,13 +31,14 @@ INTERVAL = 30.0
 
 
 class Limits:
-    """What each charger holds: the last limit it received for its running transaction.
-    Checked at every receipt: the sum per phase is within the site's limit, and every limit is
-    0 (paused) or at least the minimum."""
+    """What each charger holds: the last limit it received for its running transaction, and
+    its default for the next one. Checked at every receipt: each sum per phase is within the
+    site's limit, and every limit is 0 (paused) or at least the minimum."""
 
     def __init__(self, minimum: Decimal) -> None:
         self.minimum = minimum
         self.held: dict[str, Decimal] = {}
+        self.defaults: dict[str, Decimal] = {}
         self.received: list[tuple[str, Decimal]] = []
         self.changed = asyncio.Condition()
         self.sums: list[Decimal] = []
@@ -52,6 +53,12 @@ class Limits:
             assert limit == 0 or limit >= self.minimum, f"{station_id} given {limit} A"
             self.changed.notify_all()
 
+    def default(self, station_id: str, limit: Decimal) -> None:
+        self.defaults[station_id] = limit
+        total = sum(self.defaults.values(), Decimal(0))
+        assert total <= SITE_LIMIT, f"defaults {self.defaults} add up to {total} A"
+        assert limit == 0 or limit >= 6
+
     async def ended(self, station_id: str) -> None:
         async with self.changed:
             self.held.pop(station_id, None)  # a TxProfile ends with its transaction
@@ -63,7 +70,8 @@ class Limits:
 
 
 class Obeying16(ChargePoint):
-    """Accepts TxProfiles and reports each limit to the shared ledger."""
+    """Accepts charging profiles and reports each limit to the shared ledger: a TxProfile on
+    connector 1 for its transaction, a TxDefaultProfile on connector 0 for the next one."""
 
     limits: Limits
 
@@ -71,12 +79,16 @@ class Obeying16(ChargePoint):
     async def set_profile(
         self, connector_id: int, cs_charging_profiles: dict[str, Any]
     ) -> call_result.SetChargingProfile:
-        assert cs_charging_profiles["charging_profile_purpose"] == "TxProfile"
-        assert "transaction_id" in cs_charging_profiles
         schedule = cs_charging_profiles["charging_schedule"]
         assert schedule["charging_rate_unit"] == "A"
         limit = Decimal(str(schedule["charging_schedule_period"][0]["limit"]))
-        await self.limits.receive(self.id, limit)
+        if cs_charging_profiles["charging_profile_purpose"] == "TxDefaultProfile":
+            assert connector_id == 0
+            self.limits.default(self.id, limit)
+        else:
+            assert cs_charging_profiles["charging_profile_purpose"] == "TxProfile"
+            assert connector_id == 1 and "transaction_id" in cs_charging_profiles
+            await self.limits.receive(self.id, limit)
         return call_result.SetChargingProfile(status="Accepted")
 
 
@@ -138,6 +150,7 @@ async def test_three_chargers_share_32_amps_and_a_leaving_car_frees_its_share(
         a, b, c = (cps[s] for s in STATIONS)
         tx_a = await _start(a)
         assert await limits.until(lambda h: h.get(a.id) == 32) == {a.id: 32}
+        assert limits.defaults == dict.fromkeys(STATIONS, Decimal("10.6"))
         tx_b = await _start(b)
         assert await limits.until(lambda h: h.get(b.id) == 16) == {a.id: 16, b.id: 16}
         tx_c = await _start(c)
@@ -157,7 +170,10 @@ async def test_three_chargers_share_32_amps_and_a_leaving_car_frees_its_share(
         await _stop(b, tx_b, limits)
     assert max(limits.sums) <= SITE_LIMIT
     profiles = (await api.get("/api/v1/stations/SITE-A/charging-profiles")).json()
-    assert profiles == []  # its TxProfiles went with its transaction
+    # its TxProfiles went with its transaction; its default stays, as accepted
+    assert [(p["purpose"], p["status"], p["evse_id"]) for p in profiles] == [
+        ("TxDefaultProfile", "Accepted", 0)
+    ]
 
 
 async def test_a_car_that_cannot_get_its_minimum_is_paused_and_resumed_when_room_returns(

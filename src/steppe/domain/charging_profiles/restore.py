@@ -5,9 +5,9 @@ on it (many keep them only in memory). When a station boots or connects, every p
 set on it and that it had accepted, or that never got an answer, is sent again (the
 `set-charging-profile` or `set-charging-limit` command, audited as `steppe:profiles`). Sending a
 profile with the same id replaces it, so a station that kept its profiles is not harmed. A
-TxProfile is not sent again: it belonged to a transaction that may be over, and site load
-management sends running transactions their limits itself. A station that boots right after it
-connected is served once.
+TxProfile is not sent again: it belonged to a transaction that may be over; nor are the
+profiles of site load management (`LOAD_PROFILES`), which sends them again itself. A station
+that boots right after it connected is served once.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from steppe.errors import SteppeError
 
 log = logging.getLogger("steppe.domain")
 ACTOR = "steppe:profiles"
+# The profile ids site load management uses (domain/smart_charging/manager.py): its station
+# default, and a TxProfile per EVSE.
+LOAD_PROFILES = range(1_900_000_000, 1_900_001_001)
 AGAIN_AFTER = 10.0  # seconds: a boot right after a connection is the same return
 WANTED = frozenset({EventType.STATION_BOOTED.value, EventType.STATION_CONNECTED.value})
 
@@ -42,7 +45,7 @@ def _shape_version(profile: dict[str, object]) -> str:
 def command_for(stored: StoredProfile, version: str | None) -> tuple[str, CommandParams] | None:
     """The command that sets this stored profile again on a station speaking `version`."""
     body = stored.profile
-    if stored.purpose == "TxProfile":
+    if stored.purpose == "TxProfile" or stored.profile_id in LOAD_PROFILES:
         return None
     if "limit" in body:  # the neutral form: each version writes it in its own shape
         params = SetChargingLimit(

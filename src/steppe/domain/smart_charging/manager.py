@@ -6,17 +6,23 @@ disconnects or boots, when a car's measured per-phase current moves by a whole a
 (`CurrentReadings`, noted by the transaction services without any work on their path), and every
 `interval` seconds (rotation of paused cars, cars that draw less than offered). Then it sends what
 changed (`allocator.changed`) as TxProfiles with the neutral `set-charging-limit` command
-(audited as `steppe:load`):
+(audited as `steppe:load`), in three steps, each waiting for the answers of the one before:
 
-1. every decrease and pause first, all stations at once, and waits for their answers;
-2. only then new sessions' limits, increases and resumes, so that what the chargers hold never
-   adds up above a circuit's limit while messages are in flight. If a decrease is not applied,
-   the second step is skipped and the site allocated again at once.
+1. every decrease and pause of a limit a charger holds, and every lowered station default;
+2. the limits of sessions whose charger holds none of ours (a new session, a charger that came
+   back): what they run at now is their default or an older limit, which this only lowers;
+3. increases and resumes, and raised station defaults.
+
+So what the chargers hold never adds up above a circuit's limit while messages are in flight.
+If a step is not fully applied, the later ones are skipped and the site is allocated again at
+once. Each station's safe default (`Allocation.station_defaults_da`) is sent as its
+TxDefaultProfile (on connector or EVSE 0) whenever it changes.
 
 An EVSE whose station is offline is counted at its hardware maximum (fail-safe) until it comes
-back; one that rejects the profile or answers with an error is counted so until its session
-ends or its station connects again. A station that connects or boots is sent its sessions'
-limits again, since it may have lost them.
+back; one that rejects its limit or answers with an error is counted so until its session ends
+or its station connects again, and a station that rejects its default, until it connects again.
+A station that connects or boots is sent its default and its sessions' limits again, since it
+may have lost them.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from steppe.domain.charging_profiles.restore import LOAD_PROFILES
 from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.models import SetChargingLimit
 from steppe.domain.commands.service import CommandService
@@ -50,7 +57,7 @@ log = logging.getLogger("steppe.domain")
 ACTOR = "steppe:load"
 # The TxProfile Steppe sends: one id per EVSE (a new one replaces the old), and a stack level
 # high enough to win over the stations' own TxProfiles in the composite schedule.
-PROFILE_ID_BASE = 1_900_000_000
+PROFILE_ID_BASE = LOAD_PROFILES.start  # + the EVSE number; the base alone: the default
 STACK_LEVEL = 8
 # A measured phase current that moves less than this is not worth a new round before the next.
 READING_STEP = Decimal(1)
@@ -80,6 +87,8 @@ class LiveSite:
     sessions: dict[EvseId, Session] = field(default_factory=dict)
     sent: dict[EvseId, EvsePlan] = field(default_factory=dict)  # what each charger accepted
     refusing: set[EvseId] = field(default_factory=set)
+    defaults: dict[str, int] = field(default_factory=dict)  # station defaults accepted (dA)
+    refusing_stations: set[str] = field(default_factory=set)
     measured: dict[EvseId, tuple[Decimal, ...]] = field(default_factory=dict)
     previous: Allocation | None = None
     site: Site | None = None
@@ -210,6 +219,8 @@ class SiteLoadManager:
             for evse in [e for e in live.sent if e.station_id == station_id]:
                 del live.sent[evse]
             live.refusing = {e for e in live.refusing if e.station_id != station_id}
+            live.defaults.pop(station_id, None)
+            live.refusing_stations.discard(station_id)
         self._dirty.add(site_id)
 
     async def _forget_ended(self) -> None:
@@ -253,23 +264,60 @@ class SiteLoadManager:
         live.site, live.previous = site, allocation
         live.rounds += 1
         sends = [p for p in changed(live.sent, allocation, self._threshold_a) if p.session_id]
-        down = [p for p in sends if _lowers(live.sent.get(p.evse), p)]
-        up = [p for p in sends if not _lowers(live.sent.get(p.evse), p)]
-        if down and not all(await self._send_all(live, down)):
-            self._dirty.add(site_id)  # a charger did not come down: count it at its maximum
-            self._wake.set()
-            return allocation
-        if up and not all(await self._send_all(live, up)):
-            self._dirty.add(site_id)
-            self._wake.set()
+        lower = [p for p in sends if _lowers(live.sent.get(p.evse), p)]
+        unknown = [p for p in sends if live.sent.get(p.evse) is None]
+        higher = [p for p in sends if p not in lower and p not in unknown]
+        defaults = {
+            station: limit
+            for station, limit in allocation.station_defaults_da.items()
+            if live.defaults.get(station) != limit and self._connections.is_connected(station)
+        }
+        down = {s: d for s, d in defaults.items() if d < live.defaults.get(s, 1 << 30)}
+        up = {s: d for s, d in defaults.items() if s not in down}
+        steps: tuple[tuple[list[EvsePlan], dict[str, int]], ...] = (
+            (lower, down),
+            (unknown, {}),
+            (higher, up),
+        )
+        for plans, station_defaults in steps:
+            if not plans and not station_defaults:
+                continue
+            sent = await asyncio.gather(
+                *(self._send(live, plan) for plan in plans),
+                *(self._send_default(live, s, d) for s, d in station_defaults.items()),
+            )
+            if not all(sent):  # not applied: count it at its maximum and allocate again
+                self._dirty.add(site_id)
+                self._wake.set()
+                break
         return allocation
 
     def _state(self, live: LiveSite, evse: EvseId) -> EvseState:
         online = self._connections.is_connected(evse.station_id)
-        return online, evse not in live.refusing, live.sessions.get(evse)
+        accepts = evse not in live.refusing and evse.station_id not in live.refusing_stations
+        return online, accepts, live.sessions.get(evse)
 
-    async def _send_all(self, live: LiveSite, plans: list[EvsePlan]) -> list[bool]:
-        return list(await asyncio.gather(*(self._send(live, plan) for plan in plans)))
+    async def _send_default(self, live: LiveSite, station_id: str, limit_da: int) -> bool:
+        """The station's safe default as its TxDefaultProfile; whether it accepted it."""
+        params = SetChargingLimit(
+            connector_id=0,
+            profile_id=PROFILE_ID_BASE,
+            limit_a=amps(limit_da),
+            purpose="TxDefaultProfile",
+            stack_level=STACK_LEVEL,
+        )
+        try:
+            result = await self._commands.send(ACTOR, station_id, "set-charging-limit", params)
+        except SteppeError as exc:
+            log.info("[%s] default limit not set: %s", station_id, exc)
+            live.refusing_stations.add(station_id)
+            return False
+        if result.status != "Accepted":
+            log.info("[%s] refused its default limit (%s)", station_id, result.status)
+            live.refusing_stations.add(station_id)
+            return False
+        live.defaults[station_id] = limit_da
+        return True
 
     async def _send(self, live: LiveSite, plan: EvsePlan) -> bool:
         """Send one limit; whether the charger accepted it."""
