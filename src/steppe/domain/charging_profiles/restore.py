@@ -74,10 +74,11 @@ class ProfileRestorer:
         self._commands = commands
         self._connections = connections
         self._bus = bus
-        self._last: dict[str, float] = {}
+        self._connected: dict[str, float] = {}  # when each station last connected
 
     async def run(self) -> None:
-        """Until cancelled: restore the profiles of each station that boots or connects."""
+        """Until cancelled: restore the profiles of each station that connects, or boots
+        other than right after connecting."""
         async with self._bus.subscribe(wants=WANTED.__contains__) as events:
             while True:
                 event = await events.queue.get()
@@ -85,9 +86,10 @@ class ProfileRestorer:
                 if station_id is None:
                     continue
                 now = time.monotonic()
-                if now - self._last.get(station_id, -AGAIN_AFTER) < AGAIN_AFTER:
-                    continue
-                self._last[station_id] = now
+                if event.type is EventType.STATION_CONNECTED:
+                    self._connected[station_id] = now
+                elif now - self._connected.get(station_id, -AGAIN_AFTER) < AGAIN_AFTER:
+                    continue  # the boot of a connection just served
                 try:
                     await self.restore(station_id)
                 except Exception:  # a failure never stops the worker
