@@ -31,42 +31,50 @@ INTERVAL = 30.0
 
 
 class Limits:
-    """What each charger holds: the last limit it received for its running transaction, and
-    its default for the next one. Checked at every receipt: each sum per phase is within the
-    site's limit, and every limit is 0 (paused) or at least the minimum."""
+    """What each charger may draw: the last limit it received for its running transaction, or
+    else its default (TxDefaultProfile), at which a car starts or would start. Checked at every
+    receipt, start and stop: the sum per phase is within the site's limit, and every limit is 0
+    (paused) or at least the minimum."""
 
     def __init__(self, minimum: Decimal) -> None:
         self.minimum = minimum
-        self.held: dict[str, Decimal] = {}
+        self.held: dict[str, Decimal] = {}  # TxProfile limits of running transactions
         self.defaults: dict[str, Decimal] = {}
-        self.received: list[tuple[str, Decimal]] = []
         self.changed = asyncio.Condition()
         self.sums: list[Decimal] = []
+
+    def _check(self) -> None:
+        drawn = {s: self.held.get(s, self.defaults.get(s, Decimal(0))) for s in STATIONS}
+        total = sum(drawn.values(), Decimal(0))
+        self.sums.append(total)
+        assert total <= SITE_LIMIT, f"{drawn} adds up to {total} A per phase"
 
     async def receive(self, station_id: str, limit: Decimal) -> None:
         async with self.changed:
             self.held[station_id] = limit
-            self.received.append((station_id, limit))
-            total = sum(self.held.values(), Decimal(0))
-            self.sums.append(total)
-            assert total <= SITE_LIMIT, f"{self.held} adds up to {total} A per phase"
             assert limit == 0 or limit >= self.minimum, f"{station_id} given {limit} A"
+            self._check()
             self.changed.notify_all()
 
-    def default(self, station_id: str, limit: Decimal) -> None:
-        self.defaults[station_id] = limit
-        total = sum(self.defaults.values(), Decimal(0))
-        assert total <= SITE_LIMIT, f"defaults {self.defaults} add up to {total} A"
-        assert limit == 0 or limit >= 6
+    async def default(self, station_id: str, limit: Decimal) -> None:
+        async with self.changed:
+            self.defaults[station_id] = limit
+            assert limit == 0 or limit >= 6, f"{station_id} defaults to {limit} A"
+            self._check()
+            self.changed.notify_all()
 
     async def ended(self, station_id: str) -> None:
         async with self.changed:
             self.held.pop(station_id, None)  # a TxProfile ends with its transaction
+            self._check()
 
-    async def until(self, check: Callable[[dict[str, Decimal]], bool]) -> dict[str, Decimal]:
+    async def until(
+        self, check: Callable[[dict[str, Decimal]], bool], *, defaults: bool = False
+    ) -> dict[str, Decimal]:
+        watched = self.defaults if defaults else self.held
         async with self.changed:
-            await asyncio.wait_for(self.changed.wait_for(lambda: check(self.held)), 10)
-            return dict(self.held)
+            await asyncio.wait_for(self.changed.wait_for(lambda: check(watched)), 10)
+            return dict(watched)
 
 
 class Obeying16(ChargePoint):
@@ -84,7 +92,7 @@ class Obeying16(ChargePoint):
         limit = Decimal(str(schedule["charging_schedule_period"][0]["limit"]))
         if cs_charging_profiles["charging_profile_purpose"] == "TxDefaultProfile":
             assert connector_id == 0
-            self.limits.default(self.id, limit)
+            await self.limits.default(self.id, limit)
         else:
             assert cs_charging_profiles["charging_profile_purpose"] == "TxProfile"
             assert connector_id == 1 and "transaction_id" in cs_charging_profiles
@@ -148,13 +156,16 @@ async def test_three_chargers_share_32_amps_and_a_leaving_car_frees_its_share(
     async with AsyncExitStack() as stack:
         cps = await _chargers(steppe, stack, limits)
         a, b, c = (cps[s] for s in STATIONS)
+        share = Decimal("10.6")
+        idle = dict.fromkeys(STATIONS, share)  # a car arriving at any of them fits
+        assert await limits.until(lambda d: d == idle, defaults=True) == idle
         tx_a = await _start(a)
         assert await limits.until(lambda h: h.get(a.id) == 32) == {a.id: 32}
-        assert limits.defaults == dict.fromkeys(STATIONS, Decimal("10.6"))
+        # nothing is left for a car arriving now: it waits for its own limit
+        assert await limits.until(lambda d: d[b.id] == d[c.id] == 0, defaults=True)
         tx_b = await _start(b)
         assert await limits.until(lambda h: h.get(b.id) == 16) == {a.id: 16, b.id: 16}
         tx_c = await _start(c)
-        share = Decimal("10.6")
         everyone = {a.id: share, b.id: share, c.id: share}
         assert await limits.until(lambda h: h == everyone) == everyone
 
@@ -168,6 +179,7 @@ async def test_three_chargers_share_32_amps_and_a_leaving_car_frees_its_share(
         await _stop(a, tx_a, limits)
         assert await limits.until(lambda h: h.get(b.id) == 32) == {b.id: 32}
         await _stop(b, tx_b, limits)
+        assert await limits.until(lambda d: d == idle, defaults=True) == idle
     assert max(limits.sums) <= SITE_LIMIT
     profiles = (await api.get("/api/v1/stations/SITE-A/charging-profiles")).json()
     # its TxProfiles went with its transaction; its default stays, as accepted
@@ -188,6 +200,7 @@ async def test_a_car_that_cannot_get_its_minimum_is_paused_and_resumed_when_room
     async with AsyncExitStack() as stack:
         cps = await _chargers(steppe, stack, limits)
         a, b, c = (cps[s] for s in STATIONS)
+        await limits.until(lambda d: len(d) == 3, defaults=True)
         tx_a = await _start(a)
         await limits.until(lambda h: h.get(a.id) == 32)
         await _start(b)

@@ -15,8 +15,9 @@ changed (`allocator.changed`) as TxProfiles with the neutral `set-charging-limit
 
 So what the chargers hold never adds up above a circuit's limit while messages are in flight.
 If a step is not fully applied, the later ones are skipped and the site is allocated again at
-once. Each station's safe default (`Allocation.station_defaults_da`) is sent as its
-TxDefaultProfile (on connector or EVSE 0) whenever it changes.
+once. Each station's default for the next car (`defaults.idle_defaults`: its safe default,
+within what the plan leaves free) is sent as its TxDefaultProfile (on connector or EVSE 0)
+whenever it changes, lowered ones in the first step and raised ones in the last.
 
 An EVSE whose station is offline is counted at its hardware maximum (fail-safe) until it comes
 back; one that rejects its limit or answers with an error is counted so until its session ends
@@ -43,6 +44,7 @@ from steppe.domain.events import Event, EventBus, EventType
 from steppe.domain.ports import Clock, CommandSender
 from steppe.domain.smart_charging.allocation import Allocation, EvsePlan
 from steppe.domain.smart_charging.allocator import allocate, changed
+from steppe.domain.smart_charging.defaults import idle_defaults
 from steppe.domain.smart_charging.layout import EvseState, site_of
 from steppe.domain.smart_charging.models import ALL_PHASES, EvseId, Session, Site
 from steppe.domain.smart_charging.readings import CurrentReadings
@@ -269,11 +271,16 @@ class SiteLoadManager:
         higher = [p for p in sends if p not in lower and p not in unknown]
         defaults = {
             station: limit
-            for station, limit in allocation.station_defaults_da.items()
+            for station, limit in idle_defaults(site, allocation).items()
             if live.defaults.get(station) != limit and self._connections.is_connected(station)
         }
         down = {s: d for s, d in defaults.items() if d < live.defaults.get(s, 1 << 30)}
-        up = {s: d for s, d in defaults.items() if s not in down}
+        threshold_da = int(self._threshold_a * 10)
+        up = {
+            s: d
+            for s, d in defaults.items()
+            if s not in down and (not live.defaults.get(s) or d - live.defaults[s] > threshold_da)
+        }
         steps: tuple[tuple[list[EvsePlan], dict[str, int]], ...] = (
             (lower, down),
             (unknown, {}),
