@@ -36,7 +36,7 @@ CHARGERS = (
     ("ALA-5", "1.6", "STR", PHEV_66),
     ("ALA-6", "2.0.1", "TRS", PHEV_66),
     ("ALA-7", "1.6", "RST", BEV_11),
-    ("ALA-8", "2.0.1", "STR", PHEV_37),  # single-phase (grid L2); rejects every profile
+    ("ALA-8", "2.0.1", "STR", PHEV_37),  # single-phase 16 A (grid L2); rejects every profile
 )
 DROPPING = "ALA-2"
 REFUSING = "ALA-8"
@@ -69,14 +69,14 @@ def _profile(station_id: str, version: str, rotation: str, car: Any) -> ChargerP
         password=PASSWORD,
         ocpp_version=version,
         connectors=1,
-        power_kw=22.0,
+        power_kw=3.7 if station_id == REFUSING else 22.0,
         id_tokens=(TOKEN,),
-        idle_seconds=(1.0, 2.5),
-        session_seconds=(2.0, 4.0),
+        idle_seconds=(0.5, 1.5),
+        session_seconds=(3.0, 5.0),
         meter_interval=0.25,
         time_scale=60.0,
         vehicles=(car,),
-        outlets=(("IEC_62196_T2", 22.0),),
+        outlets=(("IEC_62196_T2", 3.7 if station_id == REFUSING else 22.0),),
         rotation=rotation,
         phases=1 if station_id == REFUSING else 3,
         accept_profiles=station_id != REFUSING,
@@ -113,8 +113,18 @@ async def test_eight_chargers_on_63_amps_never_overload_a_phase(
         "station_ids": stations,
         "margin_a": "8",
         "evses": [
-            {"station_id": s, "evse_id": 1, "rotation": r, "phases": 1 if s == REFUSING else 3}
+            {"station_id": s, "evse_id": 1, "rotation": r, "phases": 3}
             for s, _, r, _ in CHARGERS
+            if s != REFUSING
+        ]
+        + [
+            {
+                "station_id": REFUSING,
+                "evse_id": 1,
+                "rotation": "STR",
+                "phases": 1,
+                "max_current_a": "16",
+            }
         ],
     }
     assert (await api.put("/api/v1/sites/almaty", json=site)).status_code == 201
