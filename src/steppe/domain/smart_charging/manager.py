@@ -127,14 +127,20 @@ class SiteLoadManager:
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._loaded = False
+        self._round = asyncio.Lock()  # one round at a time, the worker's or an operator's
         self._ended: list[tuple[str, str]] = []  # (station, transaction) whose profiles to drop
 
     # -- what operators do ---------------------------------------------------------------
 
     async def put(self, site_id: str, spec: SiteSpec) -> bool:
-        """Store a site's description and allocate it at once; True when it is new."""
+        """Store a site's description and allocate it at once; True when it is new.
+        InvalidInput for a tree the allocator cannot take (a three-phase EVSE below a
+        single-phase circuit, a circuit id used twice, a phase its parent lacks)."""
+        site_of(site_id, spec, {}, lambda _e: (True, True, None))
         created = await self._store.put(site_id, spec)
         await self._load(site_id, spec)
+        async with self._round:
+            self._plan(self._sites[site_id])  # shown at once; the worker sends it
         return created
 
     async def remove(self, site_id: str) -> None:
@@ -172,7 +178,6 @@ class SiteLoadManager:
                         await self.allocate(site_id)
                     except Exception:  # a failure never stops the worker; the next round retries
                         log.exception("site %s not allocated", site_id)
-                        self._dirty.add(site_id)
 
     async def _wait(self, queue: asyncio.Queue[Event]) -> None:
         """Until an event, a noted reading, a site to redo, or the interval (then every site)."""
@@ -260,11 +265,20 @@ class SiteLoadManager:
         live = self._sites.get(site_id)
         if live is None:
             raise NotFound(f"site {site_id!r} not found")
+        async with self._round:
+            return await self._allocate(site_id, live)
+
+    def _plan(self, live: LiveSite) -> tuple[Site, Allocation]:
+        """Allocate the site as it stands (no messages)."""
         now = self._clock.now()
-        site = site_of(site_id, live.spec, live.evse_ids, lambda e: self._state(live, e))
+        site = site_of(live.id, live.spec, live.evse_ids, lambda e: self._state(live, e))
         allocation = allocate(site, live.spec.strategy, now, previous=live.previous)
         live.site, live.previous = site, allocation
         live.rounds += 1
+        return site, allocation
+
+    async def _allocate(self, site_id: str, live: LiveSite) -> Allocation:
+        site, allocation = self._plan(live)
         sends = [p for p in changed(live.sent, allocation, self._threshold_a) if p.session_id]
         lower = [p for p in sends if _lowers(live.sent.get(p.evse), p)]
         unknown = [p for p in sends if live.sent.get(p.evse) is None]
