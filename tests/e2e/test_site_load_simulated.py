@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from steppe.app import Steppe, running
+from steppe.domain.events import EventType
 from steppe.domain.vehicles.models import Catalogue
 from steppe.simulator import Charger, ChargerProfile
 from steppe.simulator.site_meter import SiteMeter
@@ -147,9 +148,14 @@ async def test_eight_chargers_on_63_amps_never_overload_a_phase(
         await _until(lambda: 1 in dropping.sessions and dropping.sessions[1].power_w > 0)
         page = (await api.get("/api/v1/audit", params={"station_id": DROPPING})).json()
         last_seen = max(e["id"] for e in page["items"])
-        dropping.abort()  # the link drops; the car keeps drawing on its last limit
-        await _until(lambda: not steppe.registry.is_connected(DROPPING), 5)
-        await _until(lambda: steppe.registry.is_connected(DROPPING))  # it comes back
+        links = {EventType.STATION_DISCONNECTED.value, EventType.STATION_CONNECTED.value}
+        async with steppe.services.bus.subscribe(
+            lambda e: e.station_id == DROPPING, wants=links.__contains__
+        ) as seen:
+            dropping.abort()  # the link drops; the car keeps drawing on its last limit
+            async with asyncio.timeout(15):  # Steppe sees it go, and come back
+                assert (await seen.queue.get()).type is EventType.STATION_DISCONNECTED
+                assert (await seen.queue.get()).type is EventType.STATION_CONNECTED
 
         async def profiles_back() -> set[tuple[str, str]]:
             sent = await _sent_since(api, DROPPING, last_seen)
