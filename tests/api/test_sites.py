@@ -3,7 +3,12 @@ description is a 422 with a JSON body, a station on two sites a 409, never a 500
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+
 import httpx
+
+from steppe.app import Steppe, running
 
 SITE = {
     "max_current_a": "63",
@@ -120,3 +125,26 @@ async def test_site_routes_need_a_key_and_a_sane_id(api: httpx.AsyncClient) -> N
     async with httpx.AsyncClient(base_url=str(api.base_url)) as anonymous:
         assert (await anonymous.get("/api/v1/sites/x")).status_code == 401
     assert (await api.put("/api/v1/sites/a%20b", json=SITE)).status_code == 422
+
+
+async def test_a_site_outlives_a_restart_on_each_database(
+    make_steppe: Callable[..., Steppe],
+    api_for: Callable[[Steppe], httpx.AsyncClient],
+    database_url: str,
+) -> None:
+    """A site put before a restart is managed again after it, from the stored description,
+    and still holds its stations against another site; SQLite and PostgreSQL alike."""
+    async with running(make_steppe(database_url=database_url)) as app, api_for(app) as api:
+        assert (await api.put("/api/v1/sites/kept", json=SITE)).status_code == 201
+    async with running(make_steppe(database_url=database_url)) as app, api_for(app) as api:
+        site = (await api.get("/api/v1/sites/kept")).json()
+        assert site["circuits"][0]["id"] == "board-a" and site["margin_a"] == "3"
+        async with asyncio.timeout(10):  # the worker loads it and allocates
+            while not site["allocations"]:
+                await asyncio.sleep(0.05)
+                site = (await api.get("/api/v1/sites/kept")).json()
+        assert {e["station_id"] for e in site["allocations"]} == {"S-1", "S-2", "S-3"}
+        clash = await api.put(
+            "/api/v1/sites/other", json={"max_current_a": "9", "station_ids": ["S-1"]}
+        )
+        assert clash.status_code == 409
