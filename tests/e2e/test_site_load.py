@@ -216,3 +216,33 @@ async def test_a_car_that_cannot_get_its_minimum_is_paused_and_resumed_when_room
         held = await limits.until(lambda h: h.get(c.id) == 16)
         assert held == {b.id: 16, c.id: 16}
     assert max(limits.sums) <= SITE_LIMIT
+
+
+async def test_a_full_car_keeps_its_minimum_and_leaves_the_rest_to_the_other(
+    steppe: Steppe, api: httpx.AsyncClient
+) -> None:
+    """Two cars share 32 A at 16 A each; when one says SuspendedEV (full), it keeps 6 A and the
+    other rises to 26 A; when it charges again, they share equally again."""
+    await register(api, *STATIONS)
+    await api.post("/api/v1/id-tokens", json={"id_token": TAG, "status": "Accepted"})
+    await _site(api)
+    limits = Limits(Decimal(6))
+    async with AsyncExitStack() as stack:
+        cps = await _chargers(steppe, stack, limits)
+        a, b = cps[STATIONS[0]], cps[STATIONS[1]]
+        await limits.until(lambda d: len(d) == 3, defaults=True)
+        await _start(a)
+        await limits.until(lambda h: h.get(a.id) == 32)
+        await _start(b)
+        assert await limits.until(lambda h: h.get(b.id) == 16) == {a.id: 16, b.id: 16}
+
+        async def status(cp: Obeying16, value: str) -> None:
+            await cp.call(
+                call.StatusNotification(connector_id=1, error_code="NoError", status=value)
+            )
+
+        await status(a, "SuspendedEV")
+        assert await limits.until(lambda h: h.get(b.id) == 26) == {a.id: 6, b.id: 26}
+        await status(a, "Charging")
+        assert await limits.until(lambda h: h.get(a.id) == 16) == {a.id: 16, b.id: 16}
+    assert max(limits.sums) <= SITE_LIMIT

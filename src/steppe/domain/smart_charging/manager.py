@@ -3,10 +3,11 @@
 `SiteLoadManager.run` is a worker of the running instance. It allocates a site's capacity
 (`allocator.allocate`) when a session on it starts or ends, when a station on it connects,
 disconnects or boots, when a car's measured per-phase current moves by a whole ampere or more
-(`CurrentReadings`, noted by the transaction services without any work on their path), and every
-`interval` seconds (rotation of paused cars, cars that draw less than offered). Then it sends what
-changed (`allocator.changed`) as TxProfiles with the neutral `set-charging-limit` command
-(audited as `steppe:load`), in three steps, each waiting for the answers of the one before:
+(`CurrentReadings`, noted by the transaction services without any work on their path), when a
+1.6 connector says its car is full (SuspendedEV) or charging again, and every `interval`
+seconds (rotation of paused cars, cars that draw less than offered). Then it sends what changed
+(`allocator.changed`) as TxProfiles with the neutral `set-charging-limit` command (audited as
+`steppe:load`), in three steps, each waiting for the answers of the one before:
 
 1. every decrease and pause of a limit a charger holds, and every lowered station default;
 2. the limits of sessions whose charger holds none of ours (a new session, a charger that came
@@ -31,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -71,8 +72,11 @@ WANTED = frozenset(
         EventType.STATION_CONNECTED,
         EventType.STATION_DISCONNECTED,
         EventType.STATION_BOOTED,
+        EventType.CONNECTOR_STATUS,
     )
 )
+# A 1.6 connector status saying whether its car takes energy (a full car keeps its minimum).
+CAR_FULL = {"SuspendedEV": True, "Charging": False}
 
 
 def profile_id(evse_id: int) -> int:
@@ -208,7 +212,14 @@ class SiteLoadManager:
             return
         live = self._sites[site_id]
         data = event.data
-        if event.type is EventType.TRANSACTION_STARTED:
+        if event.type is EventType.CONNECTOR_STATUS:
+            full = CAR_FULL.get(str(data.get("status")))
+            evse = EvseId(station_id, int(data.get("evse_id") or 0))
+            session = live.sessions.get(evse)
+            if full is None or session is None or session.full is full:
+                return
+            live.sessions[evse] = replace(session, full=full)
+        elif event.type is EventType.TRANSACTION_STARTED:
             evse = EvseId(station_id, int(data.get("evse_id") or 1))
             live.evse_ids.setdefault(station_id, set()).add(evse.evse_id)
             live.sessions[evse] = self._session(live, str(data["transaction_id"]), data)
