@@ -132,6 +132,7 @@ class SiteLoadManager:
         self._wake = asyncio.Event()
         self._loaded = False
         self._round = asyncio.Lock()  # one round at a time, the worker's or an operator's
+        self._resync = False
         self._ended: list[tuple[str, str]] = []  # (station, transaction) whose profiles to drop
 
     # -- what operators do ---------------------------------------------------------------
@@ -173,6 +174,10 @@ class SiteLoadManager:
                 await self._wait(events.queue)
                 while not events.queue.empty():
                     self._on_event(events.queue.get_nowait())
+                if self._resync:
+                    self._resync = False
+                    for site_id, live in list(self._sites.items()):
+                        await self._load(site_id, live.spec)
                 self._take_readings()
                 await self._forget_ended()
                 due = set(self._dirty)
@@ -206,6 +211,9 @@ class SiteLoadManager:
             self._dirty.update(self._sites)
 
     def _on_event(self, event: Event) -> None:
+        if event.type is EventType.STREAM_LAGGED:  # events were lost: read sessions again
+            self._resync = True
+            return
         station_id = event.station_id
         site_id = self._site_of.get(station_id or "")
         if station_id is None or site_id is None:
@@ -400,7 +408,8 @@ class SiteLoadManager:
         live = LiveSite(site_id, spec)
         if old is not None:
             live.sent, live.refusing, live.previous = old.sent, old.refusing, old.previous
-            live.measured = old.measured
+            live.measured, live.defaults = old.measured, old.defaults
+            live.refusing_stations, live.rounds = old.refusing_stations, old.rounds
             for station_id in old.spec.all_station_ids():
                 self._site_of.pop(station_id, None)
         stations = spec.all_station_ids()
@@ -412,6 +421,10 @@ class SiteLoadManager:
             for tx in active:
                 evse = EvseId(station_id, tx.evse_id or 1)
                 live.evse_ids.setdefault(station_id, set()).add(evse.evse_id)
+                known = old.sessions.get(evse) if old is not None else None
+                if known is not None and known.id == tx.id:
+                    live.sessions[evse] = known  # keeps what its readings taught
+                    continue
                 started = tx.started_at or self._clock.now()
                 live.sessions[evse] = self._session(live, tx.id, {"started_at": started})
         self._sites[site_id] = live
