@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -138,10 +138,20 @@ async def _stop(cp: Obeying16, tx_id: int, limits: Limits) -> None:
     await cp.call(call.StopTransaction(meter_stop=1000, timestamp=now(), transaction_id=tx_id))
 
 
-async def _site(api: httpx.AsyncClient, **extra: object) -> None:
+@asynccontextmanager
+async def _on_site(
+    steppe: Steppe, api: httpx.AsyncClient, minimum: Decimal, **extra: object
+) -> AsyncIterator[tuple[Limits, Obeying16, Obeying16, Obeying16]]:
+    """The three stations registered, the 32 A site put, the three chargers booted."""
+    await register(api, *STATIONS)
+    await api.post("/api/v1/id-tokens", json={"id_token": TAG, "status": "Accepted"})
     body = {"max_current_a": "32", "phases": 3, "station_ids": list(STATIONS), **extra}
     answer = await api.put("/api/v1/sites/almaty-32", json=body)
     assert answer.status_code == 201, answer.text
+    limits = Limits(minimum)
+    async with AsyncExitStack() as stack:
+        cps = await _chargers(steppe, stack, limits)
+        yield limits, cps[STATIONS[0]], cps[STATIONS[1]], cps[STATIONS[2]]
 
 
 async def test_three_chargers_share_32_amps_and_a_leaving_car_frees_its_share(
@@ -149,13 +159,7 @@ async def test_three_chargers_share_32_amps_and_a_leaving_car_frees_its_share(
 ) -> None:
     """Three cars arrive one by one: 32 A, then 16 A each, then 10.6 A each, never more than
     32 A in all; when one leaves, the other two rise to 16 A at once."""
-    await register(api, *STATIONS)
-    await api.post("/api/v1/id-tokens", json={"id_token": TAG, "status": "Accepted"})
-    await _site(api)
-    limits = Limits(Decimal(6))
-    async with AsyncExitStack() as stack:
-        cps = await _chargers(steppe, stack, limits)
-        a, b, c = (cps[s] for s in STATIONS)
+    async with _on_site(steppe, api, Decimal(6)) as (limits, a, b, c):
         share = Decimal("10.6")
         idle = dict.fromkeys(STATIONS, share)  # a car arriving at any of them fits
         assert await limits.until(lambda d: d == idle, defaults=True) == idle
@@ -193,13 +197,7 @@ async def test_a_car_that_cannot_get_its_minimum_is_paused_and_resumed_when_room
 ) -> None:
     """With 12 A as the minimum, two cars fit on 32 A and the third is paused at 0 A; when one
     of the charging cars leaves, the paused one resumes."""
-    await register(api, *STATIONS)
-    await api.post("/api/v1/id-tokens", json={"id_token": TAG, "status": "Accepted"})
-    await _site(api, min_current_a="12")
-    limits = Limits(Decimal(12))
-    async with AsyncExitStack() as stack:
-        cps = await _chargers(steppe, stack, limits)
-        a, b, c = (cps[s] for s in STATIONS)
+    async with _on_site(steppe, api, Decimal(12), min_current_a="12") as (limits, a, b, c):
         await limits.until(lambda d: len(d) == 3, defaults=True)
         tx_a = await _start(a)
         await limits.until(lambda h: h.get(a.id) == 32)
@@ -223,13 +221,7 @@ async def test_a_full_car_keeps_its_minimum_and_leaves_the_rest_to_the_other(
 ) -> None:
     """Two cars share 32 A at 16 A each; when one says SuspendedEV (full), it keeps 6 A and the
     other rises to 26 A; when it charges again, they share equally again."""
-    await register(api, *STATIONS)
-    await api.post("/api/v1/id-tokens", json={"id_token": TAG, "status": "Accepted"})
-    await _site(api)
-    limits = Limits(Decimal(6))
-    async with AsyncExitStack() as stack:
-        cps = await _chargers(steppe, stack, limits)
-        a, b = cps[STATIONS[0]], cps[STATIONS[1]]
+    async with _on_site(steppe, api, Decimal(6)) as (limits, a, b, _):
         await limits.until(lambda d: len(d) == 3, defaults=True)
         await _start(a)
         await limits.until(lambda h: h.get(a.id) == 32)
