@@ -34,12 +34,12 @@ import contextlib
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from steppe.domain.charging_profiles.restore import LOAD_PROFILES
 from steppe.domain.charging_profiles.service import ChargingProfileService
-from steppe.domain.commands.models import SetChargingLimit
+from steppe.domain.commands.models import LimitPeriod, SetChargingLimit
 from steppe.domain.commands.service import CommandService
 from steppe.domain.events import Event, EventBus, EventType
 from steppe.domain.ports import Clock, CommandSender
@@ -48,7 +48,9 @@ from steppe.domain.smart_charging.allocator import allocate, changed
 from steppe.domain.smart_charging.defaults import idle_defaults
 from steppe.domain.smart_charging.layout import EvseState, site_of
 from steppe.domain.smart_charging.models import ALL_PHASES, EvseId, Session, Site
+from steppe.domain.smart_charging.needs import need_from
 from steppe.domain.smart_charging.readings import CurrentReadings
+from steppe.domain.smart_charging.schedules import ChargingNeed, cheapest_schedule
 from steppe.domain.smart_charging.sites import SiteStore
 from steppe.domain.smart_charging.specs import SiteSpec
 from steppe.domain.smart_charging.units import amps
@@ -64,6 +66,7 @@ PROFILE_ID_BASE = LOAD_PROFILES.start  # + the EVSE number; the base alone: the 
 STACK_LEVEL = 8
 # A measured phase current that moves less than this is not worth a new round before the next.
 READING_STEP = Decimal(1)
+TENTH = Decimal("0.1")
 WANTED = frozenset(
     t.value
     for t in (
@@ -73,8 +76,10 @@ WANTED = frozenset(
         EventType.STATION_DISCONNECTED,
         EventType.STATION_BOOTED,
         EventType.CONNECTOR_STATUS,
+        EventType.CHARGING_LIMIT,  # NotifyEVChargingNeeds among others
     )
 )
+EV_NEEDS = "ev-needs"
 # A 1.6 connector status saying whether its car takes energy (a full car keeps its minimum).
 CAR_FULL = {"SuspendedEV": True, "Charging": False}
 
@@ -96,6 +101,7 @@ class LiveSite:
     defaults: dict[str, int] = field(default_factory=dict)  # station defaults accepted (dA)
     refusing_stations: set[str] = field(default_factory=set)
     measured: dict[EvseId, tuple[Decimal, ...]] = field(default_factory=dict)
+    needs: dict[EvseId, ChargingNeed] = field(default_factory=dict)  # what cars said they need
     previous: Allocation | None = None
     site: Site | None = None
     rounds: int = 0
@@ -220,7 +226,14 @@ class SiteLoadManager:
             return
         live = self._sites[site_id]
         data = event.data
-        if event.type is EventType.CONNECTOR_STATUS:
+        if event.type is EventType.CHARGING_LIMIT:
+            need = need_from(data) if data.get("kind") == EV_NEEDS else None
+            if need is None or live.spec.prices is None:
+                return
+            evse = EvseId(station_id, int(data.get("evseId") or 1))
+            live.needs[evse] = need
+            live.sent.pop(evse, None)  # its next limit goes out as a schedule
+        elif event.type is EventType.CONNECTOR_STATUS:
             full = CAR_FULL.get(str(data.get("status")))
             evse = EvseId(station_id, int(data.get("evse_id") or 0))
             session = live.sessions.get(evse)
@@ -238,6 +251,7 @@ class SiteLoadManager:
                 if evse.station_id == station_id and session.id == ended:
                     del live.sessions[evse]
                     live.sent.pop(evse, None)
+                    live.needs.pop(evse, None)
                     live.measured.pop(evse, None)
                     live.refusing.discard(evse)
             self._ended.append((station_id, ended))
@@ -337,6 +351,23 @@ class SiteLoadManager:
         accepts = evse not in live.refusing and evse.station_id not in live.refusing_stations
         return online, accepts, live.sessions.get(evse)
 
+    def _schedule(self, live: LiveSite, evse: EvseId, limit_a: Decimal) -> dict[str, Any]:
+        """For a car that told its need on a site with prices: the cheapest periods within
+        its limit, from now (each at most the limit, so the plan still holds)."""
+        need = live.needs.get(evse)
+        prices = live.spec.prices
+        if need is None or prices is None or limit_a <= 0:
+            return {}
+        now = self._clock.now().replace(microsecond=0)
+        plan = cheapest_schedule(prices.day_prices(), need, limit_a, now)
+        periods = [
+            LimitPeriod(
+                start_s=p.start_s, limit_a=min(p.limit_a, limit_a).quantize(TENTH, ROUND_FLOOR)
+            )
+            for p in plan.periods
+        ]
+        return {"periods": periods[:48], "starts_at": now}
+
     async def _send_default(self, live: LiveSite, station_id: str, limit_da: int) -> bool:
         """The station's safe default as its TxDefaultProfile; whether it accepted it."""
         params = SetChargingLimit(
@@ -370,6 +401,7 @@ class SiteLoadManager:
             number_phases=plan.number_phases,
             stack_level=STACK_LEVEL,
             transaction_id=plan.session_id,
+            **self._schedule(live, evse, amps(plan.limit_da)),
         )
         try:
             result = await self._commands.send(ACTOR, evse.station_id, "set-charging-limit", params)
@@ -408,7 +440,7 @@ class SiteLoadManager:
         live = LiveSite(site_id, spec)
         if old is not None:
             live.sent, live.refusing, live.previous = old.sent, old.refusing, old.previous
-            live.measured, live.defaults = old.measured, old.defaults
+            live.measured, live.defaults, live.needs = old.measured, old.defaults, old.needs
             live.refusing_stations, live.rounds = old.refusing_stations, old.rounds
             for station_id in old.spec.all_station_ids():
                 self._site_of.pop(station_id, None)

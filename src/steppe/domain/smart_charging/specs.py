@@ -8,12 +8,15 @@ the site's phase count with the rotation RST (its L1 on grid L1).
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from steppe.domain.smart_charging.models import MIN_CURRENT_A, PhaseRotation, Strategy
+from steppe.domain.smart_charging.schedules import DayPrices, PriceStep
+from steppe.errors import InvalidInput
 
 Amps = Annotated[Decimal, Field(ge=0, le=100_000, decimal_places=1)]
 StationId = Annotated[str, Field(min_length=1, max_length=48)]
@@ -49,6 +52,32 @@ class CircuitSpec(_Spec):
     circuits: list[CircuitSpec] = Field(default_factory=list, max_length=200)
 
 
+class PriceStepSpec(_Spec):
+    starts: str = Field(..., pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM")
+    price_per_kwh: Decimal = Field(..., ge=0, le=1_000_000)
+
+
+class PricesSpec(_Spec):
+    """Energy prices by local time of day (a cheaper night, say), repeating daily."""
+
+    zone: str = Field("UTC", min_length=1, max_length=64, description="IANA time zone")
+    steps: list[PriceStepSpec] = Field(..., min_length=1, max_length=48)
+
+    def day_prices(self) -> DayPrices:
+        steps = tuple(
+            PriceStep(time.fromisoformat(step.starts), step.price_per_kwh) for step in self.steps
+        )
+        return DayPrices(self.zone, steps)
+
+    @model_validator(mode="after")
+    def _valid(self) -> PricesSpec:
+        try:
+            self.day_prices()
+        except InvalidInput as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
 class SiteSpec(_Spec):
     max_current_a: Amps = Field(..., gt=0, description="the grid connection, per phase")
     phases: Literal[1, 3] = 3
@@ -60,6 +89,9 @@ class SiteSpec(_Spec):
     min_current_a: Amps = Field(MIN_CURRENT_A, description="a car below this is paused")
     evse_max_current_a: Amps = Field(Decimal(32), gt=0)
     strategy: Strategy = Strategy.EQUAL_SHARE
+    prices: PricesSpec | None = Field(
+        None, description="cars that tell their needs (2.0.1) get the cheapest schedule"
+    )
 
     @model_validator(mode="after")
     def _each_station_once(self) -> SiteSpec:

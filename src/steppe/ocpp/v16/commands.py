@@ -133,16 +133,14 @@ def _set_limit(p: m.SetChargingLimit) -> OutgoingCall:
         "chargingProfileId": p.profile_id,
         "stackLevel": p.stack_level,
         "chargingProfilePurpose": p.purpose,
-        "chargingProfileKind": "Relative",
+        "chargingProfileKind": p.kind,
         "chargingSchedule": {
             "chargingRateUnit": "A",
-            "chargingSchedulePeriod": [
-                _drop_none(
-                    {"startPeriod": 0, "limit": float(p.limit_a), "numberPhases": p.number_phases}
-                )
-            ],
+            "chargingSchedulePeriod": p.schedule_periods(),
         },
     }
+    if p.starts_at is not None:
+        profile["chargingSchedule"]["startSchedule"] = format_timestamp(p.starts_at)
     if p.transaction_id is not None:
         try:
             profile["transactionId"] = int(p.transaction_id)

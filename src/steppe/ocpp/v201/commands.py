@@ -175,18 +175,20 @@ def _set_profile(p: m.SetChargingProfile) -> OutgoingCall:
 
 
 def _set_limit(p: m.SetChargingLimit) -> OutgoingCall:
-    period = _drop_none(
-        {"startPeriod": 0, "limit": float(p.limit_a), "numberPhases": p.number_phases}
-    )
+    schedule: dict[str, Any] = {
+        "id": p.profile_id,
+        "chargingRateUnit": "A",
+        "chargingSchedulePeriod": p.schedule_periods(),
+    }
+    if p.starts_at is not None:
+        schedule["startSchedule"] = format_timestamp(p.starts_at)
     profile = {
         "id": p.profile_id,
         "stackLevel": p.stack_level,
         "chargingProfilePurpose": p.purpose,
-        "chargingProfileKind": "Relative",
+        "chargingProfileKind": p.kind,
         "transactionId": p.transaction_id,
-        "chargingSchedule": [
-            {"id": p.profile_id, "chargingRateUnit": "A", "chargingSchedulePeriod": [period]}
-        ],
+        "chargingSchedule": [schedule],
     }
     payload = {"evseId": _evse_id(p) or 0, "chargingProfile": _drop_none(profile)}
     return OutgoingCall("SetChargingProfile", payload)
