@@ -69,6 +69,12 @@ async def test_a_station_is_on_one_site_at_most(api: httpx.AsyncClient) -> None:
 
 
 BAD_SITES: list[object] = [
+    {
+        "max_current_a": "32",
+        "prices": {"zone": "Mars/Olympus", "steps": [{"starts": "23:00", "price_per_kwh": "1"}]},
+    },
+    {"max_current_a": "32", "prices": {"steps": [{"starts": "25:00", "price_per_kwh": "1"}]}},
+    {"max_current_a": "32", "prices": {"steps": []}},
     {"max_current_a": "32", "station_ids": ["A", "A"]},
     {"max_current_a": "0", "station_ids": ["A"]},
     {"max_current_a": "-5"},
