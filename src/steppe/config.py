@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     local_list_chunk: int = Field(
         100, ge=1, le=10_000, description="id tokens per SendLocalList message"
     )
+    site_allocation_interval: float = Field(
+        30.0, gt=0, description="seconds between allocations of each managed site's capacity"
+    )
+    site_limit_threshold_a: float = Field(
+        1.0, ge=0, le=32, description="amperes an increase must exceed to be sent to a charger"
+    )
     rollout_tick: float = Field(
         5.0, gt=0, description="seconds between looks at running firmware rollouts"
     )

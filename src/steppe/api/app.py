@@ -10,6 +10,7 @@ from steppe.api.context import ApiContext
 from steppe.api.guard import RequestGuard
 from steppe.api.routers import cdrs as cdr_routes
 from steppe.api.routers import charger_side as charger_side_routes
+from steppe.api.routers import charging_profiles as charging_profile_routes
 from steppe.api.routers import device_model as device_model_routes
 from steppe.api.routers import drivers as driver_routes
 from steppe.api.routers import firmware as firmware_routes
@@ -19,6 +20,7 @@ from steppe.api.routers import operator as operator_routes
 from steppe.api.routers import reservations as reservation_routes
 from steppe.api.routers import roaming as roaming_routes
 from steppe.api.routers import security as security_routes
+from steppe.api.routers import sites as site_routes
 from steppe.api.routers import station_reports as station_report_routes
 from steppe.api.routers import tariffs as tariff_routes
 from steppe.api.routers import vehicles as vehicle_routes
@@ -48,6 +50,8 @@ def create_api(context: ApiContext, web: WebContext) -> FastAPI:
     app.include_router(local_list_routes.router)
     app.include_router(firmware_routes.router)
     app.include_router(station_report_routes.router)
+    app.include_router(charging_profile_routes.router)
+    app.include_router(site_routes.router)
     app.include_router(roaming_routes.router)
     app.include_router(vehicle_routes.router)
     app.include_router(driver_routes.router)

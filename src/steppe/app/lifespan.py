@@ -130,6 +130,10 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
             ("local-lists", services.local_list_sync.run),
             ("firmware-rollouts", services.rollouts.run),
             ("open-transactions", services.open_transactions.run),
+            # in a cluster, the one allocator: it hears every node's events and reaches every
+            # station through the command router
+            ("profile-restorer", services.profile_restorer.run),
+            ("site-load", services.sites.run),
         ]
         background: list[asyncio.Task[None]] = []
         cluster_tasks: list[asyncio.Task[None]] = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from steppe.api.auth import Authenticator, FailedAttempts
@@ -21,6 +22,7 @@ from steppe.config import Settings
 from steppe.domain.audit.service import AuditTrail
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService, MadeCdrsToAll
+from steppe.domain.charging_profiles.restore import ProfileRestorer
 from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.audit import AuditLog
 from steppe.domain.commands.service import CommandRecorder, CommandService
@@ -49,6 +51,9 @@ from steppe.domain.roaming.service import RoamingService
 from steppe.domain.roaming.tokens import RoamingTokens
 from steppe.domain.security.service import SecurityService
 from steppe.domain.services import Services
+from steppe.domain.smart_charging.manager import SiteLoadManager
+from steppe.domain.smart_charging.readings import CurrentReadings
+from steppe.domain.smart_charging.sites import SiteStore
 from steppe.domain.station_notices.service import NoticeService
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.hash_queue import QueueLimits
@@ -296,6 +301,7 @@ def build_services(
     )
     pricing = PricingQueue(db, committer, clock, cdrs)
     reservations = ReservationService(db, committer, bus, clock)
+    readings = CurrentReadings()  # measured currents of managed sites, noted off the hot path
     transactions = TransactionService(
         db,
         committer,
@@ -306,6 +312,7 @@ def build_services(
         costs=cdrs,
         reservations=reservations,
         roaming=outbox,
+        readings=readings,
     )
     local_lists = LocalListService(db, clock, tokens)
     firmware_jobs = FirmwareJobs(db, committer, bus, clock)
@@ -391,6 +398,19 @@ def build_services(
         firmware_jobs=firmware_jobs,
         rollouts=RolloutService(db, clock, bus, commands, tick=settings.rollout_tick),
         charging_profiles=profiles,
+        profile_restorer=ProfileRestorer(profiles, commands, connections, bus),
+        sites=SiteLoadManager(
+            SiteStore(db, clock),
+            commands,
+            connections,
+            transactions,
+            profiles,
+            readings,
+            bus,
+            clock,
+            interval=settings.site_allocation_interval,
+            threshold_a=Decimal(str(settings.site_limit_threshold_a)),
+        ),
         display_messages=displays,
         monitoring=monitoring,
         customer_information=CustomerInformationService(db, committer, clock),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from steppe.domain.audit.service import AuditTrail
 from steppe.domain.cdrs.pricing_queue import PricingQueue
 from steppe.domain.cdrs.service import CdrService
+from steppe.domain.charging_profiles.restore import ProfileRestorer
 from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.service import CommandService
 from steppe.domain.customer_information.service import CustomerInformationService
@@ -33,6 +34,7 @@ from steppe.domain.reports.service import NetworkReport
 from steppe.domain.reservations.service import ReservationService
 from steppe.domain.roaming.service import RoamingService
 from steppe.domain.security.service import SecurityService
+from steppe.domain.smart_charging.manager import SiteLoadManager
 from steppe.domain.station_notices.service import NoticeService
 from steppe.domain.stations.connectors import ConnectorLayout
 from steppe.domain.stations.service import StationService
@@ -69,6 +71,8 @@ class Services:
     firmware_jobs: FirmwareJobs
     rollouts: RolloutService
     charging_profiles: ChargingProfileService
+    profile_restorer: ProfileRestorer  # profiles sent again to a station that comes back
+    sites: SiteLoadManager  # site load management: sites, allocation, limits sent
     display_messages: DisplayMessageService
     monitoring: MonitoringService
     customer_information: CustomerInformationService

@@ -4,6 +4,7 @@ names; configuration is kept in memory; what is not simulated is answered NotImp
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def answer(charger: Charger, action: str, payload: dict[str, Any]) -> dict[str, 
     if action == "TriggerMessage":
         return {"status": "Accepted"}
     if action == "GetCompositeSchedule":
-        return {"status": "Rejected"}
+        return _composite(charger, payload)
     if action == "UpdateFirmware" and v16:
         return {}
     if action == "GetDiagnostics":
@@ -90,12 +91,7 @@ def answer(charger: Charger, action: str, payload: dict[str, Any]) -> dict[str, 
     if action == "SetChargingProfile":
         return _set_limit(charger, payload)
     if action == "ClearChargingProfile":
-        target = payload.get("connectorId")
-        if target is None:
-            target = (payload.get("chargingProfileCriteria") or {}).get("evseId")
-        for key in [k for k in charger.limits_w if target is None or k == target]:
-            del charger.limits_w[key]
-        return {"status": "Accepted"}
+        return _clear(charger, payload)
     if action in _ACCEPTED:
         return {"status": "Accepted"}
     raise NotImplementedError(action)
@@ -116,40 +112,66 @@ def _remote_start(charger: Charger, action: str, payload: dict[str, Any]) -> dic
         return {"status": "Rejected"}
     profile = payload.get("chargingProfile")
     if connector is not None and isinstance(profile, dict):
-        limit = _limit_w(profile.get("chargingSchedule"))
-        if limit is not None:
-            charger.limits_w[connector] = limit
+        charger.limits.set(int(connector), profile)
     charger.remote_starts.put_nowait((token, connector, remote_id))
     return {"status": "Accepted"}
 
 
-VOLTS = 230.0
-
-
-def _limit_w(schedule: Any) -> float | None:
-    """The limit in W of a charging schedule's first period (1.6: one schedule, 2.0.1: a list);
-    amperes count per phase at 230 V, on three phases unless the period says otherwise."""
-    if isinstance(schedule, list):
-        schedule = schedule[0] if schedule else None
-    if not isinstance(schedule, dict):
-        return None
-    periods = schedule.get("chargingSchedulePeriod") or []
-    if not periods:
-        return None
-    first = min(periods, key=lambda period: period.get("startPeriod", 0))
-    limit = float(first["limit"])
-    if str(schedule.get("chargingRateUnit", "W")).upper() == "A":
-        limit *= VOLTS * int(first.get("numberPhases") or 3)
-    return limit
-
-
 def _set_limit(charger: Charger, payload: dict[str, Any]) -> dict[str, Any]:
-    """Keep the limit of a SetChargingProfile for its connector (0: the whole station)."""
+    """Hold a SetChargingProfile's profile for its connector (0: the whole station) and apply
+    it at once; Rejected when the charger takes no profiles or cannot read this one."""
     if "csChargingProfiles" in payload:
         target, profile = payload.get("connectorId", 0), payload["csChargingProfiles"]
     else:
         target, profile = payload.get("evseId", 0), payload.get("chargingProfile", {})
-    limit = _limit_w(profile.get("chargingSchedule"))
-    if limit is not None:
-        charger.limits_w[int(target)] = limit
+    if not charger.profile.accept_profiles or not charger.limits.set(int(target), profile):
+        return {"status": "Rejected"}
+    charger.apply_limits()
     return {"status": "Accepted"}
+
+
+def _clear(charger: Charger, payload: dict[str, Any]) -> dict[str, Any]:
+    if "chargingProfileCriteria" in payload or "chargingProfileId" in payload:
+        criteria = payload.get("chargingProfileCriteria") or {}
+        profile_id, target = payload.get("chargingProfileId"), criteria.get("evseId")
+    else:
+        criteria, profile_id, target = payload, payload.get("id"), payload.get("connectorId")
+    dropped = charger.limits.clear(
+        profile_id=profile_id,
+        connector=target,
+        purpose=criteria.get("chargingProfilePurpose"),
+        stack_level=criteria.get("stackLevel"),
+    )
+    charger.apply_limits()
+    return {"status": "Accepted" if dropped else "Unknown"}
+
+
+def _composite(charger: Charger, payload: dict[str, Any]) -> dict[str, Any]:
+    """The limit in force now as a one-period schedule (the car's phases, or the charger's)."""
+    v16 = "connectorId" in payload
+    target = int(payload.get("connectorId", payload.get("evseId", 0)))
+    unit = str(payload.get("chargingRateUnit") or "A")
+    tx = charger.sessions.get(target)
+    phases = charger.phases_of(target)
+    transaction = tx.tx_id if tx is not None else None
+    if unit == "W":
+        limit = charger.limits.limit_w(target, transaction, phases)
+    else:
+        limit = charger.limits.limit_a(target, transaction, phases)
+    if limit is None:
+        return {"status": "Rejected"}
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    period = {"startPeriod": 0, "limit": round(limit, 1), "numberPhases": phases}
+    schedule = {
+        "duration": int(payload["duration"]),
+        "chargingRateUnit": unit,
+        "chargingSchedulePeriod": [period],
+    }
+    if v16:
+        return {
+            "status": "Accepted",
+            "connectorId": target,
+            "scheduleStart": now,
+            "chargingSchedule": schedule,
+        }
+    return {"status": "Accepted", "schedule": {"evseId": target, "scheduleStart": now, **schedule}}

@@ -34,7 +34,7 @@ def outlet(connector: int, standard: str, power_kw: float) -> Connector:
 class CarSession:
     """One car's charge on one outlet, from its arrival state of charge up to its target."""
 
-    __slots__ = ("_efficiency", "outlet", "power_w", "soc", "target_soc", "vehicle")
+    __slots__ = ("_efficiency", "dc", "outlet", "power_w", "soc", "target_soc", "vehicle")
 
     def __init__(self, vehicle: Vehicle, plugged: Connector, soc: float, target_soc: float) -> None:
         found = fit(vehicle, plugged)
@@ -45,6 +45,7 @@ class CarSession:
         self.soc = soc
         self.target_soc = target_soc
         self.power_w = 0
+        self.dc = found.is_dc
         self._efficiency = 1 - float(DC_LOSS if found.is_dc else AC_LOSS)
 
     @property

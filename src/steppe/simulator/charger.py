@@ -24,11 +24,13 @@ from typing import TYPE_CHECKING, Any
 from steppe.errors import SteppeError
 from steppe.simulator.answers import answer as answer_as_charger
 from steppe.simulator.clock import WallClock
-from steppe.simulator.dialects import DIALECTS, SessionState
+from steppe.simulator.dialects import DIALECTS, VOLTS, SessionState
 from steppe.simulator.lean import LeanLink
 from steppe.simulator.ledger import Ledger
+from steppe.simulator.limits import ChargingLimits
 from steppe.simulator.link import CallRefused, Link, Transport
 from steppe.simulator.profile import ChargerProfile
+from steppe.simulator.site_meter import SiteMeter
 from steppe.simulator.stats import ChargerStats
 
 if TYPE_CHECKING:
@@ -52,12 +54,16 @@ class Charger:
         ssl_context: ssl.SSLContext | None = None,
         ledger: Ledger | None = None,
         clock: WallClock | None = None,
+        site_meter: SiteMeter | None = None,
     ) -> None:
         self.profile = profile
         self.url = url
         self.ssl_context = ssl_context
         self.ledger = ledger
-        self.dialect = DIALECTS[profile.ocpp_version](power=profile.report_power, clock=clock)
+        self.dialect = DIALECTS[profile.ocpp_version](
+            power=profile.report_power, clock=clock, currents=profile.report_currents
+        )
+        self.site_meter = site_meter
         self.stats = ChargerStats()
         self.rng = random.Random(profile.seed if profile.seed is not None else profile.station_id)
         start_wh = profile.meter_start_wh
@@ -65,8 +71,8 @@ class Charger:
         self.sessions: dict[int, SessionState] = {}
         self.stop_requests: dict[int, asyncio.Event] = {}
         self.remote_starts: asyncio.Queue[tuple[str, int | None, int | None]] = asyncio.Queue()
-        # Charging limits the server sent, in W: per connector, and 0 for the whole station.
-        self.limits_w: dict[int, float] = {}
+        # The charging profiles the server sent: per connector, and 0 for the whole station.
+        self.limits = ChargingLimits()
         self.cars: dict[int, CarSession] = {}  # the car on each connector, with `vehicles`
         self.configuration: dict[str, str] = {
             "HeartbeatInterval": "300",
@@ -346,8 +352,8 @@ class Charger:
                 return
             car = self._plug_in(connector) if p.vehicles else None
             tx = await self.start_transaction(connector, id_token, remote_start_id=remote_start_id)
-            if car is not None:
-                tx.power_w = car.draw(self.limit_w(connector))
+            tx.phases = self.phases_of(connector)
+            self._draw(connector, tx)
             await self.status(connector, self.dialect.charging_status)
             length = self.rng.uniform(*p.session_seconds)
             elapsed = 0.0
@@ -365,12 +371,13 @@ class Charger:
                     tx.meter_wh += round(tx.power_w * step * p.time_scale / 3600)
                 else:
                     tx.meter_wh += car.charge(step * p.time_scale, self.limit_w(connector))
-                    tx.power_w = car.power_w
+                self._draw(connector, tx)
                 if reason == "Remote":
                     break
                 await self.meter(tx)
                 if car is not None and car.full:
                     break  # the car stopped drawing; its driver unplugs
+            self._metered(connector, 0.0, tx.phases)  # the car stops drawing, then the stop
             await self.stop_transaction(tx, reason)
             await self.status(connector, "Finishing")
             await self.status(connector, "Available")
@@ -378,11 +385,43 @@ class Charger:
             self.sessions.pop(connector, None)
             self.stop_requests.pop(connector, None)
             self.cars.pop(connector, None)
+            self.limits.transaction_ended(connector)
+            self._metered(connector, 0.0, 1)
 
     def limit_w(self, connector: int) -> float | None:
-        """The lowest charging limit that holds for `connector` (its own or the station's)."""
-        held = [w for key, w in self.limits_w.items() if key in (0, connector)]
-        return min(held) if held else None
+        """The composite limit in W for `connector`'s session (its TxProfile, else the
+        default; under any station maximum), on the phases its car draws on."""
+        tx = self.sessions.get(connector)
+        phases = self.phases_of(connector)
+        return self.limits.limit_w(connector, tx.tx_id if tx is not None else None, phases)
+
+    def phases_of(self, connector: int) -> int:
+        """The phases the car on `connector` draws on (an AC car: its own and the charger's)."""
+        car = self.cars.get(connector)
+        if car is None or car.dc:
+            return self.profile.phases
+        return min(car.vehicle.ac_phases, self.profile.phases)
+
+    def apply_limits(self) -> None:
+        """What a charger does at once with a new profile: each car draws within it."""
+        for connector, tx in list(self.sessions.items()):
+            self._draw(connector, tx)
+
+    def _draw(self, connector: int, tx: SessionState) -> None:
+        """Set the session's power under the limit in force, and tell the site meter."""
+        limit = self.limit_w(connector)
+        car = self.cars.get(connector)
+        if car is not None:
+            car.power_w = car.draw(limit)
+            tx.power_w = car.power_w
+        else:
+            tx.power_w = int(tx.nominal_w if limit is None else min(tx.nominal_w, limit))
+        self._metered(connector, tx.power_w / (VOLTS * tx.phases), tx.phases)
+
+    def _metered(self, connector: int, amps: float, phases: int) -> None:
+        if self.site_meter is not None:
+            p = self.profile
+            self.site_meter.draw(p.station_id, connector, amps, phases, p.rotation)
 
     def _plug_in(self, connector: int) -> CarSession | None:
         """A catalogue car that fits the connector (None: none does, the session is flat)."""

@@ -39,6 +39,8 @@ class SessionState:
         "id_token",
         "meter_start_wh",
         "meter_wh",
+        "nominal_w",
+        "phases",
         "power_w",
         "seq",
         "tx_id",
@@ -50,6 +52,8 @@ class SessionState:
         self.meter_start_wh = meter_wh
         self.meter_wh = meter_wh
         self.power_w = power_w
+        self.nominal_w = power_w  # what it would draw with no limit (flat sessions)
+        self.phases = 3  # the phases the car draws on
         self.tx_id = ""
         self.seq = 0
         self.accepted = True  # whether the server accepted the id token at the start
@@ -60,6 +64,15 @@ class SessionState:
         return seq
 
 
+VOLTS = 230.0
+
+
+def phase_currents(tx: SessionState) -> list[tuple[str, str]]:
+    """The current on each phase the car draws on, as a meter reports it (0.1 A)."""
+    amps = tx.power_w / (VOLTS * tx.phases) if tx.phases else 0.0
+    return [(f"L{n}", f"{amps:.1f}") for n in range(1, tx.phases + 1)]
+
+
 class V16:
     """OCPP 1.6 words. Meter values carry the energy register, and the power when `power`;
     every message is stamped by `clock`."""
@@ -67,8 +80,11 @@ class V16:
     subprotocol = "ocpp1.6"
     charging_status = "Charging"
 
-    def __init__(self, *, power: bool = True, clock: WallClock | None = None) -> None:
+    def __init__(
+        self, *, power: bool = True, clock: WallClock | None = None, currents: bool = False
+    ) -> None:
         self.power = power
+        self.currents = currents
         self._now = (clock or WallClock()).iso
 
     def boot(
@@ -127,6 +143,17 @@ class V16:
                     "unit": "W",
                 }
             )
+        if self.currents:
+            sampled.extend(
+                {
+                    "value": amps,
+                    "context": "Sample.Periodic",
+                    "measurand": "Current.Import",
+                    "phase": phase,
+                    "unit": "A",
+                }
+                for phase, amps in phase_currents(tx)
+            )
         return "MeterValues", {
             "connectorId": tx.connector,
             "transactionId": int(tx.tx_id),
@@ -161,8 +188,11 @@ class V201:
     subprotocol = "ocpp2.0.1"
     charging_status = "Charging"
 
-    def __init__(self, *, power: bool = True, clock: WallClock | None = None) -> None:
+    def __init__(
+        self, *, power: bool = True, clock: WallClock | None = None, currents: bool = False
+    ) -> None:
         self.power = power
+        self.currents = currents
         self._now = (clock or WallClock()).iso
 
     def boot(
@@ -233,14 +263,26 @@ class V201:
 
     def meter(self, tx: SessionState) -> tuple[str, dict[str, Any]]:
         payload = self._event(tx, "Updated", "MeterValuePeriodic", "Sample.Periodic", "Charging")
+        sampled = payload["meterValue"][0]["sampledValue"]
         if self.power:
-            payload["meterValue"][0]["sampledValue"].append(
+            sampled.append(
                 {
                     "value": tx.power_w,
                     "measurand": "Power.Active.Import",
                     "context": "Sample.Periodic",
                     "unitOfMeasure": {"unit": "W"},
                 }
+            )
+        if self.currents:
+            sampled.extend(
+                {
+                    "value": float(amps),
+                    "measurand": "Current.Import",
+                    "phase": phase,
+                    "context": "Sample.Periodic",
+                    "unitOfMeasure": {"unit": "A"},
+                }
+                for phase, amps in phase_currents(tx)
             )
         return "TransactionEvent", payload
 

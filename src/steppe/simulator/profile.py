@@ -58,6 +58,14 @@ class ChargerProfile:
     outlets: tuple[tuple[str, float], ...] = ()
     arrival_soc: tuple[float, float] = (10.0, 40.0)
     target_soc: float = 90.0
+    # Its wiring and its charging profiles: an AC car draws on the lesser of its own phases and
+    # the charger's; `rotation` puts the charger's L1, L2, L3 on grid phases (R, S, T: grid L1,
+    # L2, L3) for a `SiteMeter`. A charger that does not `accept_profiles` answers Rejected.
+    # `report_currents`: Current.Import per phase beside each energy reading.
+    phases: int = 3
+    rotation: str = "RST"
+    accept_profiles: bool = True
+    report_currents: bool = False
 
     def outlet_of(self, connector: int) -> tuple[str, float]:
         """The (standard, kW) of a connector (numbered from 1)."""

@@ -130,6 +130,55 @@ class SetChargingProfile(ConnectorTarget):
     profile: dict[str, Any] = Field(..., description="the version's own charging profile object")
 
 
+class LimitPeriod(CommandParams):
+    start_s: int = Field(..., ge=0, le=MAX_INT32, description="seconds after `starts_at`")
+    limit_a: Decimal = Field(..., ge=0, le=10_000, decimal_places=1)
+
+
+class SetChargingLimit(ConnectorTarget):
+    """A current limit per phase as a charging profile, written by each version in its own
+    shape, in amperes (`chargingRateUnit` A): one period from the start (kind Relative), or
+    `periods` from `starts_at` (kind Absolute), each at most `limit_a`. What site load
+    management sends as a TxProfile on a running transaction."""
+
+    profile_id: WireInt = Field(..., ge=1)
+    limit_a: Decimal = Field(..., ge=0, le=10_000, decimal_places=1)
+    number_phases: int | None = Field(None, ge=1, le=3)
+    purpose: Literal["TxProfile", "TxDefaultProfile", "ChargePointMaxProfile"] = "TxProfile"
+    stack_level: int = Field(0, ge=0, le=MAX_INT32)
+    transaction_id: str | None = Field(None, min_length=1, max_length=36)
+    periods: list[LimitPeriod] | None = Field(None, min_length=1, max_length=48)
+    starts_at: Moment | None = None
+
+    @model_validator(mode="after")
+    def _tx_profile_names_its_transaction(self) -> SetChargingLimit:
+        if self.purpose == "TxProfile" and self.transaction_id is None:
+            raise ValueError("a TxProfile names the transaction it limits (transaction_id)")
+        if (self.periods is None) != (self.starts_at is None):
+            raise ValueError("periods and starts_at come together")
+        if self.periods is not None:
+            if self.periods[0].start_s != 0:
+                raise ValueError("periods: the first starts at 0")
+            if any(p.limit_a > self.limit_a for p in self.periods):
+                raise ValueError("periods: none above limit_a")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "Relative" if self.periods is None else "Absolute"
+
+    def schedule_periods(self) -> list[dict[str, Any]]:
+        """The `chargingSchedulePeriod` list, the same in both versions."""
+        periods = self.periods or [LimitPeriod(start_s=0, limit_a=self.limit_a)]
+        out = []
+        for period in periods:
+            item: dict[str, Any] = {"startPeriod": period.start_s, "limit": float(period.limit_a)}
+            if self.number_phases is not None:
+                item["numberPhases"] = self.number_phases
+            out.append(item)
+        return out
+
+
 class ClearChargingProfile(ConnectorTarget):
     profile_id: WireInt | None = None
     purpose: str | None = None
@@ -403,6 +452,7 @@ COMMANDS: dict[str, type[CommandParams]] = {
     "reserve-now": ReserveNow,
     "cancel-reservation": CancelReservation,
     "set-charging-profile": SetChargingProfile,
+    "set-charging-limit": SetChargingLimit,
     "clear-charging-profile": ClearChargingProfile,
     "get-composite-schedule": GetCompositeSchedule,
     "update-firmware": UpdateFirmware,

@@ -112,6 +112,9 @@ class TransactionEvents:
             return await self._write(batch, ctx.station_id, event, now, authorization)
 
         outcome = await self._committer.write(write)
+        if event.samples and event.kind != ENDED:
+            readings = self._transactions.readings
+            readings.note(ctx.station_id, event.evse_id, event.ocpp_id, event.samples)
         if not outcome.duplicate:
             await self._announce(ctx, event, outcome)
         return outcome, authorization

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from steppe.domain.events import EventBus, EventType
 from steppe.domain.ports import Clock
+from steppe.domain.smart_charging.readings import CurrentReadings
 from steppe.domain.stations.models import StationContext
 from steppe.domain.tokens.models import Authorization
 from steppe.domain.tokens.service import TokenService
@@ -118,8 +119,10 @@ class TransactionService:
         costs: RunningCosts,
         reservations: ReservationUse,
         roaming: RoamingHooks,
+        readings: CurrentReadings,
     ) -> None:
         self.roaming = roaming
+        self.readings = readings
         self._db = db
         self.reservations = reservations
         self._committer = committer
@@ -246,6 +249,7 @@ class TransactionService:
                 self.roaming.updated(batch, pk)
 
         await self._committer.write(write)
+        self.readings.note(ctx.station_id, evse_id, ocpp_id, samples)
         updated = EventType.TRANSACTION_UPDATED
         if ocpp_id is not None and pk is not None and self._bus.listening(updated):
             readings = energy_register_wh(tuple(samples))

@@ -128,6 +128,31 @@ def _set_profile(p: m.SetChargingProfile) -> OutgoingCall:
     return OutgoingCall("SetChargingProfile", payload)
 
 
+def _set_limit(p: m.SetChargingLimit) -> OutgoingCall:
+    profile: dict[str, Any] = {
+        "chargingProfileId": p.profile_id,
+        "stackLevel": p.stack_level,
+        "chargingProfilePurpose": p.purpose,
+        "chargingProfileKind": p.kind,
+        "chargingSchedule": {
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": p.schedule_periods(),
+        },
+    }
+    if p.starts_at is not None:
+        profile["chargingSchedule"]["startSchedule"] = format_timestamp(p.starts_at)
+    if p.transaction_id is not None:
+        try:
+            profile["transactionId"] = int(p.transaction_id)
+        except ValueError:
+            raise CommandUnavailable(
+                f"transaction_id: a 1.6 transaction id is a number, got {p.transaction_id!r}"
+            ) from None
+    default = 0 if p.purpose == "ChargePointMaxProfile" else None
+    payload = {"connectorId": _connector(p, default), "csChargingProfiles": profile}
+    return OutgoingCall("SetChargingProfile", payload)
+
+
 def _clear_profile(p: m.ClearChargingProfile) -> OutgoingCall:
     payload = {
         "id": p.profile_id,
@@ -227,6 +252,7 @@ ENCODERS: dict[str, Encoder] = {
     "reserve-now": _reserve,
     "cancel-reservation": _cancel_reservation,
     "set-charging-profile": _set_profile,
+    "set-charging-limit": _set_limit,
     "clear-charging-profile": _clear_profile,
     "get-composite-schedule": _composite,
     "update-firmware": _firmware,

@@ -174,6 +174,26 @@ def _set_profile(p: m.SetChargingProfile) -> OutgoingCall:
     return OutgoingCall("SetChargingProfile", payload)
 
 
+def _set_limit(p: m.SetChargingLimit) -> OutgoingCall:
+    schedule: dict[str, Any] = {
+        "id": p.profile_id,
+        "chargingRateUnit": "A",
+        "chargingSchedulePeriod": p.schedule_periods(),
+    }
+    if p.starts_at is not None:
+        schedule["startSchedule"] = format_timestamp(p.starts_at)
+    profile = {
+        "id": p.profile_id,
+        "stackLevel": p.stack_level,
+        "chargingProfilePurpose": p.purpose,
+        "chargingProfileKind": p.kind,
+        "transactionId": p.transaction_id,
+        "chargingSchedule": [schedule],
+    }
+    payload = {"evseId": _evse_id(p) or 0, "chargingProfile": _drop_none(profile)}
+    return OutgoingCall("SetChargingProfile", payload)
+
+
 def _clear_profile(p: m.ClearChargingProfile) -> OutgoingCall:
     criteria = _drop_none(
         {
@@ -381,6 +401,7 @@ ENCODERS: dict[str, Encoder] = {
     "reserve-now": _reserve,
     "cancel-reservation": _cancel_reservation,
     "set-charging-profile": _set_profile,
+    "set-charging-limit": _set_limit,
     "clear-charging-profile": _clear_profile,
     "get-composite-schedule": _composite,
     "update-firmware": _firmware,

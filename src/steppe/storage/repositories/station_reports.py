@@ -1,4 +1,4 @@
-"""What stations report and what Steppe set on them: charging profiles and charging reports,
+"""What stations report and what Steppe set on them: charging reports,
 display messages, variable monitors and monitoring settings, device events, customer
 information, vendor data transfers. Rows in (deferred where a station waits for the answer),
 pages out."""
@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from steppe.storage.group_commit import Batch
 from steppe.storage.tables.station_state import (
-    charging_profiles,
     charging_reports,
     customer_information,
     data_transfers,
@@ -26,13 +25,11 @@ from steppe.storage.tables.station_state import (
 )
 
 TABLES: dict[str, Table] = {
-    "charging_profiles": charging_profiles,
     "display_messages": display_messages,
     "variable_monitors": variable_monitors,
     "monitoring_settings": monitoring_settings,
 }
 KEYS = {
-    "charging_profiles": ("station_id", "evse_id", "profile_id"),
     "display_messages": ("station_id", "message_id"),
     "variable_monitors": ("station_id", "monitor_id"),
     "monitoring_settings": ("station_id",),
@@ -47,7 +44,13 @@ LOGS: dict[str, Table] = {
 
 def upsert_later(batch: Batch, kind: str, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert or overwrite rows of a keyed table at the end of the batch (the last one wins)."""
-    table, keys = TABLES[kind], KEYS[kind]
+    upsert_rows_later(batch, TABLES[kind], KEYS[kind], rows)
+
+
+def upsert_rows_later(
+    batch: Batch, table: Table, keys: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """The same for any table keyed by `keys` (other repositories' keyed tables too)."""
     for row in rows:
         key = {name: row[name] for name in keys}
         values = {name: value for name, value in row.items() if name not in keys}
@@ -56,7 +59,13 @@ def upsert_later(batch: Batch, kind: str, rows: Sequence[Mapping[str, Any]]) -> 
 
 async def upsert(conn: AsyncConnection, kind: str, row: Mapping[str, Any]) -> None:
     """The same, at once, on an open connection (after a station answered a command)."""
-    table, keys = TABLES[kind], KEYS[kind]
+    await upsert_row(conn, TABLES[kind], KEYS[kind], row)
+
+
+async def upsert_row(
+    conn: AsyncConnection, table: Table, keys: Sequence[str], row: Mapping[str, Any]
+) -> None:
+    """Insert or overwrite one row of any table keyed by `keys`, at once."""
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     statement = insert(table).values(**row)
     values = [name for name in row if name not in keys]

@@ -125,6 +125,10 @@ charging_profiles = Table(
     Column("stack_level", Integer, nullable=True),
     Column("body", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Steppe's own: the station's answer (Accepted, Rejected, NotSupported) or Failed (no
+    # answer); a reported profile is Accepted. The transaction a TxProfile belongs to.
+    Column("status", String(16), nullable=False, server_default="Accepted"),
+    Column("transaction_id", String(36), nullable=True),
 )
 
 # What stations tell about limits and EVs: NotifyChargingLimit, ClearedChargingLimit,
