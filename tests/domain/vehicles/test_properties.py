@@ -86,3 +86,14 @@ def test_more_power_never_makes_a_charge_slower(
     assert fast.energy_kwh == slow.energy_kwh
     if power_at(vehicle, strong, start) > power_at(vehicle, weak, start):
         assert fast.duration < slow.duration
+
+
+def test_a_cap_just_under_the_curve_is_not_rounded_into_a_faster_charge() -> None:
+    """Found by the property above: a 108 kW car capped at 84.1 kW met its cap at 63.28 % by a
+    rounding's width, and the nearly flat piece before it was integrated as 16 % faster."""
+    car = Catalogue.load().get("hongqi-e-hs9-cn-2021-84-kwh")
+    weaker = estimate(car, connector("GBT_DC", "DC", Decimal("84.1")), 0, 64)
+    stronger = estimate(car, connector("GBT_DC", "DC", Decimal("84.2")), 0, 64)
+    assert stronger.duration <= weaker.duration
+    # 0-63.28 % at 84.1 kW, then the falling curve: about 2,206 s (76.5 kWh, 5 % losses)
+    assert 2200 < weaker.duration.total_seconds() < 2210

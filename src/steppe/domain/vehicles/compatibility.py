@@ -96,6 +96,10 @@ class ChargeEstimate:
         return self.energy_kwh / hours
 
 
+# A piece whose power changes by less than this share of itself is integrated as flat.
+NEARLY_FLAT = Decimal("1e-9")
+
+
 def fit(vehicle: Vehicle, connector: Connector) -> Fit | None:
     """The fit of `vehicle` on `connector`, or None when the car cannot use it."""
     standard = _standard(connector.standard)
@@ -225,8 +229,11 @@ def _inverse_integral(piece: tuple[Decimal, Decimal, Decimal, Decimal]) -> Decim
     """The integral of dSoC / P over a piece where P goes linearly from kW0 to kW1."""
     left, low, right, high = piece
     width = right - left
-    if low == high:
-        return width / low
+    if abs(high - low) <= low * NEARLY_FLAT:
+        # ln(high / low) / (high - low) loses every digit when the two are nearly equal (a
+        # piece that ends where the curve crosses the cap by a rounding's width): the mean
+        # power is exact to a millionth of that relative difference
+        return width * 2 / (low + high)
     return width * (high / low).ln() / (high - low)
 
 
