@@ -270,3 +270,37 @@ async def test_a_node_restarted_with_its_old_name_forgets_the_stations_it_held_b
                 assert station["connected"] is False
     finally:
         await client_.close()
+
+
+async def test_a_site_described_through_one_node_is_managed_by_the_node_holding_the_lease(
+    nats_server: NatsServer, shared_database: str, schemas: SchemaRegistry
+) -> None:
+    """Site load management runs once, on the lease holder: a site PUT through the other node
+    reaches it at once (cache news), and so does its removal."""
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(node("a", shared_database, nats_server, schemas))
+        await until(lambda: a.cluster is not None and a.cluster.lease.held)
+        b = await stack.enter_async_context(node("b", shared_database, nats_server, schemas))
+        api_b = await stack.enter_async_context(client(b))
+        await register(api_b, "SITE-1")
+        site = {"max_current_a": "32", "phases": 3, "station_ids": ["SITE-1"]}
+        assert (await api_b.put("/api/v1/sites/shared", json=site)).status_code == 201
+        planned: list[dict[str, Any]] = []
+
+        async def lease_holder_plans() -> bool:
+            view = await a.services.sites.view("shared")
+            planned[:] = view["allocations"]
+            return bool(planned)
+
+        async with asyncio.timeout(10):
+            while not await lease_holder_plans():
+                await asyncio.sleep(0.05)
+        assert planned[0]["station_id"] == "SITE-1" and planned[0]["online"] is False
+        assert (await api_b.delete("/api/v1/sites/shared")).status_code == 204
+        async with asyncio.timeout(10):
+            while True:
+                try:
+                    await a.services.sites.view("shared")
+                except Exception:  # NotFound once the lease holder has dropped it too
+                    break
+                await asyncio.sleep(0.05)

@@ -155,6 +155,7 @@ async def running(steppe: Steppe) -> AsyncIterator[Steppe]:
                         {
                             Cached.WEBHOOKS: _forgetting(services.webhooks.forget),
                             Cached.PARTNERS: services.roaming.partners.refresh,
+                            Cached.SITES: services.sites.reload,
                         }
                     ),
                     name="cluster-news",

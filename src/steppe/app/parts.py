@@ -410,6 +410,7 @@ def build_services(
             clock,
             interval=settings.site_allocation_interval,
             threshold_a=Decimal(str(settings.site_limit_threshold_a)),
+            changes=changes,
         ),
         display_messages=displays,
         monitoring=monitoring,

@@ -35,6 +35,7 @@ class Cached(StrEnum):
 
     WEBHOOKS = "webhooks"  # the active webhooks and the event types they want
     PARTNERS = "partners"  # the registered OCPI partners
+    SITES = "sites"  # the sites whose load is managed, with their stations
 
 
 class Changes(Protocol):

@@ -42,7 +42,7 @@ from steppe.domain.charging_profiles.service import ChargingProfileService
 from steppe.domain.commands.models import LimitPeriod, SetChargingLimit
 from steppe.domain.commands.service import CommandService
 from steppe.domain.events import Event, EventBus, EventType
-from steppe.domain.ports import Clock, CommandSender
+from steppe.domain.ports import Cached, Changes, Clock, CommandSender, NoOtherNodes
 from steppe.domain.smart_charging.allocation import Allocation, EvsePlan
 from steppe.domain.smart_charging.allocator import allocate, changed
 from steppe.domain.smart_charging.defaults import idle_defaults
@@ -121,8 +121,10 @@ class SiteLoadManager:
         *,
         interval: float,
         threshold_a: Decimal,
+        changes: Changes | None = None,
     ) -> None:
         self._store = store
+        self._changes = changes or NoOtherNodes()
         self._commands = commands
         self._connections = connections
         self._transactions = transactions
@@ -152,15 +154,31 @@ class SiteLoadManager:
         await self._load(site_id, spec)
         async with self._round:
             self._plan(self._sites[site_id])  # shown at once; the worker sends it
+        self._changes.changed(Cached.SITES)
         return created
 
     async def remove(self, site_id: str) -> None:
         await self._store.remove(site_id)
+        self._drop(site_id)
+        self._changes.changed(Cached.SITES)
+
+    def _drop(self, site_id: str) -> None:
         live = self._sites.pop(site_id, None)
         if live is not None:
             for station_id in live.spec.all_station_ids():
                 self._site_of.pop(station_id, None)
         self._readings.watch(self._site_of)
+
+    async def reload(self) -> None:
+        """Read every site again, because another node of a cluster changed one: sites that are
+        gone are dropped, the others rebuilt (keeping what their chargers hold) and allocated."""
+        if not self._loaded:
+            return  # the worker reads them all when it starts
+        stored = dict(await self._store.all())
+        for site_id in set(self._sites) - set(stored):
+            self._drop(site_id)
+        for site_id, spec in stored.items():
+            await self._load(site_id, spec)
 
     async def view(self, site_id: str) -> dict[str, Any]:
         """The site's limits, each EVSE's allocation and the measured load per grid phase."""
