@@ -40,8 +40,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
+# Two worker processes, each taking whole test files (a file's servers and fixtures stay
+# together); TEST_WORKERS=0 runs them in this process, one after another.
+TEST_WORKERS ?= 2
 pytest: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 test: lint typecheck pytest
 
