@@ -103,7 +103,9 @@ async def test_a_rollout_to_20_stations_halts_at_its_failure_threshold(
                 break
             await asyncio.sleep(0.1)
         assert rollout["status"] == "halted", rollout
-        assert "3 stations failed" in rollout["reason"]
+        assert "3 stations failed" in rollout["reason"], [
+            (j["station_id"], j["status"], j.get("detail")) for j in rollout["jobs"]
+        ]
         deadline = time.monotonic() + 90  # the halted wave's other stations still report
         while time.monotonic() < deadline:
             rollout = (await api.get(f"/api/v1/firmware/rollouts/{rollout_id}")).json()

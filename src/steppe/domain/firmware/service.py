@@ -122,7 +122,10 @@ class FirmwareJobs:
             changes = {**values, "status": status.value, "updated_at": now}
             if status in FINISHED:
                 changes["finished_at"] = now
-            await repo.update(conn, int(row["id"]), changes)
+            # the station's news of this job (Installed, DownloadFailed) may have been committed
+            # since the read: it is not overwritten by the answer to the command
+            finished = [s.value for s in FINISHED]
+            await repo.update_unless(conn, int(row["id"]), changes, finished)
 
     # --- what the stations say ----------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -47,6 +47,18 @@ async def find(
 
 async def update(conn: AsyncConnection, job_id: int, values: Mapping[str, Any]) -> None:
     await conn.execute(station_jobs.update().where(station_jobs.c.id == job_id).values(**values))
+
+
+async def update_unless(
+    conn: AsyncConnection, job_id: int, values: Mapping[str, Any], finished: Collection[str]
+) -> None:
+    """Update a job that is not in one of the `finished` statuses when the row is written: a
+    station's news committed meanwhile (through the group committer) is never overwritten."""
+    await conn.execute(
+        station_jobs.update()
+        .where(station_jobs.c.id == job_id, station_jobs.c.status.not_in(list(finished)))
+        .values(**values)
+    )
 
 
 def update_later(batch: Batch, job_id: int, values: Mapping[str, Any]) -> None:
