@@ -17,6 +17,10 @@ from steppe.errors import StorageUnavailable
 from steppe.storage.pg_writer import PgWriter
 from steppe.storage.sqlite_writer import SQLITE_PRAGMAS, SqliteWriter
 
+# What `Database.begin()` and `connect()` yield, named here so that the domain can type the
+# connection it hands to repositories without importing SQLAlchemy (ADR 0013).
+Connection = AsyncConnection
+
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()

@@ -16,11 +16,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from steppe.domain.drivers.models import Letter, Mail, MailKind
 from steppe.domain.ports import Clock
-from steppe.storage.db import Database, is_outage
+from steppe.storage.db import Connection, Database, is_outage
 from steppe.storage.repositories import driver_mail as repo
 
 log = logging.getLogger("steppe.mail")
@@ -50,7 +48,7 @@ class MailOutbox:
 
     async def queue(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         *,
         account_id: str | None,
         to_address: str,
@@ -74,7 +72,7 @@ class MailOutbox:
             },
         )
 
-    async def may_send_link(self, conn: AsyncConnection, to_address: str) -> bool:
+    async def may_send_link(self, conn: Connection, to_address: str) -> bool:
         """Whether another link may be mailed to this address now (see MAX_LINKS_PER_HOUR)."""
         since = self._clock.now() - timedelta(hours=1)
         return await repo.count_to(conn, to_address, since=since) < MAX_LINKS_PER_HOUR
