@@ -14,7 +14,6 @@ accept (`id_tokens`), which the phone's remote starts carry.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -30,7 +29,9 @@ from steppe.domain.drivers.models import (
     SignedInDriver,
     TokenKind,
 )
+from steppe.domain.languages import check_language
 from steppe.domain.ports import Clock
+from steppe.domain.secrets import digest
 from steppe.domain.stations.passwords import check_password, hash_password
 from steppe.domain.tokens.models import TokenStatus
 from steppe.errors import Forbidden, InvalidInput, NotFound
@@ -41,7 +42,6 @@ from steppe.storage.repositories import id_tokens as id_tokens_repo
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
-LANGUAGES = ("kk", "ru", "en")
 TOUCH_EVERY = timedelta(minutes=5)
 LONGEST_LOCK = timedelta(hours=1)
 APP_TOKEN_PREFIX = "APP"  # noqa: S105 - an id token prefix, not a secret
@@ -84,15 +84,6 @@ def normal_email(email: str) -> str:
 def check_password_rules(password: str) -> None:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(f"password: use {MIN_PASSWORD} to {MAX_PASSWORD} characters")
-
-
-def check_language(language: str | None) -> None:
-    if language is not None and language not in LANGUAGES:
-        raise InvalidInput(f"language: must be one of {', '.join(LANGUAGES)}")
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_app_token() -> str:

@@ -6,13 +6,13 @@ hash, and a lookup costs one indexed read instead of a deliberately slow passwor
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
 from steppe.domain.ports import Clock
+from steppe.domain.secrets import digest as hash_key
 from steppe.errors import InvalidInput, NotFound
 from steppe.storage.db import Database
 from steppe.storage.repositories import api_keys as repo
@@ -22,10 +22,6 @@ ROLES: tuple[str, ...] = get_args(RoleName)
 PREFIX = "stp_"
 # `last_used_at` is refreshed at most this often, so reads do not turn into writes.
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ Tokens we check are stored as SHA-256 digests; the token we call a partner with 
 from __future__ import annotations
 
 import builtins
-import hashlib
 import json
 import logging
 import secrets
@@ -36,6 +35,7 @@ from steppe.domain.roaming.models import (
     PartnerState,
     find_endpoint,
 )
+from steppe.domain.secrets import digest
 from steppe.errors import Conflict, InvalidInput, NotFound
 from steppe.storage.db import Database
 from steppe.storage.repositories import ocpi_outbox as outbox_repo
@@ -44,10 +44,6 @@ from steppe.types import JsonObject
 
 log = logging.getLogger("steppe.ocpi")
 ROLES = frozenset({"CPO", "EMSP", "HUB", "NAP", "NSP", "OTHER", "SCSP"})
-
-
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_token() -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import hashlib
 import re
 import secrets
 import time
@@ -25,7 +24,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from steppe.domain.keys.service import ROLES
+from steppe.domain.languages import check_language
 from steppe.domain.ports import Clock
+from steppe.domain.secrets import digest as session_id_of
 from steppe.domain.stations.passwords import check_password, hash_password
 from steppe.domain.users.models import SessionRecord, SignedIn, User
 from steppe.errors import Forbidden, InvalidInput, NotFound
@@ -35,7 +36,6 @@ from steppe.storage.repositories import users as repo
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
-LANGUAGES = ("kk", "ru", "en")
 # A session's `last_seen_at` is written at most this often, so reading pages stays reading.
 TOUCH_EVERY = timedelta(minutes=1)
 LONGEST_LOCK = timedelta(hours=1)
@@ -80,15 +80,6 @@ def check_password_rules(password: str) -> None:
 def check_role(role: str) -> None:
     if role not in ROLES:
         raise InvalidInput(f"role: must be one of {', '.join(ROLES)}")
-
-
-def check_language(language: str | None) -> None:
-    if language is not None and language not in LANGUAGES:
-        raise InvalidInput(f"language: must be one of {', '.join(LANGUAGES)}")
-
-
-def session_id_of(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class UserService:
